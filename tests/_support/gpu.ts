@@ -1,0 +1,111 @@
+/**
+ * Test helpers for GPU kernels: one shared device, uploads, poisoned outputs, readback, and an
+ * `atol + rtol·|ref|` comparison that prints the first mismatches.
+ */
+
+import { type GpuContext, requestGpuContext } from "../../src/gpu/device.ts";
+import {
+  bindKernel,
+  createStepUniform,
+  dispatch,
+  KernelCache,
+  type KernelSpec,
+} from "../../src/gpu/kernel.ts";
+
+let shared: Promise<{ context: GpuContext; cache: KernelCache }> | undefined;
+
+/** The test suite's device and kernel cache, created on first use. */
+export function testGpu(): Promise<{ context: GpuContext; cache: KernelCache }> {
+  shared ??= requestGpuContext().then((context) => ({ context, cache: new KernelCache(context.device) }));
+  return shared;
+}
+
+/** A storage buffer holding `data` as f32 (or u32 for a Uint32Array). */
+export function upload(device: GPUDevice, data: ArrayLike<number> | Uint32Array, label: string): GPUBuffer {
+  const array = data instanceof Uint32Array ? new Uint32Array(data) : Float32Array.from(data as ArrayLike<number>);
+  const buffer = device.createBuffer({
+    label,
+    size: Math.max(16, Math.ceil(array.byteLength / 16) * 16),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(buffer, 0, array);
+  return buffer;
+}
+
+/** A storage buffer of `length` f32 values, all NaN, so an element the kernel fails to write is caught. */
+export function poisoned(device: GPUDevice, length: number, label: string): GPUBuffer {
+  return upload(device, new Float32Array(length).fill(NaN), label);
+}
+
+/** Reads `length` f32 values back from a buffer. */
+export async function readBack(device: GPUDevice, buffer: GPUBuffer, length: number): Promise<Float32Array> {
+  const staging = device.createBuffer({
+    label: `${buffer.label} readback`,
+    size: Math.ceil((length * 4) / 16) * 16,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(buffer, 0, staging, 0, staging.size);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const out = new Float32Array(staging.getMappedRange().slice(0, length * 4));
+  staging.unmap();
+  staging.destroy();
+  return out;
+}
+
+/**
+ * Runs one kernel once at time step `t` (the step uniform has `steps` slots) and fails the test on a
+ * validation error.
+ */
+export async function runKernel(
+  spec: KernelSpec,
+  buffers: GPUBuffer[],
+  workgroups: [number, number?, number?],
+  t = 0,
+  steps = t + 1,
+): Promise<void> {
+  const { context, cache } = await testGpu();
+  const device = context.device;
+  device.pushErrorScope("validation");
+  const kernel = cache.get(spec);
+  const uniform = createStepUniform(device, steps);
+  const group = bindKernel(device, kernel, buffers, uniform);
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  dispatch(pass, kernel, group, t, workgroups);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+  const error = await device.popErrorScope();
+  uniform.destroy();
+  if (error) throw new Error(`Validation error in ${spec.label}.${spec.entryPoint}: ${error.message}`);
+}
+
+/**
+ * Asserts `|actual − expected| ≤ atol + rtol·|expected|` elementwise (NaN always fails), naming the
+ * first mismatches.
+ */
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  { atol, rtol, label }: { atol: number; rtol: number; label: string },
+): number {
+  if (actual.length !== expected.length) {
+    throw new Error(`${label}: expected ${expected.length} values, got ${actual.length}`);
+  }
+  const bad: string[] = [];
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!, e = expected[i]!, diff = Math.abs(a - e);
+    worst = Math.max(worst, Number.isNaN(diff) ? Infinity : diff / (atol + rtol * Math.abs(e)));
+    if (!(diff <= atol + rtol * Math.abs(e))) bad.push(`[${i}] got ${a}, expected ${e}`);
+  }
+  if (bad.length > 0) {
+    throw new Error(
+      `${label}: ${bad.length} of ${expected.length} values differ beyond atol ${atol} + rtol ${rtol}·|ref|:\n  ${
+        bad.slice(0, 8).join("\n  ")
+      }`,
+    );
+  }
+  return worst;
+}
