@@ -1,7 +1,7 @@
 /** Test helpers: random batches and random arrays (never zeros) for gradient and parity checks. */
 
 import type { EpisodeBatch } from "../../tasks/episode.ts";
-import { Rng } from "../../src/model/random.ts";
+import type { Rng } from "../../src/model/random.ts";
 
 /** (length) uniform values in [lo, hi). */
 export function randomArray(rng: Rng, length: number, lo = -1, hi = 1): Float64Array {

@@ -1,0 +1,39 @@
+/**
+ * Neural Turing Machines (Graves, Wayne & Danihelka 2014) trained through WebGPU compute kernels, with a
+ * float64 reference of every op that the kernels are checked against.
+ *
+ * This module holds the model's configuration, its parameter layout and initialisation, the seeded random
+ * generator, the optimisers, the training loop and the checkpoint building blocks. The float64 reference
+ * ops are in `@ntm/ntm/reference`, the tasks in `@ntm/ntm/tasks`.
+ *
+ * @example Train a small copy model on the CPU for a few steps
+ * ```ts
+ * import { createCpuBackend, createOptimizer, initParameters, ntmConfig, parameterLayout, Rng, trainLoop } from "@ntm/ntm";
+ * import { copyTask } from "@ntm/ntm/tasks";
+ *
+ * const task = copyTask();
+ * const config = ntmConfig({ inputSize: task.inputSize, outputSize: task.outputSize, controllerSize: 16, memoryN: 16, memoryM: 8 });
+ * const layout = parameterLayout(config);
+ * const params = initParameters(config, layout, 1);
+ * const backend = createCpuBackend(config, layout, params, createOptimizer("adam", layout.size), 1);
+ * const schedule = { task, range: { minLen: 1, maxLen: 3 }, batch: 4, steps: 5, reportEvery: 5, evalEpisodes: 8, evalSeed: 2 };
+ * const { last } = await trainLoop(backend, schedule, new Rng(1), 0);
+ * console.log(last.costBits, last.bitErrors);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./src/model/config.ts";
+export * from "./src/model/layout.ts";
+export * from "./src/model/init.ts";
+export * from "./src/model/random.ts";
+export * from "./src/optim/mod.ts";
+export * from "./src/train/backend.ts";
+export * from "./src/train/metrics.ts";
+export * from "./src/train/loop.ts";
+export * from "./src/train/cpu_backend.ts";
+export * from "./src/io/safetensors.ts";
+export * from "./src/io/atomic_write.ts";
+export type { EpisodeBatch } from "./tasks/episode.ts";
+export type { LengthRange, Task, TaskName } from "./tasks/task.ts";

@@ -1,0 +1,89 @@
+/**
+ * What a training loop needs from an engine: a training step, an evaluation, and the state to save.
+ * The `cpu` backend runs the float64 reference; the `webgpu` backend runs the WGSL kernels.
+ *
+ * @module
+ */
+
+import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { OptimizerState } from "../optim/optimizer.ts";
+import type { Evaluation } from "./metrics.ts";
+
+/** The engines a model can train on. */
+export type BackendName = "cpu" | "webgpu";
+
+/** The training loss and gradient norm of the last step, read at report time. */
+export interface StepReport {
+  /** Mean loss per sequence of the last training batch, in nats. */
+  readonly lossNats: number;
+  /** L2 norm of the last gradient, before clipping. */
+  readonly gradNorm: number;
+}
+
+/** A training engine for one model. */
+export interface TrainingBackend {
+  /** Which engine. */
+  readonly name: BackendName;
+  /** What it runs on, in words (e.g. `cpu (float64 reference)` or the adapter's name). */
+  readonly device: string;
+  /**
+   * One training step: forward over the batch, loss, backward through time, clipping and the optimiser.
+   *
+   * @param batch The episodes.
+   * @throws {NonFiniteLossError} (cpu) when the loss or the gradient is not finite; nothing is updated.
+   */
+  trainStep(batch: EpisodeBatch): Promise<void>;
+  /**
+   * The last step's loss and gradient norm (the webgpu backend reads them back here, not in trainStep).
+   *
+   * @returns The report.
+   */
+  lastStep(): Promise<StepReport>;
+  /**
+   * Evaluates the model on a batch without changing it.
+   *
+   * @param batch The episodes.
+   * @returns The metrics.
+   */
+  evaluate(batch: EpisodeBatch): Promise<Evaluation>;
+  /**
+   * The output probabilities on a batch, (B, T, Y), for figures and tables.
+   *
+   * @param batch The episodes.
+   * @returns The outputs.
+   */
+  predict(batch: EpisodeBatch): Promise<Float64Array>;
+  /**
+   * A copy of the parameters.
+   *
+   * @returns (P) the flat parameters.
+   */
+  parameters(): Promise<Float64Array>;
+  /**
+   * A copy of the optimiser's state.
+   *
+   * @returns The state.
+   */
+  optimizerState(): Promise<OptimizerState>;
+  /** Frees what the backend holds (GPU buffers). */
+  destroy(): void;
+}
+
+/** Training stopped because the loss or the gradient became NaN or infinite. */
+export class NonFiniteLossError extends Error {
+  /** The training step at which it happened (1-based). */
+  readonly step: number;
+  /**
+   * Creates the error.
+   *
+   * @param step The training step.
+   * @param what What was not finite, e.g. `loss NaN`.
+   */
+  constructor(step: number, what: string) {
+    super(
+      `Training stopped at step ${step}: ${what} is not finite; the parameters were not updated with it`,
+    );
+    this.name = "NonFiniteLossError";
+    this.step = step;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The `cpu` training backend: the float64 reference model and optimiser.
+ *
+ * @module
+ */
+
+import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { NtmConfig } from "../model/config.ts";
+import type { ParameterLayout } from "../model/layout.ts";
+import { Rng } from "../model/random.ts";
+import type { Optimizer, OptimizerState } from "../optim/optimizer.ts";
+import {
+  initialMemory,
+  randomInitialMemory,
+  referenceBackward,
+  referenceForward,
+} from "../reference/model.ts";
+import { NonFiniteLossError, type StepReport, type TrainingBackend } from "./backend.ts";
+import { errorsPerSequence, type Evaluation } from "./metrics.ts";
+
+/**
+ * Creates the `cpu` backend over parameters and an optimiser (both owned by the backend from then on).
+ *
+ * @param config The configuration.
+ * @param layout Its layout.
+ * @param params (P) the parameters to train.
+ * @param optimizer The optimiser.
+ * @param memorySeed Seeds the per-episode memories of `random` memory init.
+ * @param startStep Steps already taken (for error messages after a resume).
+ * @returns The backend.
+ *
+ * @example
+ * ```ts ignore
+ * const backend = createCpuBackend(config, layout, params, createOptimizer("adam", layout.size), 1);
+ * await backend.trainStep(batch);
+ * ```
+ */
+export function createCpuBackend(
+  config: NtmConfig,
+  layout: ParameterLayout,
+  params: Float64Array,
+  optimizer: Optimizer,
+  memorySeed: number,
+  startStep = 0,
+): TrainingBackend {
+  const memoryRng = new Rng(memorySeed);
+  let step = startStep;
+  let last: StepReport = { lossNats: NaN, gradNorm: NaN };
+  const memoryFor = (episodes: number) =>
+    config.memoryInit === "random"
+      ? randomInitialMemory(config, episodes, () => memoryRng.uniform())
+      : initialMemory(config, layout, params, episodes);
+  const forward = (batch: EpisodeBatch) =>
+    referenceForward(config, layout, params, batch, memoryFor(batch.batch));
+
+  return {
+    name: "cpu",
+    device: "cpu (float64 reference)",
+    trainStep(batch: EpisodeBatch): Promise<void> {
+      step++;
+      const result = forward(batch);
+      let loss = 0;
+      for (const l of result.loss) loss += l;
+      loss /= batch.batch;
+      if (!Number.isFinite(loss)) throw new NonFiniteLossError(step, `the loss (${loss})`);
+      const grad = new Float64Array(layout.size);
+      referenceBackward(config, layout, params, batch, result, grad);
+      const gradNorm = optimizer.step(params, grad);
+      if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError(step, `the gradient norm (${gradNorm})`);
+      last = { lossNats: loss, gradNorm };
+      return Promise.resolve();
+    },
+    lastStep: () => Promise.resolve(last),
+    evaluate(batch: EpisodeBatch): Promise<Evaluation> {
+      const result = forward(batch);
+      let loss = 0;
+      for (const l of result.loss) loss += l;
+      return Promise.resolve({
+        costBits: loss / batch.batch / Math.LN2,
+        bitErrors: errorsPerSequence(result.output, batch, config.outputKind),
+        episodes: batch.batch,
+      });
+    },
+    predict: (batch: EpisodeBatch) => Promise.resolve(forward(batch).output),
+    parameters: () => Promise.resolve(params.slice()),
+    optimizerState(): Promise<OptimizerState> {
+      const { name, step, slots } = optimizer.state;
+      return Promise.resolve({ name, step, slots: structuredClone(slots) });
+    },
+    destroy(): void {},
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * The training loop, whatever the backend: draw a batch, take a step, and every `reportEvery` steps
+ * evaluate on a held-out batch, report, and stop early once the bit errors are low enough.
+ *
+ * @module
+ */
+
+import type { LengthRange, Task } from "../../tasks/task.ts";
+import type { EpisodeBatch } from "../../tasks/episode.ts";
+import { Rng } from "../model/random.ts";
+import type { TrainingBackend } from "./backend.ts";
+
+/** How long to train and when to report. */
+export interface TrainingSchedule {
+  /** The task to draw episodes from. */
+  readonly task: Task;
+  /** Training lengths. */
+  readonly range: LengthRange;
+  /** B: episodes per step. */
+  readonly batch: number;
+  /** Train until this many steps have been taken in all (counting steps before a resume). */
+  readonly steps: number;
+  /** Evaluate and report every this many steps (and at the last step). */
+  readonly reportEvery: number;
+  /** Stop as soon as an evaluation's bit errors per sequence fall below this. */
+  readonly stopAtBitErrors?: number;
+  /** Episodes in the held-out evaluation batch. */
+  readonly evalEpisodes: number;
+  /** Seeds the held-out batch (drawn from its own stream, never seen in training). */
+  readonly evalSeed: number;
+}
+
+/** One progress report. */
+export interface TrainingReport {
+  /** Steps taken in all. */
+  readonly step: number;
+  /** Training sequences seen in all. */
+  readonly sequences: number;
+  /** Seconds of training in this run (not counting earlier runs before a resume). */
+  readonly seconds: number;
+  /** Training sequences per second in this run. */
+  readonly sequencesPerSecond: number;
+  /** Mean loss per sequence of the last training batch, in bits. */
+  readonly trainCostBits: number;
+  /** L2 norm of the last gradient before clipping. */
+  readonly gradNorm: number;
+  /** Held-out cost in bits per sequence. */
+  readonly costBits: number;
+  /** Held-out bit errors per sequence. */
+  readonly bitErrors: number;
+}
+
+/** How a training run ended. */
+export interface TrainingResult {
+  /** The last report. */
+  readonly last: TrainingReport;
+  /** Whether the bit-error threshold stopped it before `steps`. */
+  readonly stoppedEarly: boolean;
+}
+
+/** Hooks called while training. */
+export interface TrainingHooks {
+  /** After each report; may save a checkpoint. */
+  readonly onReport?: (report: TrainingReport) => Promise<void> | void;
+}
+
+/**
+ * Trains until `schedule.steps` steps or the bit-error threshold.
+ *
+ * @param backend The engine.
+ * @param schedule What to train on and how long.
+ * @param dataRng The training batches' random stream (saved with checkpoints, so a resume continues it).
+ * @param startStep Steps already taken (0 for a fresh run).
+ * @param hooks Report callbacks.
+ * @returns The last report and whether training stopped early.
+ *
+ * @example
+ * ```ts ignore
+ * const result = await trainLoop(backend, schedule, new Rng(1), 0, { onReport: console.log });
+ * ```
+ */
+export async function trainLoop(
+  backend: TrainingBackend,
+  schedule: TrainingSchedule,
+  dataRng: Rng,
+  startStep: number,
+  hooks: TrainingHooks = {},
+): Promise<TrainingResult> {
+  const heldOut: EpisodeBatch = schedule.task.generate(
+    new Rng(schedule.evalSeed),
+    schedule.evalEpisodes,
+    schedule.range,
+  );
+  const started = performance.now();
+  let last: TrainingReport | undefined;
+  for (let step = startStep + 1; step <= schedule.steps; step++) {
+    await backend.trainStep(schedule.task.generate(dataRng, schedule.batch, schedule.range));
+    if (step % schedule.reportEvery !== 0 && step !== schedule.steps) continue;
+    const [{ lossNats, gradNorm }, evaluation] = await Promise.all([
+      backend.lastStep(),
+      backend.evaluate(heldOut),
+    ]);
+    const seconds = (performance.now() - started) / 1000;
+    last = {
+      step,
+      sequences: step * schedule.batch,
+      seconds,
+      sequencesPerSecond: ((step - startStep) * schedule.batch) / seconds,
+      trainCostBits: lossNats / Math.LN2,
+      gradNorm,
+      costBits: evaluation.costBits,
+      bitErrors: evaluation.bitErrors,
+    };
+    await hooks.onReport?.(last);
+    if (schedule.stopAtBitErrors !== undefined && evaluation.bitErrors < schedule.stopAtBitErrors) {
+      return { last, stoppedEarly: true };
+    }
+  }
+  if (!last) {
+    const evaluation = await backend.evaluate(heldOut);
+    last = {
+      step: startStep,
+      sequences: startStep * schedule.batch,
+      seconds: 0,
+      sequencesPerSecond: 0,
+      trainCostBits: NaN,
+      gradNorm: NaN,
+      costBits: evaluation.costBits,
+      bitErrors: evaluation.bitErrors,
+    };
+  }
+  return { last, stoppedEarly: false };
+}
