@@ -12,7 +12,7 @@ import { parameterLayout } from "../model/layout.ts";
 import { Rng } from "../model/random.ts";
 import { createOptimizer, OPTIMIZER_NAMES } from "../optim/optimizer.ts";
 import { NonFiniteLossError } from "../train/backend.ts";
-import { createCpuBackend } from "../train/cpu_backend.ts";
+import { BACKEND_CHOICES, createBackend } from "../train/create_backend.ts";
 import { trainLoop } from "../train/loop.ts";
 import {
   choiceFlag,
@@ -34,7 +34,7 @@ const FLAGS: Record<string, FlagSpec> = {
     help: "quick (small, Adam: trains in minutes on a CPU) or paper (Graves et al. Tables 1–2)",
     default: "quick",
   },
-  "backend": { type: "string", help: "cpu (the float64 reference)", default: "cpu" },
+  "backend": { type: "string", help: "auto, webgpu or cpu (the float64 reference)", default: "auto" },
   "controller-type": { type: "string", help: "lstm or feedforward", default: "from the preset" },
   "controller": { type: "string", help: "C: units per controller layer", default: "from the preset" },
   "controller-layers": { type: "string", help: "stacked controller layers", default: "from the preset" },
@@ -92,7 +92,7 @@ async function main(args: string[]): Promise<void> {
   const taskName = choiceFlag(str("task") ?? "copy", "task", PAPER_TASK_NAMES);
   const presetName = choiceFlag(str("preset") ?? "quick", "preset", PRESETS);
   const preset = presetName === "paper" ? paperPreset(taskName) : quickPreset(taskName);
-  choiceFlag(str("backend") ?? "cpu", "backend", ["cpu"] as const);
+  const backendChoice = choiceFlag(str("backend") ?? "auto", "backend", BACKEND_CHOICES);
   const task = taskByName(taskName);
   const int = (name: string, fallback: number, min = 1) => {
     const v = str(name);
@@ -157,7 +157,14 @@ async function main(args: string[]): Promise<void> {
   const layout = parameterLayout(config);
   const params = initParameters(config, layout, seed);
   const optimizer = createOptimizer(optimizerName, layout.size, { learningRate });
-  const backend = createCpuBackend(config, layout, params, optimizer, seed + 2);
+  const backend = await createBackend(backendChoice, {
+    config,
+    layout,
+    params,
+    optimizer,
+    memorySeed: seed + 2,
+    startStep: 0,
+  });
   console.log(
     `Training ${taskName} (${presetName} preset) on ${backend.device}: ${config.controllerType} ${config.controllerSize}×${config.controllerLayers}, ` +
       `memory ${config.memoryN}×${config.memoryM}, ${config.readHeads}R/${config.writeHeads}W heads, ${layout.size} parameters, ` +

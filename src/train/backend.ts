@@ -6,6 +6,7 @@
  */
 
 import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { RngState } from "../model/random.ts";
 import type { OptimizerState } from "../optim/optimizer.ts";
 import type { Evaluation } from "./metrics.ts";
 
@@ -65,6 +66,13 @@ export interface TrainingBackend {
    * @returns The state.
    */
   optimizerState(): Promise<OptimizerState>;
+  /**
+   * The state of the random stream that draws per-episode memories (memory init `random`), saved in
+   * checkpoints so that a resumed run draws the same memories as an uninterrupted one.
+   *
+   * @returns The state.
+   */
+  memoryRngState(): RngState;
   /** Frees what the backend holds (GPU buffers). */
   destroy(): void;
 }

@@ -7,7 +7,7 @@
 import type { EpisodeBatch } from "../../tasks/episode.ts";
 import type { NtmConfig } from "../model/config.ts";
 import type { ParameterLayout } from "../model/layout.ts";
-import { Rng } from "../model/random.ts";
+import { Rng, type RngState } from "../model/random.ts";
 import type { Optimizer, OptimizerState } from "../optim/optimizer.ts";
 import {
   initialMemory,
@@ -27,6 +27,7 @@ import { errorsPerSequence, type Evaluation } from "./metrics.ts";
  * @param optimizer The optimiser.
  * @param memorySeed Seeds the per-episode memories of `random` memory init.
  * @param startStep Steps already taken (for error messages after a resume).
+ * @param memoryRngState Restores the memory stream's state (after a resume).
  * @returns The backend.
  *
  * @example
@@ -42,8 +43,10 @@ export function createCpuBackend(
   optimizer: Optimizer,
   memorySeed: number,
   startStep = 0,
+  memoryRngState?: RngState,
 ): TrainingBackend {
   const memoryRng = new Rng(memorySeed);
+  if (memoryRngState) memoryRng.setState(memoryRngState);
   let step = startStep;
   let last: StepReport = { lossNats: NaN, gradNorm: NaN };
   const memoryFor = (episodes: number) =>
@@ -87,6 +90,7 @@ export function createCpuBackend(
       const { name, step, slots } = optimizer.state;
       return Promise.resolve({ name, step, slots: structuredClone(slots) });
     },
+    memoryRngState: () => memoryRng.getState(),
     destroy(): void {},
   };
 }
