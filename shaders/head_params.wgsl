@@ -1,0 +1,192 @@
+// Head activations (NTM paper §3.3, ntm-spec "Each head reads its raw parameters"), for time step t,
+// batched over B episodes and all H = R + W heads.
+//
+// raw_heads holds, per episode, P = R·(M + S + 3) + W·(3M + S + 3) values: the read heads first, each
+// [k (M), β, g, s (S), γ], then the write heads, each [k (M), β, g, s (S), γ, e (M), a (M)]
+// (the layout of `headFieldOffsets` in src/reference/head_params.ts).
+//   forward:  k = tanh, β = softplus, g = σ, s = softmax over the S shifts, γ = 1 + softplus,
+//             e = σ, a = tanh, each written into its own buffer.
+//   backward: d_raw = d_field · activation′(raw); softmax: d_raw(j) = s(j)·(ds(j) − Σ_o s(o)·ds(o)).
+//             The activations are recomputed from raw_heads (the saved forward input, bit-identical to
+//             what the forward wrote), so the backward binds 9 buffers instead of 14.
+// Both entry points: one invocation per element of raw_heads at step t, ceil(B·P / WORKGROUP) workgroups.
+// The backward *writes* d_raw_heads at slot t (it is its only producer).
+//
+// Engine order: forward: head_params_forward first in the step (after the head linear layer).
+// Backward: head_params_backward last among the addressing kernels, after every producer of the field
+// gradients (content_address_backward: d_k, d_beta; interpolate_backward: d_g; shift_backward: d_s;
+// sharpen_backward: d_gamma; memory_write_backward: d_e, d_a).
+
+override B: u32;      // batch
+override M: u32;      // memory row width
+override S: u32;      // shifts, 2K + 1
+override R: u32;      // read heads
+override W: u32;      // write heads
+override WORKGROUP: u32 = 64;
+
+override H: u32 = R + W;
+override READ_WIDTH: u32 = M + S + 3u;            // one read head's raw parameters
+override WRITE_WIDTH: u32 = 3u * M + S + 3u;      // one write head's raw parameters
+override P: u32 = R * READ_WIDTH + W * WRITE_WIDTH;
+
+const FIELD_K = 0u;
+const FIELD_BETA = 1u;
+const FIELD_G = 2u;
+const FIELD_S = 3u;
+const FIELD_GAMMA = 4u;
+const FIELD_E = 5u;
+const FIELD_A = 6u;
+
+struct Step { t: u32, reverse_t: u32 }
+
+// head_params_forward bindings
+@group(0) @binding(0) var<storage, read> raw_heads: array<f32>;          // (T, B, P) raw head parameters
+@group(0) @binding(1) var<storage, read_write> k: array<f32>;            // (T, B, H, M) keys
+@group(0) @binding(2) var<storage, read_write> beta: array<f32>;         // (T, B, H) key strengths
+@group(0) @binding(3) var<storage, read_write> g: array<f32>;            // (T, B, H) interpolation gates
+@group(0) @binding(4) var<storage, read_write> s: array<f32>;            // (T, B, H, S) shift distributions
+@group(0) @binding(5) var<storage, read_write> gamma: array<f32>;        // (T, B, H) sharpening exponents
+@group(0) @binding(6) var<storage, read_write> e: array<f32>;            // (T, B, W, M) erase vectors
+@group(0) @binding(7) var<storage, read_write> a: array<f32>;            // (T, B, W, M) add vectors
+@group(0) @binding(8) var<uniform> step: Step;
+
+// head_params_backward bindings
+@group(0) @binding(0) var<storage, read> d_k: array<f32>;                // (B, H, M) gradient of k
+@group(0) @binding(1) var<storage, read> d_beta: array<f32>;             // (B, H) gradient of β
+@group(0) @binding(2) var<storage, read> d_g: array<f32>;                // (B, H) gradient of g
+@group(0) @binding(3) var<storage, read> d_s: array<f32>;                // (B, H, S) gradient of s
+@group(0) @binding(4) var<storage, read> d_gamma: array<f32>;            // (B, H) gradient of γ
+@group(0) @binding(5) var<storage, read> d_e: array<f32>;                // (B, W, M) gradient of e
+@group(0) @binding(6) var<storage, read> d_a: array<f32>;                // (B, W, M) gradient of a
+@group(0) @binding(7) var<storage, read> saved_raw_heads: array<f32>;    // (T, B, P) raw head parameters
+@group(0) @binding(8) var<storage, read_write> d_raw_heads: array<f32>;  // (T, B, P) written at slot t
+@group(0) @binding(9) var<uniform> backward_step: Step;
+
+// Which field of which head the raw parameter p (0 ≤ p < P) is, and its index j inside the field.
+struct Field { head: u32, kind: u32, j: u32 }
+
+fn field_of(p: u32) -> Field {
+  var head: u32;
+  var f: u32;
+  if (p < R * READ_WIDTH) {
+    head = p / READ_WIDTH;
+    f = p % READ_WIDTH;
+  } else {
+    head = R + (p - R * READ_WIDTH) / WRITE_WIDTH;
+    f = (p - R * READ_WIDTH) % WRITE_WIDTH;
+  }
+  if (f < M) { return Field(head, FIELD_K, f); }
+  if (f == M) { return Field(head, FIELD_BETA, 0u); }
+  if (f == M + 1u) { return Field(head, FIELD_G, 0u); }
+  if (f < M + S + 2u) { return Field(head, FIELD_S, f - M - 2u); }
+  if (f == M + S + 2u) { return Field(head, FIELD_GAMMA, 0u); }
+  if (f < 2u * M + S + 3u) { return Field(head, FIELD_E, f - M - S - 3u); }
+  return Field(head, FIELD_A, f - 2u * M - S - 3u);
+}
+
+// σ(x) without overflow.
+fn sigmoid(x: f32) -> f32 {
+  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
+  let z = exp(x);
+  return z / (1.0 + z);
+}
+
+// ln(1 + y) for y ≥ 0, accurate for small y (the builtin log(1 + y) loses y below 1e-7).
+fn log1p(y: f32) -> f32 {
+  let u = 1.0 + y;
+  if (u == 1.0) { return y; }
+  return log(u) * (y / (u - 1.0));
+}
+
+// softplus(x) = ln(1 + eˣ) without overflow.
+fn softplus(x: f32) -> f32 {
+  if (x > 0.0) { return x + log1p(exp(-x)); }
+  return log1p(exp(x));
+}
+
+// tanh accurate near 0 (the builtin has an absolute error of about 3e-8 there) and finite everywhere.
+fn tanh_accurate(x: f32) -> f32 {
+  let ax = abs(x);
+  if (ax < 0.25) {
+    let x2 = x * x;
+    return x * (1.0 + x2 * (-1.0 / 3.0 + x2 * (2.0 / 15.0 + x2 * (-17.0 / 315.0))));
+  }
+  if (ax > 15.0) { return sign(x); }
+  return sign(x) * (1.0 - 2.0 / (exp(2.0 * ax) + 1.0));
+}
+
+// One invocation per raw parameter (b, p).
+@compute @workgroup_size(WORKGROUP)
+fn head_params_forward(@builtin(global_invocation_id) id: vec3<u32>) {
+  if (id.x >= B * P) { return; }
+  let t = step.t;
+  let b = id.x / P;
+  let p = id.x % P;
+  let x = raw_heads[t * B * P + id.x];
+  let f = field_of(p);
+  let bh = (t * B + b) * H + f.head;                 // (T, B, H) index
+  let bw = (t * B + b) * W + f.head - R;             // (T, B, W) index (write heads only)
+  switch (f.kind) {
+    case FIELD_K: { k[bh * M + f.j] = tanh_accurate(x); }
+    case FIELD_BETA: { beta[bh] = softplus(x); }
+    case FIELD_G: { g[bh] = sigmoid(x); }
+    case FIELD_S: {
+      let first = t * B * P + id.x - f.j;            // raw s(−K) of this head
+      var x_max = raw_heads[first];
+      for (var o = 1u; o < S; o++) { x_max = max(x_max, raw_heads[first + o]); }
+      var sum = 0.0;
+      for (var o = 0u; o < S; o++) { sum += exp(raw_heads[first + o] - x_max); }
+      s[bh * S + f.j] = exp(x - x_max) / sum;
+    }
+    case FIELD_GAMMA: { gamma[bh] = 1.0 + softplus(x); }
+    case FIELD_E: { e[bw * M + f.j] = sigmoid(x); }
+    default: { a[bw * M + f.j] = tanh_accurate(x); }
+  }
+}
+
+// One invocation per raw parameter (b, p).
+@compute @workgroup_size(WORKGROUP)
+fn head_params_backward(@builtin(global_invocation_id) id: vec3<u32>) {
+  if (id.x >= B * P) { return; }
+  let t = backward_step.t;
+  let b = id.x / P;
+  let p = id.x % P;
+  let x = saved_raw_heads[t * B * P + id.x];
+  let f = field_of(p);
+  let bh = b * H + f.head;                           // (B, H) index
+  let bw = b * W + f.head - R;                       // (B, W) index (write heads only)
+  var d: f32;
+  switch (f.kind) {
+    case FIELD_K: {
+      let y = tanh_accurate(x);
+      d = d_k[bh * M + f.j] * (1.0 - y * y);
+    }
+    case FIELD_BETA: { d = d_beta[bh] * sigmoid(x); }
+    case FIELD_G: {
+      let y = sigmoid(x);
+      d = d_g[bh] * y * (1.0 - y);
+    }
+    case FIELD_S: {
+      let first = t * B * P + id.x - f.j;
+      var x_max = saved_raw_heads[first];
+      for (var o = 1u; o < S; o++) { x_max = max(x_max, saved_raw_heads[first + o]); }
+      var sum = 0.0;
+      for (var o = 0u; o < S; o++) { sum += exp(saved_raw_heads[first + o] - x_max); }
+      var s_dot_ds = 0.0;
+      for (var o = 0u; o < S; o++) {
+        s_dot_ds += exp(saved_raw_heads[first + o] - x_max) / sum * d_s[bh * S + o];
+      }
+      d = exp(x - x_max) / sum * (d_s[bh * S + f.j] - s_dot_ds);
+    }
+    case FIELD_GAMMA: { d = d_gamma[bh] * sigmoid(x); }
+    case FIELD_E: {
+      let y = sigmoid(x);
+      d = d_e[bw * M + f.j] * y * (1.0 - y);
+    }
+    default: {
+      let y = tanh_accurate(x);
+      d = d_a[bw * M + f.j] * (1.0 - y * y);
+    }
+  }
+  d_raw_heads[t * B * P + id.x] = d;
+}

@@ -1,0 +1,113 @@
+// Sharpening (NTM paper §3.3.2, eq. 9), for time step t, one row = one head of one episode (ROWS = B·H),
+// in log space exactly as the reference (src/reference/addressing.ts) computes it:
+//   forward:  w(i) = exp(γ·(ln w̃(i) − ln max_j w̃(j))) / Σ_j (same), with w(i) = 0 where w̃(i) < 1e-30
+//             (exact zeros stay zero; no ε is added anywhere else), written into w at slot t + 1
+//   backward: dp(i) = w(i)·(dw(i) − Σ_j w(j)·dw(j)),  dγ = Σ_i dp(i)·ln w̃(i),  dw̃(i) = γ·dp(i)/w̃(i),
+//             every term taken as 0 where w̃(i) < 1e-30 (x^γ·ln x → 0)
+// The backward *writes* d_w_tilde and d_gamma (their only producer).
+//
+// Dispatch: both entry points one workgroup per row, ROWS workgroups of WORKGROUP (a power of two; rows
+// longer than WORKGROUP are looped over).
+//
+// Engine order in the backward of step t: memory_write_backward and memory_read_backward (which add into
+// d_w) → sharpen_backward → shift_backward (reads d_w_tilde).
+
+override ROWS: u32;   // B·H
+override N: u32;      // memory rows
+override WORKGROUP: u32 = 64;
+
+const SHARPEN_ZERO = 1e-30;
+
+struct Step { t: u32, reverse_t: u32 }
+
+// sharpen_forward bindings
+@group(0) @binding(0) var<storage, read> w_tilde: array<f32>;            // (T, ROWS, N) shifted weighting
+@group(0) @binding(1) var<storage, read> gamma: array<f32>;              // (T, ROWS) sharpening exponent
+@group(0) @binding(2) var<storage, read_write> w: array<f32>;            // (T + 1, ROWS, N) written at slot t + 1
+@group(0) @binding(3) var<uniform> step: Step;
+
+// sharpen_backward bindings
+@group(0) @binding(0) var<storage, read> d_w: array<f32>;                // (ROWS, N) gradient of w_t
+@group(0) @binding(1) var<storage, read> saved_w: array<f32>;            // (T + 1, ROWS, N) slot t + 1
+@group(0) @binding(2) var<storage, read> saved_w_tilde: array<f32>;      // (T, ROWS, N)
+@group(0) @binding(3) var<storage, read> saved_gamma: array<f32>;        // (T, ROWS)
+@group(0) @binding(4) var<storage, read_write> d_w_tilde: array<f32>;    // (ROWS, N) written
+@group(0) @binding(5) var<storage, read_write> d_gamma: array<f32>;      // (ROWS) written
+@group(0) @binding(6) var<uniform> backward_step: Step;
+
+var<workgroup> scratch: array<f32, WORKGROUP>;
+
+// Σ of one value per invocation of the workgroup (called by all invocations, in uniform control flow).
+fn workgroup_sum(lid: u32, value: f32) -> f32 {
+  scratch[lid] = value;
+  workgroupBarrier();
+  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) { scratch[lid] += scratch[lid + stride]; }
+    workgroupBarrier();
+  }
+  let total = scratch[0];
+  workgroupBarrier();
+  return total;
+}
+
+// max of one value per invocation of the workgroup.
+fn workgroup_max(lid: u32, value: f32) -> f32 {
+  scratch[lid] = value;
+  workgroupBarrier();
+  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) { scratch[lid] = max(scratch[lid], scratch[lid + stride]); }
+    workgroupBarrier();
+  }
+  let total = scratch[0];
+  workgroupBarrier();
+  return total;
+}
+
+// One workgroup per row; invocation lid handles elements lid, lid + WORKGROUP, …
+@compute @workgroup_size(WORKGROUP)
+fn sharpen_forward(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = group.x;
+  let t = step.t;
+  let in_at = (t * ROWS + row) * N;
+  let out_at = ((t + 1u) * ROWS + row) * N;
+  let exponent = gamma[t * ROWS + row];
+  var x_max = 0.0;
+  for (var i = lid; i < N; i += WORKGROUP) { x_max = max(x_max, w_tilde[in_at + i]); }
+  let log_max = log(workgroup_max(lid, x_max));
+  var sum = 0.0;
+  for (var i = lid; i < N; i += WORKGROUP) {
+    let x = w_tilde[in_at + i];
+    var p = 0.0;                                     // exact zeros (and values below 1e-30) stay zero
+    if (!(x < SHARPEN_ZERO)) { p = exp(exponent * (log(x) - log_max)); }
+    w[out_at + i] = p;
+    sum += p;
+  }
+  sum = workgroup_sum(lid, sum);
+  for (var i = lid; i < N; i += WORKGROUP) { w[out_at + i] /= sum; }
+}
+
+// One workgroup per row.
+@compute @workgroup_size(WORKGROUP)
+fn sharpen_backward(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = group.x;
+  let t = backward_step.t;
+  let in_at = (t * ROWS + row) * N;
+  let out_at = ((t + 1u) * ROWS + row) * N;
+  let exponent = saved_gamma[t * ROWS + row];
+  var part = 0.0;
+  for (var i = lid; i < N; i += WORKGROUP) { part += saved_w[out_at + i] * d_w[row * N + i]; }
+  let w_dot_dw = workgroup_sum(lid, part);
+  var d_gamma_part = 0.0;
+  for (var i = lid; i < N; i += WORKGROUP) {
+    let x = saved_w_tilde[in_at + i];
+    var d = 0.0;
+    if (!(x < SHARPEN_ZERO)) {                       // w(i) = 0 there, and so is every term
+      let dp = saved_w[out_at + i] * (d_w[row * N + i] - w_dot_dw);
+      d_gamma_part += dp * log(x);
+      d = exponent * dp / x;
+    }
+    d_w_tilde[row * N + i] = d;
+  }
+  let d_gamma_total = workgroup_sum(lid, d_gamma_part);
+  if (lid == 0u) { d_gamma[row] = d_gamma_total; }
+}
