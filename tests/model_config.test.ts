@@ -28,7 +28,7 @@ Deno.test("ntmConfig() fills in the paper's defaults", () => {
   assert.equal(config.readHeads, 1);
   assert.equal(config.writeHeads, 1);
   assert.equal(config.shiftRange, 1);
-  assert.equal(config.memoryInit, "constant");
+  assert.equal(config.memoryInit, "learned");
   assert.equal(config.outputKind, "sigmoid");
 });
 
