@@ -1,0 +1,223 @@
+// Affine map over rows, Y[q] = W·X[q] + b, with W (OUT, IN) and b (OUT) in the flat parameter buffer at
+// W_OFFSET and B_OFFSET. One kernel serves the head-parameter map (ntm-spec "Each head reads its raw
+// parameters off h_t with a linear map": raw_heads = W_h·h_top + b_h, per step), the output layer
+// (y_t = σ(W_y·[h_t; r_t] + b_y), all T·B rows after the time loop) and the weight gradients of the
+// controller. Float64 twin: `linearForward` / `linearBackward` in src/reference/controller.ts.
+//
+// Rows: row q = (g, i) is episode i of group g (groups are time steps: GROUPS = T, GROUP = B). A row view
+// places row (g, i) of a tensor at BASE + g·GROUP_STRIDE + i·STRIDE, so X can be e.g. hidden slot t + 1 of
+// the top layer (T + 1, L, B, C): base (L + L − 1)·B·C, stride C, group stride L·B·C. The X view also
+// places dX (linear_backward_input), and the Y view dY.
+//
+// linear_forward        Y[q, r] = Σ_c W[r, c]·X[q, c] + b[r]                        writes Y
+// linear_backward_input dX[q, c] = Σ_r W[r, c]·dY[q, r]                              writes dX, or adds into
+//                                                                                    it when ACCUMULATE
+// linear_weight_grad    dW[r, c] += Σ_q dY[q, r]·X[q, c],  db[r] += Σ_q dY[q, r]    adds into grad
+// linear_bias_grad      db[r] += Σ_q dY[q, r]                                        adds into grad
+// The first two cover group step.t only when PER_STEP (dispatch GROUP workgroups), else all GROUPS·GROUP
+// rows; the reductions always run over all rows (one invocation owns a 4×4 tile of dW, or 4 entries of db,
+// and loops over q: no atomics). linear_bias_grad also sums carried per-episode gradients over the batch
+// (e.g. d_reads after t = 0 into init.read: GROUPS = 1, GROUP = B).
+
+override OUT: u32;        // output width (rows of W)
+override IN: u32;         // input width (columns of W)
+override W_OFFSET: u32;   // W in params / grad, (OUT, IN) row-major
+override B_OFFSET: u32;   // b in params / grad, (OUT)
+override GROUP: u32;      // rows per group (B)
+override GROUPS: u32 = 1u;       // groups (T) covered when not PER_STEP, and by the reductions
+override PER_STEP: bool = false; // forward / backward input: rows of group step.t only
+override ACCUMULATE: bool = false; // linear_backward_input: dX += instead of dX =
+override X_BASE: u32 = 0u;
+override X_STRIDE: u32 = IN;
+override X_GROUP_STRIDE: u32 = GROUP * X_STRIDE;
+override Y_BASE: u32 = 0u;
+override Y_STRIDE: u32 = OUT;
+override Y_GROUP_STRIDE: u32 = GROUP * Y_STRIDE;
+override WORKGROUP: u32 = 64;
+
+struct Step { t: u32, reverse_t: u32 }
+
+// linear_forward bindings
+@group(0) @binding(0) var<storage, read> params: array<f32>;          // (parameter count) flat: W, b
+@group(0) @binding(1) var<storage, read> x: array<f32>;               // X rows (X view), e.g. (T, B, IN)
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;         // Y rows (Y view), e.g. (T, B, OUT)
+@group(0) @binding(3) var<uniform> step: Step;
+
+// linear_backward_input bindings (binding 0 is params, binding 3 the step uniform, as above)
+@group(0) @binding(1) var<storage, read> dy: array<f32>;              // dY rows (Y view), e.g. (T, B, OUT)
+@group(0) @binding(2) var<storage, read_write> dx: array<f32>;        // dX rows (X view), e.g. (B, IN)
+
+// linear_weight_grad bindings
+@group(0) @binding(0) var<storage, read> dy_rows: array<f32>;         // dY rows (Y view), e.g. (T, B, OUT)
+@group(0) @binding(1) var<storage, read> saved_x: array<f32>;         // X rows (X view)
+@group(0) @binding(2) var<storage, read_write> grad: array<f32>;      // (parameter count) flat: dW, db added
+// binding 3: the step uniform (unused)
+
+// linear_bias_grad bindings (binding 0 is dy_rows, as above)
+@group(0) @binding(1) var<storage, read_write> bias_grad: array<f32>; // (parameter count) flat: db added
+// binding 2: the step uniform (unused)
+
+var<workgroup> row_in: array<vec4<f32>, (IN + 3u) / 4u>;    // linear_forward: X[q], zero-padded
+var<workgroup> row_out: array<vec4<f32>, (OUT + 3u) / 4u>;  // linear_backward_input: dY[q], zero-padded
+
+// params[at .. at + 4) as a vector.
+fn weights4(at: u32) -> vec4<f32> {
+  return vec4<f32>(params[at], params[at + 1u], params[at + 2u], params[at + 3u]);
+}
+
+// params[row + cols.x], …, params[row + cols.w] as a vector.
+fn weights_at(row: u32, cols: vec4<u32>) -> vec4<f32> {
+  return vec4<f32>(params[row + cols.x], params[row + cols.y], params[row + cols.z], params[row + cols.w]);
+}
+
+fn x_row(g: u32, i: u32) -> u32 {
+  return X_BASE + g * X_GROUP_STRIDE + i * X_STRIDE;
+}
+
+fn y_row(g: u32, i: u32) -> u32 {
+  return Y_BASE + g * Y_GROUP_STRIDE + i * Y_STRIDE;
+}
+
+// The row (g, i) that workgroup w handles.
+fn row_of(w: u32) -> vec2<u32> {
+  if (PER_STEP) { return vec2<u32>(step.t, w); }
+  return vec2<u32>(w / GROUP, w % GROUP);
+}
+
+// One workgroup per row: dispatch (GROUP) when PER_STEP, else (GROUPS·GROUP). 4 outputs per invocation.
+@compute @workgroup_size(WORKGROUP)
+fn linear_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let q = row_of(wid.x);
+  let xr = x_row(q.x, q.y);
+  for (var c = lid; c < 4u * ((IN + 3u) / 4u); c += WORKGROUP) {
+    var v = 0.0;
+    if (c < IN) { v = x[xr + c]; }
+    row_in[c / 4u][c % 4u] = v;
+  }
+  workgroupBarrier();
+  let yr = y_row(q.x, q.y);
+  let full = IN / 4u;
+  for (var r0 = 4u * lid; r0 < OUT; r0 += 4u * WORKGROUP) {
+    let w0 = W_OFFSET + r0 * IN;
+    let w1 = W_OFFSET + min(r0 + 1u, OUT - 1u) * IN;
+    let w2 = W_OFFSET + min(r0 + 2u, OUT - 1u) * IN;
+    let w3 = W_OFFSET + min(r0 + 3u, OUT - 1u) * IN;
+    var acc = vec4<f32>(0.0);
+    for (var c4 = 0u; c4 < full; c4++) {
+      let v = row_in[c4];
+      let c = 4u * c4;
+      acc += vec4<f32>(
+        dot(v, weights4(w0 + c)),
+        dot(v, weights4(w1 + c)),
+        dot(v, weights4(w2 + c)),
+        dot(v, weights4(w3 + c)),
+      );
+    }
+    for (var c = 4u * full; c < IN; c++) {
+      acc += row_in[c / 4u][c % 4u] * weights_at(c, vec4<u32>(w0, w1, w2, w3));
+    }
+    for (var j = 0u; j < 4u && r0 + j < OUT; j++) {
+      y[yr + r0 + j] = acc[j] + params[B_OFFSET + r0 + j];
+    }
+  }
+}
+
+// One workgroup per row: dispatch (GROUP) when PER_STEP, else (GROUPS·GROUP). 4 columns per invocation.
+@compute @workgroup_size(WORKGROUP)
+fn linear_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let q = row_of(wid.x);
+  let yr = y_row(q.x, q.y);
+  for (var r = lid; r < 4u * ((OUT + 3u) / 4u); r += WORKGROUP) {
+    var v = 0.0;
+    if (r < OUT) { v = dy[yr + r]; }
+    row_out[r / 4u][r % 4u] = v;
+  }
+  workgroupBarrier();
+  let xr = x_row(q.x, q.y);
+  let full = OUT / 4u;
+  for (var c0 = 4u * lid; c0 < IN; c0 += 4u * WORKGROUP) {
+    let cols = min(vec4<u32>(c0, c0 + 1u, c0 + 2u, c0 + 3u), vec4<u32>(IN - 1u));  // clamped; extras dropped
+    var acc = vec4<f32>(0.0);
+    for (var r4 = 0u; r4 < full; r4++) {
+      let d = row_out[r4];
+      let w0 = W_OFFSET + 4u * r4 * IN;
+      let w1 = w0 + IN;
+      let w2 = w1 + IN;
+      let w3 = w2 + IN;
+      acc += d.x * weights_at(w0, cols) + d.y * weights_at(w1, cols) + d.z * weights_at(w2, cols)
+        + d.w * weights_at(w3, cols);
+    }
+    for (var r = 4u * full; r < OUT; r++) {
+      let w = W_OFFSET + r * IN;
+      acc += row_out[r / 4u][r % 4u] * weights_at(w, cols);
+    }
+    for (var j = 0u; j < 4u && c0 + j < IN; j++) {
+      if (ACCUMULATE) {
+        dx[xr + c0 + j] += acc[j];
+      } else {
+        dx[xr + c0 + j] = acc[j];
+      }
+    }
+  }
+}
+
+// One invocation per 4×4 tile of dW, then one per 4 entries of db:
+// ceil(OUT/4)·ceil(IN/4) + ceil(OUT/4) invocations.
+@compute @workgroup_size(WORKGROUP)
+fn linear_weight_grad(@builtin(global_invocation_id) id: vec3<u32>) {
+  let row_tiles = (OUT + 3u) / 4u;
+  let col_tiles = (IN + 3u) / 4u;
+  if (id.x >= row_tiles * (col_tiles + 1u)) { return; }
+  let r0 = 4u * (id.x / (col_tiles + 1u));
+  let ct = id.x % (col_tiles + 1u);
+  let r = vec4<u32>(r0, min(r0 + 1u, OUT - 1u), min(r0 + 2u, OUT - 1u), min(r0 + 3u, OUT - 1u));
+  if (ct == col_tiles) {
+    var acc = vec4<f32>(0.0);
+    for (var g = 0u; g < GROUPS; g++) {
+      for (var i = 0u; i < GROUP; i++) {
+        let yr = y_row(g, i);
+        acc += vec4<f32>(dy_rows[yr + r.x], dy_rows[yr + r.y], dy_rows[yr + r.z], dy_rows[yr + r.w]);
+      }
+    }
+    for (var j = 0u; j < 4u && r0 + j < OUT; j++) {
+      grad[B_OFFSET + r0 + j] += acc[j];
+    }
+    return;
+  }
+  let c0 = 4u * ct;
+  let c = vec4<u32>(c0, min(c0 + 1u, IN - 1u), min(c0 + 2u, IN - 1u), min(c0 + 3u, IN - 1u));
+  var acc0 = vec4<f32>(0.0);  // row r0, columns c0..c0+3
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  for (var g = 0u; g < GROUPS; g++) {
+    for (var i = 0u; i < GROUP; i++) {
+      let yr = y_row(g, i);
+      let xr = x_row(g, i);
+      let xv = vec4<f32>(saved_x[xr + c.x], saved_x[xr + c.y], saved_x[xr + c.z], saved_x[xr + c.w]);
+      acc0 += dy_rows[yr + r.x] * xv;
+      acc1 += dy_rows[yr + r.y] * xv;
+      acc2 += dy_rows[yr + r.z] * xv;
+      acc3 += dy_rows[yr + r.w] * xv;
+    }
+  }
+  let tile = mat4x4<f32>(acc0, acc1, acc2, acc3);
+  for (var j = 0u; j < 4u && r0 + j < OUT; j++) {
+    for (var k = 0u; k < 4u && c0 + k < IN; k++) {
+      grad[W_OFFSET + (r0 + j) * IN + c0 + k] += tile[j][k];
+    }
+  }
+}
+
+// One invocation per entry of db: OUT invocations.
+@compute @workgroup_size(WORKGROUP)
+fn linear_bias_grad(@builtin(global_invocation_id) id: vec3<u32>) {
+  if (id.x >= OUT) { return; }
+  var acc = 0.0;
+  for (var g = 0u; g < GROUPS; g++) {
+    for (var i = 0u; i < GROUP; i++) {
+      acc += dy_rows[y_row(g, i) + id.x];
+    }
+  }
+  bias_grad[B_OFFSET + id.x] += acc;
+}

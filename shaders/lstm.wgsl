@@ -1,0 +1,225 @@
+// LSTM controller layer l = LAYER at time step t (ntm-spec "One time step"), B episodes, one workgroup
+// per episode. Float64 twin: `linearForward` + `lstmCellForward` / `lstmCellBackward` + `linearBackward`
+// in src/reference/controller.ts.
+//
+// lstm_forward (gather fused in):
+//   z = [in_l; h_prev]   in_0 = [x_t; r_{t−1}] (input slot t, reads slot t), in_l = h_t of layer l − 1
+//                        (hidden slot t + 1), h_prev = h_{t−1} of layer l (hidden slot t); K = IN + C
+//   a = W·z + b          W = controller.{l}.weight (4C, K), rows in gate order i, f, o, g
+//   i, f, o = σ(a_i, a_f, a_o),  g = tanh(a_g)
+//   c_t = f⊙c_{t−1} + i⊙g,  h_t = o⊙tanh(c_t)
+//   Writes controller_in slot (t, l) (columns K..K_MAX are left alone), gates slot (t, l), and cell and
+//   hidden slot t + 1 of layer l. The workgroup stores z to controller_in and to workgroup memory; each
+//   invocation then computes the 4 gates of one unit u (rows u, C + u, 2C + u, 3C + u share every z load).
+//
+// lstm_backward: with dh = d_hidden[l], dc = d_cell[l] + dh⊙o⊙(1 − tanh²c_t):
+//   da_i = dc⊙g⊙i(1−i), da_f = dc⊙c_{t−1}⊙f(1−f), da_o = dh⊙tanh(c_t)⊙o(1−o), da_g = dc⊙i⊙(1−g²)
+//   ∂c_{t−1} = dc⊙f,  ∂z = Wᵀ·da (the weight gradient is one reduction after the loop: linear_weight_grad).
+//
+// The carried buffers over one reverse step t (no time axis; the engine zeroes d_hidden, d_cell and d_reads
+// once, before the reverse loop; nothing is copied or zeroed between steps):
+//   on entry to step t:  d_hidden[l] = ∂J/∂h_t^l through step t + 1 (its h_prev input), written by this
+//                        kernel at step t + 1; d_cell[l] = ∂J/∂c_t^l through step t + 1 (zeros at t = T − 1).
+//   before layer L − 1:  the engine has ADDED the output layer's and the heads' ∂J/∂h_t into d_hidden[L − 1]
+//                        (output_gather_backward; linear_backward_input of the head map, ACCUMULATE on).
+//   layer l = L − 1 … 0, one dispatch each (d_hidden[l] is complete: layer l + 1 has added its share):
+//                        writes d_preact slot (t, l);
+//                        writes d_cell[l] ← ∂J/∂c_{t−1}^l = dc⊙f;
+//                        writes d_hidden[l] ← ∂J/∂h_{t−1}^l through step t (columns IN..K of Wᵀ·da);
+//                        l > 0: ADDS columns 0..IN into d_hidden[l − 1], completing its ∂J/∂h_t;
+//                        l = 0: WRITES columns X..X+RM, ∂J/∂r_{t−1}, into d_reads_prev; drops 0..X (∂x_t).
+//   on exit:             d_hidden[l] = ∂J/∂h_{t−1}^l and d_cell[l] = ∂J/∂c_{t−1}^l through step t: the
+//                        entry state of step t − 1. After t = 0: the per-episode gradients of h_0, c_0.
+// d_reads_prev may be the carried d_reads buffer itself: the read backward of step t has consumed it by the
+// time the controller runs, and this write starts step t − 1's read gradient, to which the engine then adds
+// the output layer's share at step t − 1 (output_gather_backward). After t = 0 it holds ∂J/∂r_0.
+
+override B: u32;          // episodes
+override C: u32;          // units per layer
+override L: u32;          // layers
+override LAYER: u32;      // l, this layer
+override X: u32;          // input width
+override RM: u32;         // R·M, the read vectors' width
+override IN: u32;         // in_l: X + R·M at layer 0, C above
+override K_MAX: u32;      // row stride of controller_in (≥ IN + C of every layer)
+override W_OFFSET: u32;   // controller.{l}.weight in params, (4C, IN + C)
+override B_OFFSET: u32;   // controller.{l}.bias in params, (4C)
+override WORKGROUP: u32 = 64;
+
+override K: u32 = IN + C; // K_l, this layer's input width [in_l; h_prev]
+
+struct Step { t: u32, reverse_t: u32 }
+
+// lstm_forward bindings
+@group(0) @binding(0) var<storage, read> params: array<f32>;              // (parameter count) flat
+@group(0) @binding(1) var<storage, read> input: array<f32>;               // (T, B, X) x
+@group(0) @binding(2) var<storage, read> reads: array<f32>;               // (T + 1, B, R, M) r, slot 0 = r_0
+@group(0) @binding(3) var<storage, read_write> controller_in: array<f32>; // (T, L, B, K_MAX) [in_l; h_prev]
+@group(0) @binding(4) var<storage, read_write> gates: array<f32>;         // (T, L, B, 4C) i, f, o, g
+@group(0) @binding(5) var<storage, read_write> cell: array<f32>;          // (T + 1, L, B, C) c, slot 0 = c_0
+@group(0) @binding(6) var<storage, read_write> hidden: array<f32>;        // (T + 1, L, B, C) h, slot 0 = h_0
+@group(0) @binding(7) var<uniform> step: Step;
+
+// lstm_backward bindings (binding 0 is params, binding 7 the step uniform, as above)
+@group(0) @binding(1) var<storage, read> saved_gates: array<f32>;         // (T, L, B, 4C) i, f, o, g
+@group(0) @binding(2) var<storage, read> saved_cell: array<f32>;          // (T + 1, L, B, C) c
+@group(0) @binding(3) var<storage, read_write> d_preact: array<f32>;      // (T, L, B, 4C) ∂a, slot t written
+@group(0) @binding(4) var<storage, read_write> d_hidden: array<f32>;      // (L, B, C) carried ∂h (see above)
+@group(0) @binding(5) var<storage, read_write> d_cell: array<f32>;        // (L, B, C) carried ∂c (see above)
+@group(0) @binding(6) var<storage, read_write> d_reads_prev: array<f32>;  // (B, R, M) ∂r_{t−1}, at l = 0
+
+var<workgroup> z: array<vec4<f32>, (IN + C + 3u) / 4u>;  // this episode's [in_l; h_prev], zero-padded
+var<workgroup> dz: array<vec4<f32>, C>;                   // (C) per unit u: (da_i, da_f, da_o, da_g)
+
+// params[at .. at + 4) as a vector.
+fn weights4(at: u32) -> vec4<f32> {
+  return vec4<f32>(params[at], params[at + 1u], params[at + 2u], params[at + 3u]);
+}
+
+// params[row + cols.x], …, params[row + cols.w] as a vector.
+fn weights_at(row: u32, cols: vec4<u32>) -> vec4<f32> {
+  return vec4<f32>(params[row + cols.x], params[row + cols.y], params[row + cols.z], params[row + cols.w]);
+}
+
+fn sigmoid(x: f32) -> f32 {
+  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
+  let e = exp(x);
+  return e / (1.0 + e);
+}
+
+// tanh without overflow in its exponentials (|x| ≥ 15 is ±1 in f32 anyway).
+fn tanh_safe(x: f32) -> f32 {
+  return tanh(clamp(x, -15.0, 15.0));
+}
+
+// Element k of layer LAYER's input for episode b at step t: [x_t; r_{t−1}; h_prev] or [h_t^{l−1}; h_prev].
+fn layer_input(b: u32, k: u32, t: u32) -> f32 {
+  if (k >= IN) { return hidden[((t * L + LAYER) * B + b) * C + k - IN]; }
+  if (LAYER > 0u) { return hidden[(((t + 1u) * L + LAYER - 1u) * B + b) * C + k]; }
+  if (k < X) { return input[(t * B + b) * X + k]; }
+  return reads[(t * B + b) * RM + k - X];
+}
+
+// (W·z) of the rows i, f, o, g of unit u.
+fn gate_preacts(u: u32) -> vec4<f32> {
+  let ri = W_OFFSET + u * K;
+  let rf = ri + C * K;
+  let ro = rf + C * K;
+  let rg = ro + C * K;
+  var acc = vec4<f32>(0.0);
+  let full = K / 4u;
+  for (var k4 = 0u; k4 < full; k4++) {
+    let zk = z[k4];
+    let k = 4u * k4;
+    acc += vec4<f32>(
+      dot(zk, weights4(ri + k)),
+      dot(zk, weights4(rf + k)),
+      dot(zk, weights4(ro + k)),
+      dot(zk, weights4(rg + k)),
+    );
+  }
+  for (var k = 4u * full; k < K; k++) {
+    acc += z[k / 4u][k % 4u] * weights_at(k, vec4<u32>(ri, rf, ro, rg));
+  }
+  return acc;
+}
+
+// One workgroup per episode: dispatch (B).
+@compute @workgroup_size(WORKGROUP)
+fn lstm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let b = wid.x;
+  let t = step.t;
+  let row = ((t * L + LAYER) * B + b) * K_MAX;
+  for (var k = lid; k < 4u * ((K + 3u) / 4u); k += WORKGROUP) {
+    var v = 0.0;
+    if (k < K) {
+      v = layer_input(b, k, t);
+      controller_in[row + k] = v;
+    }
+    z[k / 4u][k % 4u] = v;
+  }
+  workgroupBarrier();
+  let state_prev = ((t * L + LAYER) * B + b) * C;        // slot t of (T + 1, L, B, C)
+  let state_next = (((t + 1u) * L + LAYER) * B + b) * C; // slot t + 1
+  let gate_row = ((t * L + LAYER) * B + b) * 4u * C;
+  for (var u = lid; u < C; u += WORKGROUP) {
+    let bias = vec4<f32>(
+      params[B_OFFSET + u], params[B_OFFSET + C + u], params[B_OFFSET + 2u * C + u], params[B_OFFSET + 3u * C + u],
+    );
+    let a = gate_preacts(u) + bias;
+    let i = sigmoid(a.x);
+    let f = sigmoid(a.y);
+    let o = sigmoid(a.z);
+    let g = tanh_safe(a.w);
+    let c = f * cell[state_prev + u] + i * g;
+    gates[gate_row + u] = i;
+    gates[gate_row + C + u] = f;
+    gates[gate_row + 2u * C + u] = o;
+    gates[gate_row + 3u * C + u] = g;
+    cell[state_next + u] = c;
+    hidden[state_next + u] = o * tanh_safe(c);
+  }
+}
+
+// Sends ∂z_k of episode b where it belongs (see the top of the file).
+fn route_input_gradient(b: u32, k: u32, v: f32) {
+  if (k >= IN) {
+    d_hidden[(LAYER * B + b) * C + k - IN] = v;             // ∂h_{t−1} of layer l: written
+  } else if (LAYER > 0u) {
+    d_hidden[((max(LAYER, 1u) - 1u) * B + b) * C + k] += v; // ∂h_t of layer l − 1: added
+  } else if (k >= X) {
+    d_reads_prev[b * RM + k - X] = v;                       // ∂r_{t−1}: written
+  }
+}
+
+// One workgroup per episode: dispatch (B).
+@compute @workgroup_size(WORKGROUP)
+fn lstm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let b = wid.x;
+  let t = step.t;
+  let carried = (LAYER * B + b) * C;
+  let state_prev = ((t * L + LAYER) * B + b) * C;
+  let state_now = (((t + 1u) * L + LAYER) * B + b) * C;
+  let gate_row = ((t * L + LAYER) * B + b) * 4u * C;
+  for (var u = lid; u < C; u += WORKGROUP) {
+    let i = saved_gates[gate_row + u];
+    let f = saved_gates[gate_row + C + u];
+    let o = saved_gates[gate_row + 2u * C + u];
+    let g = saved_gates[gate_row + 3u * C + u];
+    let tanh_c = tanh_safe(saved_cell[state_now + u]);
+    let dh = d_hidden[carried + u];
+    let dc = d_cell[carried + u] + dh * o * (1.0 - tanh_c * tanh_c);
+    let da = vec4<f32>(
+      dc * g * i * (1.0 - i),
+      dc * saved_cell[state_prev + u] * f * (1.0 - f),
+      dh * tanh_c * o * (1.0 - o),
+      dc * i * (1.0 - g * g),
+    );
+    dz[u] = da;
+    d_preact[gate_row + u] = da.x;
+    d_preact[gate_row + C + u] = da.y;
+    d_preact[gate_row + 2u * C + u] = da.z;
+    d_preact[gate_row + 3u * C + u] = da.w;
+    d_cell[carried + u] = dc * f;
+  }
+  // Every read of d_hidden[l] above happens before the writes below.
+  storageBarrier();
+  workgroupBarrier();
+  // ∂z = Wᵀ·da, 4 columns per invocation: one dz load feeds 16 FMAs.
+  for (var k0 = 4u * lid; k0 < K; k0 += 4u * WORKGROUP) {
+    let cols = min(vec4<u32>(k0, k0 + 1u, k0 + 2u, k0 + 3u), vec4<u32>(K - 1u));  // clamped; extras dropped
+    var acc = vec4<f32>(0.0);
+    for (var u = 0u; u < C; u++) {
+      let d = dz[u];
+      let ri = W_OFFSET + u * K;
+      let rf = ri + C * K;
+      let ro = rf + C * K;
+      let rg = ro + C * K;
+      acc += d.x * weights_at(ri, cols) + d.y * weights_at(rf, cols) + d.z * weights_at(ro, cols)
+        + d.w * weights_at(rg, cols);
+    }
+    for (var j = 0u; j < 4u && k0 + j < K; j++) {
+      route_input_gradient(b, k0 + j, acc[j]);
+    }
+  }
+}
