@@ -8,6 +8,8 @@ import type { NtmConfig } from "../model/config.ts";
 import type { ParameterLayout } from "../model/layout.ts";
 import type { RngState } from "../model/random.ts";
 import type { Optimizer } from "../optim/optimizer.ts";
+import { WebGpuUnavailableError } from "../gpu/device.ts";
+import { createWebGpuBackend } from "../gpu/webgpu_backend.ts";
 import type { BackendName, TrainingBackend } from "./backend.ts";
 import { createCpuBackend } from "./cpu_backend.ts";
 
@@ -27,6 +29,8 @@ export interface BackendInit {
   readonly params: Float64Array;
   /** The optimiser, with its state (a fresh one, or restored from a checkpoint). */
   readonly optimizer: Optimizer;
+  /** B: episodes per training step (the GPU engine is built for it). */
+  readonly batch: number;
   /** Seeds the per-episode memories of `random` memory init. */
   readonly memorySeed: number;
   /** Steps already taken (after a resume). */
@@ -42,24 +46,29 @@ export interface BackendInit {
  * @param init The model, parameters and optimiser.
  * @param notice Where to print a one-line notice (e.g. when `auto` falls back to the CPU).
  * @returns The backend.
- * @throws {Error} when `webgpu` is asked for and no adapter is available.
+ * @throws {WebGpuUnavailableError} when `webgpu` is asked for and no adapter is available.
  *
  * @example
  * ```ts ignore
  * const backend = await createBackend("auto", { config, layout, params, optimizer, memorySeed: 1, startStep: 0 });
  * ```
  */
-export function createBackend(
+export async function createBackend(
   choice: BackendChoice,
   init: BackendInit,
   notice: (line: string) => void = console.error,
 ): Promise<TrainingBackend> {
-  if (choice === "webgpu") {
-    return Promise.reject(new Error("The webgpu backend is not available yet; use --backend cpu"));
-  }
-  if (choice === "auto") notice("notice: the webgpu backend is not available yet; training on the CPU");
   const { config, layout, params, optimizer, memorySeed, startStep, memoryRngState } = init;
-  return Promise.resolve(
-    createCpuBackend(config, layout, params, optimizer, memorySeed, startStep, memoryRngState),
-  );
+  if (choice !== "cpu") {
+    try {
+      return await createWebGpuBackend(init);
+    } catch (error) {
+      if (!(error instanceof WebGpuUnavailableError)) throw error;
+      if (choice === "webgpu") {
+        throw new WebGpuUnavailableError(`Cannot train on --backend webgpu: ${error.message}`);
+      }
+      notice(`notice: ${error.message}; training on the CPU (float64 reference) instead`);
+    }
+  }
+  return createCpuBackend(config, layout, params, optimizer, memorySeed, startStep, memoryRngState);
 }

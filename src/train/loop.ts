@@ -96,10 +96,8 @@ export async function trainLoop(
   for (let step = startStep + 1; step <= schedule.steps; step++) {
     await backend.trainStep(schedule.task.generate(dataRng, schedule.batch, schedule.range));
     if (step % schedule.reportEvery !== 0 && step !== schedule.steps) continue;
-    const [{ lossNats, gradNorm }, evaluation] = await Promise.all([
-      backend.lastStep(),
-      backend.evaluate(heldOut),
-    ]);
+    const { lossNats, gradNorm } = await backend.lastStep();
+    const evaluation = await backend.evaluate(heldOut);
     const seconds = (performance.now() - started) / 1000;
     last = {
       step,

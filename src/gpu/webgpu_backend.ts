@@ -1,0 +1,174 @@
+/**
+ * The `webgpu` training backend: the WGSL engine on a WebGPU device. A training step is one submit with
+ * no readback; the loss, the gradient norm and the non-finite check are read back only when the training
+ * loop asks for a report.
+ *
+ * @module
+ */
+
+import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { NtmConfig } from "../model/config.ts";
+import type { ParameterLayout } from "../model/layout.ts";
+import { Rng, type RngState } from "../model/random.ts";
+import type { Optimizer, OptimizerState } from "../optim/optimizer.ts";
+import { randomInitialMemory } from "../reference/model.ts";
+import { NonFiniteLossError, type StepReport, type TrainingBackend } from "../train/backend.ts";
+import type { Evaluation } from "../train/metrics.ts";
+import { type GpuContext, requestGpuContext } from "./device.ts";
+import { NtmGpuEngine } from "./engine.ts";
+import { KernelCache } from "./kernel.ts";
+
+/** What the `webgpu` backend starts from. */
+export interface WebGpuBackendInit {
+  /** The configuration. */
+  readonly config: NtmConfig;
+  /** Its layout. */
+  readonly layout: ParameterLayout;
+  /** (P) the starting parameters. */
+  readonly params: Float64Array;
+  /** The optimiser whose name, hyper-parameters and state the GPU takes over. */
+  readonly optimizer: Optimizer;
+  /** B: episodes per training step. */
+  readonly batch: number;
+  /** Seeds the per-episode memories of `random` memory init. */
+  readonly memorySeed: number;
+  /** Steps already taken (after a resume). */
+  readonly startStep: number;
+  /** The memory stream's saved state (after a resume). */
+  readonly memoryRngState?: RngState;
+  /** A device to use (default: request one). */
+  readonly context?: GpuContext;
+}
+
+/**
+ * Creates the `webgpu` backend.
+ *
+ * @param init The model, parameters, optimiser and batch size.
+ * @returns The backend.
+ * @throws {WebGpuUnavailableError} when no adapter is available.
+ *
+ * @example
+ * ```ts ignore
+ * const backend = await createWebGpuBackend({ config, layout, params, optimizer, batch: 32, memorySeed: 1, startStep: 0 });
+ * ```
+ */
+export async function createWebGpuBackend(init: WebGpuBackendInit): Promise<TrainingBackend> {
+  const { config, layout, optimizer, batch } = init;
+  const context = init.context ?? await requestGpuContext();
+  let lost: string | undefined;
+  context.device.lost.then((info) => {
+    if (info.reason !== "destroyed") lost = `the GPU device was lost (${info.reason}: ${info.message})`;
+  });
+  const engine = new NtmGpuEngine(
+    context,
+    new KernelCache(context.device),
+    config,
+    layout,
+    batch,
+    optimizer.name,
+    {
+      ...optimizer.options,
+    },
+  );
+  engine.writeParameters(init.params);
+  engine.writeOptimizerState(optimizer.state);
+  const memoryRng = new Rng(init.memorySeed);
+  if (init.memoryRngState) memoryRng.setState(init.memoryRngState);
+  let step = init.startStep;
+  let reported = init.startStep;
+
+  const checkDevice = () => {
+    if (lost) throw new Error(`Training stopped at step ${step}: ${lost}; the last checkpoint is intact`);
+  };
+  const drawMemory = () => {
+    if (config.memoryInit === "random") {
+      engine.writeMemoryDraw(randomInitialMemory(config, batch, () => memoryRng.uniform()));
+    }
+  };
+  /** Runs a batch of any size in chunks of B episodes (the last one padded with masked-out episodes). */
+  const forwardChunks = async (episodes: EpisodeBatch) => {
+    const chunks: { loss: number; errors: number; y: Float32Array; count: number }[] = [];
+    for (let first = 0; first < episodes.batch; first += batch) {
+      const count = Math.min(batch, episodes.batch - first);
+      drawMemory();
+      const { y, report } = await engine.evaluate(sliceEpisodes(episodes, first, count, batch));
+      checkDevice();
+      let loss = 0, errors = 0;
+      for (let b = 0; b < count; b++) loss += report.loss[b]!, errors += report.errors[b]!;
+      chunks.push({ loss, errors, y, count });
+    }
+    return chunks;
+  };
+
+  return {
+    name: "webgpu",
+    device: `webgpu (${context.adapterName})`,
+    trainStep(episodes: EpisodeBatch): Promise<void> {
+      checkDevice();
+      step++;
+      drawMemory();
+      engine.trainStep(episodes);
+      return Promise.resolve();
+    },
+    async lastStep(): Promise<StepReport> {
+      const report = await engine.readStepReport();
+      checkDevice();
+      let loss = 0;
+      for (const l of report.loss) loss += l;
+      loss /= batch;
+      if (report.updates !== step) {
+        throw new NonFiniteLossError(
+          step,
+          `the gradient of a step after step ${reported} (norm ${report.gradNorm}; ${
+            step - report.updates
+          } update(s) skipped)`,
+        );
+      }
+      if (!Number.isFinite(loss)) throw new NonFiniteLossError(step, `the loss (${loss})`);
+      reported = step;
+      return { lossNats: loss, gradNorm: report.gradNorm };
+    },
+    async evaluate(episodes: EpisodeBatch): Promise<Evaluation> {
+      const chunks = await forwardChunks(episodes);
+      const loss = chunks.reduce((sum, c) => sum + c.loss, 0),
+        errors = chunks.reduce((sum, c) => sum + c.errors, 0);
+      return {
+        costBits: loss / episodes.batch / Math.LN2,
+        bitErrors: errors / episodes.batch,
+        episodes: episodes.batch,
+      };
+    },
+    async predict(episodes: EpisodeBatch): Promise<Float64Array> {
+      const { steps: T, outputSize: Y } = episodes;
+      const output = new Float64Array(episodes.batch * T * Y);
+      const chunks = await forwardChunks(episodes);
+      chunks.forEach((chunk, c) => {
+        for (let b = 0; b < chunk.count; b++) {
+          for (let t = 0; t < T; t++) {
+            const row = chunk.y.subarray((t * batch + b) * Y, (t * batch + b + 1) * Y);
+            output.set(row, ((c * batch + b) * T + t) * Y);
+          }
+        }
+      });
+      return output;
+    },
+    parameters: () => engine.readParameters(),
+    optimizerState: (): Promise<OptimizerState> => engine.readOptimizerState(),
+    memoryRngState: () => memoryRng.getState(),
+    destroy(): void {
+      engine.destroy();
+    },
+  };
+}
+
+/** Episodes first … first + count − 1 of a batch, padded to `size` episodes with empty (masked) ones. */
+function sliceEpisodes(episodes: EpisodeBatch, first: number, count: number, size: number): EpisodeBatch {
+  const { steps: T, inputSize: X, outputSize: Y } = episodes;
+  const input = new Float32Array(size * T * X), target = new Float32Array(size * T * Y);
+  const mask = new Float32Array(size * T), lengths = new Int32Array(size);
+  input.set(episodes.input.subarray(first * T * X, (first + count) * T * X));
+  target.set(episodes.target.subarray(first * T * Y, (first + count) * T * Y));
+  mask.set(episodes.mask.subarray(first * T, (first + count) * T));
+  lengths.set(episodes.lengths.subarray(first, first + count));
+  return { batch: size, steps: T, inputSize: X, outputSize: Y, input, target, mask, lengths };
+}
