@@ -1,0 +1,281 @@
+/**
+ * A plain LSTM without memory, the baseline the NTM is compared with (the paper's Figures 3–5; Learning
+ * to Execute's model): L stacked LSTM layers on `x_t`, and the same output layer and losses as the NTM,
+ * from the top layer's h_t. Float64 forward and backpropagation through time, built from the same ops.
+ *
+ * Parameter layout (flat, in this order): `lstm.{l}.weight` (4C, in_l + C) with in_0 = X and in_l = C,
+ * rows in gate order i, f, o, g and columns `[input; h_prev]`; `lstm.{l}.bias` (4C); `output.weight`
+ * (Y, C); `output.bias` (Y); `init.hidden` (L, C); `init.cell` (L, C).
+ *
+ * @module
+ */
+
+import type { EpisodeBatch } from "../../tasks/episode.ts";
+import { requirePositiveInteger } from "../model/config.ts";
+import type { LayoutEntry, ParameterLayout } from "../model/layout.ts";
+import { Rng } from "../model/random.ts";
+import { linearBackward, linearForward, lstmCellBackward, lstmCellForward } from "./controller.ts";
+import { crossEntropyBackward, sigmoidCrossEntropyForward, softmaxCrossEntropyForward } from "./output.ts";
+
+/** The shape of a plain LSTM baseline. */
+export interface LstmConfig {
+  /** X: input channels. */
+  readonly inputSize: number;
+  /** Y: output channels. */
+  readonly outputSize: number;
+  /** C: units per layer. */
+  readonly units: number;
+  /** L: stacked layers. */
+  readonly layers: number;
+  /** The output layer and its loss. */
+  readonly outputKind: "sigmoid" | "softmax";
+}
+
+/**
+ * Validates a baseline configuration.
+ *
+ * @param config The fields.
+ * @returns The same configuration.
+ * @throws {RangeError} when a size is not a positive integer.
+ *
+ * @example
+ * ```ts
+ * import { lstmConfig } from "./lstm_model.ts";
+ * const config = lstmConfig({ inputSize: 49, outputSize: 49, units: 128, layers: 2, outputKind: "softmax" });
+ * console.assert(config.layers === 2);
+ * ```
+ */
+export function lstmConfig(config: LstmConfig): LstmConfig {
+  requirePositiveInteger(config.inputSize, "X (inputSize)");
+  requirePositiveInteger(config.outputSize, "Y (outputSize)");
+  requirePositiveInteger(config.units, "C (units)");
+  requirePositiveInteger(config.layers, "layers");
+  return config;
+}
+
+/**
+ * The parameter layout of a baseline.
+ *
+ * @param config The configuration.
+ * @returns The layout.
+ *
+ * @example
+ * ```ts
+ * import { lstmConfig, lstmLayout } from "./lstm_model.ts";
+ * const layout = lstmLayout(lstmConfig({ inputSize: 2, outputSize: 2, units: 3, layers: 1, outputKind: "sigmoid" }));
+ * console.assert(layout.get("lstm.0.weight").shape[1] === 5);
+ * ```
+ */
+export function lstmLayout(config: LstmConfig): ParameterLayout {
+  const { units: C, layers: L } = config;
+  const shapes: [string, number[]][] = [];
+  for (let l = 0; l < L; l++) {
+    shapes.push([`lstm.${l}.weight`, [4 * C, (l === 0 ? config.inputSize : C) + C]], [`lstm.${l}.bias`, [
+      4 * C,
+    ]]);
+  }
+  shapes.push(["output.weight", [config.outputSize, C]], ["output.bias", [config.outputSize]]);
+  shapes.push(["init.hidden", [L, C]], ["init.cell", [L, C]]);
+  const entries: LayoutEntry[] = [];
+  let offset = 0;
+  for (const [name, shape] of shapes) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    entries.push({ name, shape, offset, size });
+    offset += size;
+  }
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  return {
+    entries,
+    size: offset,
+    get(name: string): LayoutEntry {
+      const entry = byName.get(name);
+      if (!entry) throw new RangeError(`Cannot find parameter "${name}" in the LSTM baseline's layout`);
+      return entry;
+    },
+  };
+}
+
+/**
+ * Seeded initialisation: Glorot-uniform weights, zero biases but the forget gates' (1), zero initial state.
+ *
+ * @param config The configuration.
+ * @param layout Its layout.
+ * @param seed The seed.
+ * @returns (P) parameters.
+ *
+ * @example
+ * ```ts
+ * import { initLstmParameters, lstmConfig, lstmLayout } from "./lstm_model.ts";
+ * const config = lstmConfig({ inputSize: 2, outputSize: 2, units: 3, layers: 1, outputKind: "sigmoid" });
+ * console.assert(initLstmParameters(config, lstmLayout(config), 1).length === lstmLayout(config).size);
+ * ```
+ */
+export function initLstmParameters(config: LstmConfig, layout: ParameterLayout, seed: number): Float64Array {
+  const rng = new Rng(seed), params = new Float64Array(layout.size);
+  for (const { name, shape, offset, size } of layout.entries) {
+    if (name.endsWith(".weight")) {
+      const limit = Math.sqrt(6 / (shape[0]! + shape[1]!));
+      for (let i = 0; i < size; i++) params[offset + i] = (2 * rng.uniform() - 1) * limit;
+    } else if (name.startsWith("lstm.") && name.endsWith(".bias")) {
+      params.fill(1, offset + config.units, offset + 2 * config.units);
+    }
+  }
+  return params;
+}
+
+/** The result of {@linkcode lstmLossAndGradient}. */
+export interface LstmLossAndGradient {
+  /** Mean loss per episode in nats. */
+  readonly loss: number;
+  /** (B) loss per episode in nats. */
+  readonly episodeLoss: Float64Array;
+  /** (B, T, Y) output probabilities. */
+  readonly output: Float64Array;
+  /** (P) gradient of the mean loss (zeros when `withGradient` is false). */
+  readonly grad: Float64Array;
+}
+
+/**
+ * Forward pass over a batch, and (optionally) backpropagation through time.
+ *
+ * @param config The configuration.
+ * @param layout Its layout.
+ * @param params (P) parameters.
+ * @param batch The episodes.
+ * @param withGradient Whether to run the backward pass.
+ * @returns The loss, outputs and gradient.
+ *
+ * @example
+ * ```ts ignore
+ * const { loss, grad } = lstmLossAndGradient(config, layout, params, batch);
+ * ```
+ */
+export function lstmLossAndGradient(
+  config: LstmConfig,
+  layout: ParameterLayout,
+  params: Float64Array,
+  batch: EpisodeBatch,
+  withGradient = true,
+): LstmLossAndGradient {
+  const { batch: B, steps: T, inputSize: X, outputSize: Y } = batch;
+  if (X !== config.inputSize || Y !== config.outputSize) {
+    throw new RangeError(
+      `Cannot run the LSTM baseline on this batch: it expects X = ${config.inputSize}, Y = ${config.outputSize}, the batch has X = ${X}, Y = ${Y}`,
+    );
+  }
+  const { units: C, layers: L } = config;
+  const at = (name: string) => layout.get(name).offset;
+  const inWidth = (l: number) => (l === 0 ? X : C) + C;
+  const output = new Float64Array(B * T * Y),
+    episodeLoss = new Float64Array(B),
+    grad = new Float64Array(layout.size);
+  const forwardLoss = config.outputKind === "sigmoid"
+    ? sigmoidCrossEntropyForward
+    : softmaxCrossEntropyForward;
+
+  for (let b = 0; b < B; b++) {
+    // Forward, saving each layer's input, gates, cell and hidden state.
+    const concat: Float64Array[][] = [], gates: Float64Array[][] = [], cells: Float64Array[][] = [];
+    const hiddens: Float64Array[][] = [], ys: Float64Array[] = [];
+    let hPrev: Float64Array[] = Array.from(
+      { length: L },
+      (_, l) => params.slice(at("init.hidden") + l * C, at("init.hidden") + (l + 1) * C),
+    );
+    let cPrev: Float64Array[] = Array.from(
+      { length: L },
+      (_, l) => params.slice(at("init.cell") + l * C, at("init.cell") + (l + 1) * C),
+    );
+    for (let t = 0; t < T; t++) {
+      let below: Float64Array = Float64Array.from(batch.input.subarray((b * T + t) * X, (b * T + t + 1) * X));
+      const stepConcat: Float64Array[] = [], stepGates: Float64Array[] = [], stepCells: Float64Array[] = [];
+      const stepHidden: Float64Array[] = [];
+      for (let l = 0; l < L; l++) {
+        const z = new Float64Array(inWidth(l));
+        z.set(below), z.set(hPrev[l]!, inWidth(l) - C);
+        const preact = new Float64Array(4 * C),
+          g = new Float64Array(4 * C),
+          c = new Float64Array(C),
+          h = new Float64Array(C);
+        linearForward(
+          preact,
+          params,
+          params,
+          z,
+          4 * C,
+          inWidth(l),
+          at(`lstm.${l}.weight`),
+          at(`lstm.${l}.bias`),
+        );
+        lstmCellForward(h, c, g, preact, cPrev[l]!, C);
+        stepConcat.push(z), stepGates.push(g), stepCells.push(c), stepHidden.push(h);
+        below = h;
+      }
+      const logits = new Float64Array(Y), y = new Float64Array(Y);
+      linearForward(logits, params, params, below, Y, C, at("output.weight"), at("output.bias"));
+      const bt = b * T + t;
+      episodeLoss[b]! += forwardLoss(y, logits, batch.target, batch.mask[bt]!, Y, bt * Y);
+      if (t < batch.lengths[b]!) output.set(y, bt * Y);
+      concat.push(stepConcat),
+        gates.push(stepGates),
+        cells.push(stepCells),
+        hiddens.push(stepHidden),
+        ys.push(y);
+      hPrev = stepHidden, cPrev = stepCells;
+    }
+    if (!withGradient) continue;
+    // Backward through time.
+    let dhNext: Float64Array[] = Array.from({ length: L }, () => new Float64Array(C));
+    let dcNext: Float64Array[] = Array.from({ length: L }, () => new Float64Array(C));
+    for (let t = T - 1; t >= 0; t--) {
+      const bt = b * T + t, dlogits = new Float64Array(Y);
+      crossEntropyBackward(dlogits, ys[t]!, batch.target, batch.mask[bt]!, 1 / B, Y, bt * Y);
+      let dAbove: Float64Array = new Float64Array(C);
+      linearBackward(
+        dAbove,
+        grad,
+        grad,
+        dlogits,
+        params,
+        hiddens[t]![L - 1]!,
+        Y,
+        C,
+        at("output.weight"),
+        at("output.bias"),
+      );
+      const dhPrev: Float64Array[] = [], dcPrev: Float64Array[] = [];
+      for (let l = L - 1; l >= 0; l--) {
+        const dh = dAbove.slice();
+        for (let u = 0; u < C; u++) dh[u]! += dhNext[l]![u]!;
+        const cBefore = t > 0
+          ? cells[t - 1]![l]!
+          : params.subarray(at("init.cell") + l * C, at("init.cell") + (l + 1) * C);
+        const dpreact = new Float64Array(4 * C), dc = new Float64Array(C), dz = new Float64Array(inWidth(l));
+        lstmCellBackward(dpreact, dc, dh, dcNext[l]!, gates[t]![l]!, cells[t]![l]!, cBefore, C);
+        linearBackward(
+          dz,
+          grad,
+          grad,
+          dpreact,
+          params,
+          concat[t]![l]!,
+          4 * C,
+          inWidth(l),
+          at(`lstm.${l}.weight`),
+          at(`lstm.${l}.bias`),
+        );
+        dAbove = dz.slice(0, inWidth(l) - C);
+        dhPrev[l] = dz.slice(inWidth(l) - C), dcPrev[l] = dc;
+      }
+      dhNext = dhPrev, dcNext = dcPrev;
+    }
+    for (let l = 0; l < L; l++) {
+      for (let u = 0; u < C; u++) {
+        grad[at("init.hidden") + l * C + u]! += dhNext[l]![u]!;
+        grad[at("init.cell") + l * C + u]! += dcNext[l]![u]!;
+      }
+    }
+  }
+  let loss = 0;
+  for (const l of episodeLoss) loss += l;
+  return { loss: loss / B, episodeLoss, output, grad };
+}
