@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Rng, type RngState } from "../src/model/random.ts";
 import { ntmConfig } from "../src/model/config.ts";
 import { parameterLayout } from "../src/model/layout.ts";
-import { HEADS_GAIN, initParameters } from "../src/model/init.ts";
+import { HEADS_GAIN, INITIAL_BETA_RAW, initParameters } from "../src/model/init.ts";
 import { softmaxInto } from "../src/reference/activations.ts";
 
 function draws(rng: Rng, n: number): number[] {
@@ -146,7 +146,11 @@ Deno.test("initParameters() sets the forget-gate bias to 1, other biases and LST
     const bias = values(`controller.${l}.bias`);
     bias.forEach((v, i) => assert.equal(v, i >= C && i < 2 * C ? 1 : 0, `controller.${l}.bias[${i}]`));
   }
-  for (const name of ["heads.bias", "output.bias", "init.hidden", "init.cell"]) {
+  const headsBias = values("heads.bias"), readWidth = 6 + 3 + 3, writeWidth = readWidth + 12;
+  const betas = [6, readWidth + 6, 2 * readWidth + 6]; // β follows the key (M = 6) of each head
+  headsBias.forEach((v, i) => assert.equal(v, betas.includes(i) ? INITIAL_BETA_RAW : 0, `heads.bias[${i}]`));
+  assert.equal(headsBias.length, 2 * readWidth + writeWidth);
+  for (const name of ["output.bias", "init.hidden", "init.cell"]) {
     assert.ok(values(name).every((v) => v === 0), name);
   }
   for (const e of layout.entries.filter((e) => e.name.endsWith(".weight"))) {

@@ -1,19 +1,50 @@
 /**
- * `deno task train`: trains an NTM on one of the paper's tasks and prints progress, then one JSON line.
+ * `deno task train`: trains an NTM on one of the paper's tasks, saving a checkpoint and a metrics log in
+ * `--out DIR` at every report, and (unless `--no-eval`) evaluates it at the task's test lengths and draws
+ * its figures at the end. `--resume DIR` continues a run exactly where its checkpoint stopped.
+ *
+ * Standard output: progress (a live line on a terminal, a line per report otherwise), where the results
+ * are, and last one JSON line: `{"task", "backend", "steps", "sequences", "seconds", "total_seconds",
+ * "cost_bits", "bit_errors", "stopped_early", "checkpoint", "metrics", "eval", "figures"}`.
+ *
+ * Exit status: 0 on success, 2 for a usage error (bad flag or value), 1 when training or a checkpoint
+ * fails (a non-finite loss, an unreadable checkpoint).
  *
  * @module
  */
 
+import { join } from "node:path";
+import { taskByName } from "../../tasks/presets.ts";
 import { type LengthRange, PAPER_TASK_NAMES, type PaperTaskName } from "../../tasks/task.ts";
-import { paperPreset, taskByName, type TaskPreset } from "../../tasks/presets.ts";
-import { type NtmConfig, ntmConfig } from "../model/config.ts";
+import {
+  CheckpointError,
+  hasCheckpoint,
+  loadCheckpoint,
+  type LoadedCheckpoint,
+  saveCheckpoint,
+  type TrainingOptions,
+} from "../io/checkpoint.ts";
+import {
+  appendMetricsRecord,
+  METRICS_LOG_FILE,
+  readMetricsLog,
+  truncateMetricsLog,
+} from "../io/metrics_log.ts";
+import { writeFileAtomic } from "../io/atomic_write.ts";
+import { DEFAULT_NTM_CONFIG, type NtmConfig, ntmConfig } from "../model/config.ts";
 import { initParameters } from "../model/init.ts";
 import { parameterLayout } from "../model/layout.ts";
 import { Rng } from "../model/random.ts";
-import { createOptimizer, OPTIMIZER_NAMES } from "../optim/optimizer.ts";
-import { NonFiniteLossError } from "../train/backend.ts";
-import { BACKEND_CHOICES, createBackend } from "../train/create_backend.ts";
-import { trainLoop } from "../train/loop.ts";
+import {
+  createOptimizer,
+  OPTIMIZER_NAMES,
+  type OptimizerName,
+  restoreOptimizer,
+} from "../optim/optimizer.ts";
+import { NonFiniteLossError, type TrainingBackend } from "../train/backend.ts";
+import { BACKEND_CHOICES, type BackendChoice, createBackend } from "../train/create_backend.ts";
+import { WebGpuUnavailableError } from "../gpu/device.ts";
+import { type TrainingReport, trainLoop } from "../train/loop.ts";
 import {
   choiceFlag,
   type FlagSpec,
@@ -23,18 +54,24 @@ import {
   parseFlags,
   UsageError,
 } from "./args.ts";
+import { defaultEvalLengths, evaluateCheckpoint, formatEvalTable } from "./eval.ts";
+import { PRESET_NAMES, presetByName, type PresetName } from "./presets.ts";
+import { ProgressDisplay } from "./progress.ts";
+import { renderFigures } from "./viz.ts";
 
-/** The presets `--preset` selects from. */
-const PRESETS = ["quick", "paper"] as const;
-
-const FLAGS: Record<string, FlagSpec> = {
+/** The flags of `deno task train`, with their help and defaults. */
+export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "task": { type: "string", help: `task: ${PAPER_TASK_NAMES.join(", ")}`, default: "copy" },
   "preset": {
     type: "string",
     help: "quick (small, Adam: trains in minutes on a CPU) or paper (Graves et al. Tables 1–2)",
     default: "quick",
   },
-  "backend": { type: "string", help: "auto, webgpu or cpu (the float64 reference)", default: "auto" },
+  "backend": {
+    type: "string",
+    help: "auto, webgpu or cpu (the float64 reference)",
+    default: "auto, or the checkpoint's on --resume",
+  },
   "controller-type": { type: "string", help: "lstm or feedforward", default: "from the preset" },
   "controller": { type: "string", help: "C: units per controller layer", default: "from the preset" },
   "controller-layers": { type: "string", help: "stacked controller layers", default: "from the preset" },
@@ -43,90 +80,306 @@ const FLAGS: Record<string, FlagSpec> = {
   "memory-n": { type: "string", help: "N: memory rows", default: "from the preset" },
   "memory-m": { type: "string", help: "M: memory row width", default: "from the preset" },
   "shift-range": { type: "string", help: "K: shifts −K..K", default: "1" },
-  "memory-init": { type: "string", help: "constant, learned or random", default: "constant" },
+  "memory-init": { type: "string", help: "learned, constant or random", default: "learned" },
   "optimizer": {
     type: "string",
     help: "adam or rmsprop (Graves' centred RMSProp)",
     default: "from the preset",
   },
-  "lr": { type: "string", help: "learning rate", default: "from the preset" },
+  "lr": { type: "string", help: "learning rate (may change on --resume)", default: "from the preset" },
   "batch": { type: "string", help: "B: episodes per step", default: "from the preset" },
-  "steps": { type: "string", help: "train until this many steps in all", default: "from the preset" },
+  "steps": {
+    type: "string",
+    help: "train until this many steps in all (a resumed run counts from the start)",
+    default: "from the preset",
+  },
   "seed": { type: "string", help: "seeds initialisation and data", default: "1" },
   "min-len": { type: "string", help: "shortest training length", default: "from the preset" },
   "max-len": { type: "string", help: "longest training length", default: "from the preset" },
-  "report-every": { type: "string", help: "evaluate and report every this many steps", default: "100" },
+  "report-every": {
+    type: "string",
+    help: "evaluate, report and save a checkpoint every this many steps",
+    default: "100",
+  },
   "stop-at-bit-errors": {
     type: "string",
     help: "stop once held-out bit errors per sequence fall below this",
+    default: "never",
   },
   "eval-episodes": { type: "string", help: "episodes in the held-out batch", default: "64" },
+  "out": {
+    type: "string",
+    help: "directory for the checkpoint, metrics.jsonl, eval.json and figures",
+    default: "runs/<task>-<timestamp>, or the --resume directory",
+  },
+  "resume": {
+    type: "string",
+    help: "continue the run whose checkpoint is in this directory (shape flags must match it)",
+  },
+  "no-eval": { type: "boolean", help: "skip the evaluation and figures after training" },
   "help": { type: "boolean", help: "show this help" },
 };
 
-/** Quick presets: small enough to train in minutes on a CPU, with Adam (Collier & Beel). */
-function quickPreset(task: PaperTaskName): TaskPreset {
-  const paper = paperPreset(task);
-  const small = { controllerSize: 64, memoryN: 32, memoryM: 8 };
-  const byTask: Partial<Record<PaperTaskName, Partial<TaskPreset>>> = {
-    copy: { model: { ...paper.model, ...small }, range: { minLen: 1, maxLen: 5 }, steps: 10_000 },
-  };
+/** Flags that fix the model's shape: on `--resume` they must agree with the checkpoint. */
+const SHAPE_FLAGS = [
+  "controller-type",
+  "controller",
+  "controller-layers",
+  "read-heads",
+  "write-heads",
+  "memory-n",
+  "memory-m",
+  "shift-range",
+  "memory-init",
+] as const;
+
+/** Where `deno task train` writes and how it shows progress (the defaults use the console). */
+export interface TrainIo {
+  /** Writes text to standard output as is. */
+  readonly write: (text: string) => void;
+  /** Writes a line (no newline included) to standard error. */
+  readonly error: (line: string) => void;
+  /** Redraw one live progress line (standard output is a terminal). */
+  readonly live: boolean;
+  /** The terminal's width in columns. */
+  readonly columns?: number;
+}
+
+/** Substitutes for the parts `deno task train` is built from, for tests. */
+export interface TrainDependencies {
+  /** Creates the backend (default {@linkcode createBackend}); tests wrap it to inject failures. */
+  readonly createBackend?: typeof createBackend;
+}
+
+/** The final JSON line of `deno task train`. */
+export interface TrainSummary {
+  /** The task. */
+  readonly task: PaperTaskName;
+  /** The backend that trained. */
+  readonly backend: string;
+  /** Steps taken in all. */
+  readonly steps: number;
+  /** Training sequences seen in all. */
+  readonly sequences: number;
+  /** Seconds of training in this run. */
+  readonly seconds: number;
+  /** Seconds of training in all, over resumed runs. */
+  readonly total_seconds: number;
+  /** Held-out cost, bits per sequence, at the last report. */
+  readonly cost_bits: number;
+  /** Held-out bit errors per sequence, at the last report. */
+  readonly bit_errors: number;
+  /** Whether `--stop-at-bit-errors` stopped training. */
+  readonly stopped_early: boolean;
+  /** The checkpoint directory. */
+  readonly checkpoint: string;
+  /** The metrics log. */
+  readonly metrics: string;
+  /** The evaluation table (`null` with `--no-eval`). */
+  readonly eval: string | null;
+  /** The figures (empty with `--no-eval`). */
+  readonly figures: readonly string[];
+}
+
+/** A run ready to train: its model, options and where it starts from. */
+interface RunPlan {
+  readonly config: NtmConfig;
+  readonly training: TrainingOptions;
+  readonly presetName: PresetName;
+  readonly backend: BackendChoice;
+  readonly outDir: string;
+  readonly noEval: boolean;
+  readonly resume: LoadedCheckpoint | undefined;
+}
+
+/** Training stopped before its end: the message names the step and the checkpoint left in place. */
+export class TrainingStoppedError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What happened and what was kept.
+   * @param options The cause.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TrainingStoppedError";
+  }
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The console as {@linkcode TrainIo}: progress and results on standard output (a live line when it is a
+ * terminal), notices on standard error.
+ *
+ * @returns The console's writers.
+ *
+ * @example
+ * ```ts
+ * import { consoleIo } from "./train.ts";
+ * consoleIo().write("hello\n");
+ * ```
+ */
+export function consoleIo(): TrainIo {
+  let columns: number | undefined;
+  try {
+    columns = Deno.consoleSize().columns;
+  } catch { /* not a terminal */ }
   return {
-    ...paper,
-    model: { ...paper.model, ...small },
-    optimizer: "adam",
-    learningRate: 1e-3,
-    batch: 16,
-    steps: 20_000,
-    ...byTask[task],
+    write: (text) => void Deno.stdout.writeSync(encoder.encode(text)),
+    error: (line) => console.error(line),
+    live: Deno.stdout.isTerminal(),
+    ...(columns !== undefined && { columns }),
   };
 }
 
-async function main(args: string[]): Promise<void> {
-  const values = parseFlags(args, FLAGS);
+/**
+ * Runs `deno task train` with the given arguments: parses and checks the flags, trains (saving a checkpoint
+ * and a metrics line at every report), evaluates and draws the figures (unless `--no-eval`), and prints the
+ * final JSON line.
+ *
+ * @param args The command-line arguments.
+ * @param io Where to write (default: the console).
+ * @param deps Substitutes for tests.
+ * @returns The final summary, or `undefined` for `--help`.
+ * @throws {UsageError} for an unknown flag, a malformed value, or a resume flag that contradicts the
+ *   checkpoint.
+ * @throws {CheckpointError} when `--resume` names an unreadable checkpoint or a save fails.
+ * @throws {TrainingStoppedError} when the loss or gradient becomes non-finite (the last checkpoint is kept).
+ *
+ * @example Train a tiny copy model for 20 steps
+ * ```ts ignore
+ * import { trainCommand } from "./train.ts";
+ * const summary = await trainCommand(["--backend", "cpu", "--steps", "20", "--out", "runs/tiny", "--no-eval"]);
+ * console.log(summary?.cost_bits);
+ * ```
+ */
+export async function trainCommand(
+  args: string[],
+  io: TrainIo = consoleIo(),
+  deps: TrainDependencies = {},
+): Promise<TrainSummary | undefined> {
+  const values = parseFlags(args, TRAIN_FLAGS);
   if (values.help) {
-    console.log(helpText("deno task train [flags]", FLAGS));
-    return;
+    io.write(helpText("deno task train [flags]", TRAIN_FLAGS) + "\n");
+    return undefined;
   }
+  const plan = await planRun(values);
+  return await runPlan(plan, io, deps);
+}
+
+async function planRun(values: Record<string, string | boolean | undefined>): Promise<RunPlan> {
   const str = (name: string): string | undefined => values[name] as string | undefined;
-  const taskName = choiceFlag(str("task") ?? "copy", "task", PAPER_TASK_NAMES);
-  const presetName = choiceFlag(str("preset") ?? "quick", "preset", PRESETS);
-  const preset = presetName === "paper" ? paperPreset(taskName) : quickPreset(taskName);
-  const backendChoice = choiceFlag(str("backend") ?? "auto", "backend", BACKEND_CHOICES);
-  const task = taskByName(taskName);
   const int = (name: string, fallback: number, min = 1) => {
     const v = str(name);
     return v === undefined ? fallback : integerFlag(v, name, min);
   };
+  const backendFlag = str("backend");
+  let backend = choiceFlag(backendFlag ?? "auto", "backend", BACKEND_CHOICES);
+  const noEval = values["no-eval"] === true;
+  const reportEvery = int("report-every", 100);
+  const stopAt = str("stop-at-bit-errors");
+  const stopAtBitErrors = stopAt === undefined ? undefined : numberFlag(stopAt, "stop-at-bit-errors", 0);
+
+  const resumeDir = str("resume");
+  if (resumeDir !== undefined) {
+    const resume = await loadCheckpoint(resumeDir);
+    const { config, training } = resume;
+    if (backendFlag === undefined) backend = training.backend;
+    // Flags that would change the model or the run must agree with the checkpoint.
+    const shape = shapeFromFlags(str, config);
+    for (const flag of SHAPE_FLAGS) {
+      if (str(flag) === undefined) continue;
+      const key = SHAPE_KEYS[flag];
+      if (shape[key] !== config[key]) {
+        throw new UsageError(
+          `--${flag} ${
+            str(flag)
+          } would change the model's shape: the checkpoint in ${resumeDir} has ${key} = ` +
+            `${config[key]}; drop --${flag} to resume it, or start a new run with another --out`,
+        );
+      }
+    }
+    const same: [string, unknown, unknown][] = [
+      ["task", str("task") && choiceFlag(str("task")!, "task", PAPER_TASK_NAMES), training.task],
+      ["preset", str("preset") && choiceFlag(str("preset")!, "preset", PRESET_NAMES), training.preset],
+      [
+        "optimizer",
+        str("optimizer") && choiceFlag(str("optimizer")!, "optimizer", OPTIMIZER_NAMES),
+        training.optimizer.name,
+      ],
+      ["batch", str("batch") && int("batch", 0), training.batch],
+      ["seed", str("seed") && int("seed", 0, 0), training.seed],
+      ["min-len", str("min-len") && int("min-len", 0), training.range.minLen],
+      ["max-len", str("max-len") && int("max-len", 0), training.range.maxLen],
+      ["eval-episodes", str("eval-episodes") && int("eval-episodes", 0), training.evalEpisodes],
+    ];
+    for (const [flag, given, saved] of same) {
+      if (given !== undefined && given !== saved) {
+        const why = flag === "task"
+          ? "would change the model's shape"
+          : flag === "optimizer"
+          ? "does not match the saved optimiser state"
+          : "would not continue the same run";
+        throw new UsageError(
+          `--${flag} ${str(flag)} ${why}: the checkpoint in ${resumeDir} has ${saved}; drop --${flag} to ` +
+            `resume it, or start a new run with another --out`,
+        );
+      }
+    }
+    const learningRate = str("lr") === undefined
+      ? training.optimizer.options.learningRate!
+      : numberFlag(str("lr")!, "lr", 0);
+    const outDir = str("out") ?? resumeDir;
+    if (!samePath(outDir, resumeDir) && await hasCheckpoint(outDir)) {
+      throw new UsageError(
+        `--out ${outDir} already holds a checkpoint; choose an empty directory, or leave --out out to continue ` +
+          `in ${resumeDir}`,
+      );
+    }
+    return {
+      config,
+      training: {
+        ...training,
+        backend,
+        steps: int("steps", training.steps),
+        reportEvery: str("report-every") === undefined ? training.reportEvery : reportEvery,
+        stopAtBitErrors: stopAt === undefined ? training.stopAtBitErrors : stopAtBitErrors!,
+        optimizer: {
+          name: training.optimizer.name,
+          options: { ...training.optimizer.options, learningRate },
+        },
+      },
+      presetName: training.preset,
+      backend,
+      outDir,
+      noEval,
+      resume,
+    };
+  }
+
+  const taskName = choiceFlag(str("task") ?? "copy", "task", PAPER_TASK_NAMES);
+  const presetName = choiceFlag(str("preset") ?? "quick", "preset", PRESET_NAMES);
+  const preset = presetByName(presetName, taskName);
+  const task = taskByName(taskName);
   const model = preset.model;
+  const defaults: NtmConfig = {
+    inputSize: task.inputSize,
+    outputSize: task.outputSize,
+    outputKind: task.outputKind,
+    controllerType: model.controllerType ?? "lstm",
+    controllerSize: model.controllerSize ?? 100,
+    controllerLayers: model.controllerLayers ?? 1,
+    readHeads: model.readHeads ?? 1,
+    writeHeads: model.writeHeads ?? 1,
+    memoryN: model.memoryN ?? 128,
+    memoryM: model.memoryM ?? 20,
+    shiftRange: model.shiftRange ?? 1,
+    memoryInit: DEFAULT_NTM_CONFIG.memoryInit,
+  };
   let config: NtmConfig;
   try {
-    config = ntmConfig({
-      inputSize: task.inputSize,
-      outputSize: task.outputSize,
-      outputKind: task.outputKind,
-      ...model,
-      ...(str("controller-type") !== undefined &&
-        {
-          controllerType: choiceFlag(
-            str("controller-type")!,
-            "controller-type",
-            ["lstm", "feedforward"] as const,
-          ),
-        }),
-      controllerSize: int("controller", model.controllerSize ?? 100),
-      controllerLayers: int("controller-layers", model.controllerLayers ?? 1),
-      readHeads: int("read-heads", model.readHeads ?? 1),
-      writeHeads: int("write-heads", model.writeHeads ?? 1),
-      memoryN: int("memory-n", model.memoryN ?? 128),
-      memoryM: int("memory-m", model.memoryM ?? 20),
-      shiftRange: int("shift-range", model.shiftRange ?? 1),
-      memoryInit: choiceFlag(
-        str("memory-init") ?? "constant",
-        "memory-init",
-        ["constant", "learned", "random"] as const,
-      ),
-    });
+    config = ntmConfig(shapeFromFlags(str, defaults));
   } catch (error) {
     if (error instanceof RangeError || error instanceof TypeError) throw new UsageError(error.message);
     throw error;
@@ -138,6 +391,11 @@ async function main(args: string[]): Promise<void> {
   if (range.minLen > range.maxLen) {
     throw new UsageError(`--min-len must be ≤ --max-len, got ${range.minLen} > ${range.maxLen}`);
   }
+  try {
+    task.generate(new Rng(0), 1, range);
+  } catch (error) {
+    throw new UsageError(`--min-len/--max-len ${range.minLen}..${range.maxLen}: ${(error as Error).message}`);
+  }
   const optimizerName = choiceFlag(str("optimizer") ?? preset.optimizer, "optimizer", OPTIMIZER_NAMES);
   const learningRate = str("lr") !== undefined
     ? numberFlag(str("lr")!, "lr", 0)
@@ -146,79 +404,323 @@ async function main(args: string[]): Promise<void> {
     : optimizerName === "adam"
     ? 1e-3
     : 1e-4;
-  const batch = int("batch", preset.batch);
-  const steps = int("steps", preset.steps);
   const seed = int("seed", 1, 0);
-  const reportEvery = int("report-every", 100);
-  const evalEpisodes = int("eval-episodes", 64);
-  const stopAt = str("stop-at-bit-errors");
-  const stopAtBitErrors = stopAt === undefined ? undefined : numberFlag(stopAt, "stop-at-bit-errors", 0);
-
-  const layout = parameterLayout(config);
-  const params = initParameters(config, layout, seed);
-  const optimizer = createOptimizer(optimizerName, layout.size, { learningRate });
-  const backend = await createBackend(backendChoice, {
+  const outGiven = str("out");
+  const outDir = outGiven ?? await defaultOutDir(taskName);
+  if (outGiven !== undefined && await hasCheckpoint(outGiven)) {
+    throw new UsageError(
+      `--out ${outGiven} already holds a checkpoint; continue it with --resume ${outGiven}, or choose another --out`,
+    );
+  }
+  return {
     config,
-    layout,
-    params,
-    optimizer,
-    memorySeed: seed + 2,
-    startStep: 0,
-  });
-  console.log(
-    `Training ${taskName} (${presetName} preset) on ${backend.device}: ${config.controllerType} ${config.controllerSize}×${config.controllerLayers}, ` +
-      `memory ${config.memoryN}×${config.memoryM}, ${config.readHeads}R/${config.writeHeads}W heads, ${layout.size} parameters, ` +
-      `${optimizerName} lr ${learningRate}, batch ${batch}, lengths ${range.minLen}..${range.maxLen}, up to ${steps} steps`,
-  );
-  try {
-    const { last, stoppedEarly } = await trainLoop(
+    training: {
+      task: taskName,
+      preset: presetName,
       backend,
+      range,
+      batch: int("batch", preset.batch),
+      steps: int("steps", preset.steps),
+      seed,
+      evalSeed: seed + 1,
+      memorySeed: seed + 2,
+      reportEvery,
+      evalEpisodes: int("eval-episodes", 64),
+      stopAtBitErrors: stopAtBitErrors ?? null,
+      optimizer: {
+        name: optimizerName,
+        options: createOptimizer(optimizerName, 1, { learningRate }).options,
+      },
+    },
+    presetName,
+    backend,
+    outDir,
+    noEval,
+    resume: undefined,
+  };
+}
+
+const SHAPE_KEYS = {
+  "controller-type": "controllerType",
+  "controller": "controllerSize",
+  "controller-layers": "controllerLayers",
+  "read-heads": "readHeads",
+  "write-heads": "writeHeads",
+  "memory-n": "memoryN",
+  "memory-m": "memoryM",
+  "shift-range": "shiftRange",
+  "memory-init": "memoryInit",
+} as const satisfies Record<(typeof SHAPE_FLAGS)[number], keyof NtmConfig>;
+
+/** The configuration `base` with the shape flags that were given applied (values checked). */
+function shapeFromFlags(str: (name: string) => string | undefined, base: NtmConfig): NtmConfig {
+  const int = (name: string, fallback: number) => {
+    const v = str(name);
+    return v === undefined ? fallback : integerFlag(v, name, 1);
+  };
+  const type = str("controller-type");
+  const init = str("memory-init");
+  return {
+    ...base,
+    controllerType: type === undefined
+      ? base.controllerType
+      : choiceFlag(type, "controller-type", ["lstm", "feedforward"] as const),
+    controllerSize: int("controller", base.controllerSize),
+    controllerLayers: int("controller-layers", base.controllerLayers),
+    readHeads: int("read-heads", base.readHeads),
+    writeHeads: int("write-heads", base.writeHeads),
+    memoryN: int("memory-n", base.memoryN),
+    memoryM: int("memory-m", base.memoryM),
+    shiftRange: int("shift-range", base.shiftRange),
+    memoryInit: init === undefined
+      ? base.memoryInit
+      : choiceFlag(init, "memory-init", ["constant", "learned", "random"] as const),
+  };
+}
+
+async function defaultOutDir(task: string): Promise<string> {
+  const stamp = new Date().toISOString().replace(/\.\d+Z$/, "").replace(/[-:]/g, "").replace("T", "-");
+  for (let i = 1;; i++) {
+    const dir = join("runs", `${task}-${stamp}${i === 1 ? "" : `-${i}`}`);
+    if (!(await exists(dir))) return dir;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+function samePath(a: string, b: string): boolean {
+  return join(a) === join(b);
+}
+
+/** The training backend, with a hook after every step (for the live progress line). */
+function withStepHook(
+  backend: TrainingBackend,
+  startStep: number,
+  hook: (step: number) => void,
+): TrainingBackend {
+  let step = startStep;
+  return {
+    get name() {
+      return backend.name;
+    },
+    get device() {
+      return backend.device;
+    },
+    async trainStep(batch) {
+      await backend.trainStep(batch);
+      hook(++step);
+    },
+    lastStep: () => backend.lastStep(),
+    evaluate: (batch) => backend.evaluate(batch),
+    predict: (batch) => backend.predict(batch),
+    parameters: () => backend.parameters(),
+    optimizerState: () => backend.optimizerState(),
+    memoryRngState: () => backend.memoryRngState(),
+    destroy: () => backend.destroy(),
+  };
+}
+
+async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Promise<TrainSummary> {
+  const { config, training, outDir, resume } = plan;
+  const task = taskByName(training.task);
+  const layout = parameterLayout(config);
+  const startStep = resume?.progress.step ?? 0;
+  const previousSeconds = resume?.progress.seconds ?? 0;
+  const params = resume ? resume.params : initParameters(config, layout, training.seed);
+  const optimizerName: OptimizerName = training.optimizer.name;
+  const optimizer = resume
+    ? restoreOptimizer(resume.optimizer, training.optimizer.options, layout.size)
+    : createOptimizer(optimizerName, layout.size, training.optimizer.options);
+  const dataRng = new Rng(training.seed);
+  if (resume) dataRng.setState(resume.progress.dataRng);
+
+  await Deno.mkdir(outDir, { recursive: true });
+  const metricsPath = join(outDir, METRICS_LOG_FILE);
+  if (resume && !samePath(outDir, resume.dir)) {
+    // Carry the log over to the new directory, up to the checkpoint's step.
+    const records = await readMetricsLog(join(resume.dir, METRICS_LOG_FILE)).catch(() => []);
+    await writeFileAtomic(
+      metricsPath,
+      records.filter((r) => r.step <= startStep).map((r) => JSON.stringify(r) + "\n").join(""),
+    );
+  } else {
+    await truncateMetricsLog(metricsPath, startStep);
+  }
+
+  const backend = await (deps.createBackend ?? createBackend)(
+    plan.backend,
+    {
+      config,
+      layout,
+      params,
+      optimizer,
+      batch: training.batch,
+      memorySeed: training.memorySeed,
+      startStep,
+      ...(resume && { memoryRngState: resume.progress.memoryRng }),
+    },
+    (line) => io.error(line),
+  );
+  const lr = training.optimizer.options.learningRate;
+  const lines = [
+    `${resume ? `Resuming ${resume.dir} at step ${startStep}:` : "Training"} ${training.task} ` +
+    `(${plan.presetName} preset) on ${backend.device}: ${config.controllerType} ` +
+    `${config.controllerSize}×${config.controllerLayers}, memory ${config.memoryN}×${config.memoryM}, ` +
+    `${config.readHeads}R/${config.writeHeads}W heads, ${layout.size} parameters, ${optimizerName} lr ${lr}, ` +
+    `batch ${training.batch}, ${task.lengthMeaning} ${training.range.minLen}..${training.range.maxLen}, ` +
+    `up to ${training.steps} steps`,
+    `Checkpoint and logs: ${outDir}`,
+  ];
+  const progress = new ProgressDisplay({
+    totalSteps: training.steps,
+    startStep,
+    batch: training.batch,
+    live: io.live,
+    write: io.write,
+    ...(io.columns !== undefined && { columns: io.columns }),
+  });
+  for (const line of lines) progress.message(line);
+
+  let saved = startStep;
+  const save = async (report: TrainingReport | undefined, step: number, seconds: number) => {
+    const [params, optimizerState] = await Promise.all([backend.parameters(), backend.optimizerState()]);
+    await saveCheckpoint(outDir, {
+      config,
+      training,
+      progress: {
+        step,
+        sequences: step * training.batch,
+        seconds,
+        dataRng: dataRng.getState(),
+        memoryRng: backend.memoryRngState(),
+        costBits: report?.costBits ?? resume?.progress.costBits ?? null,
+        bitErrors: report?.bitErrors ?? resume?.progress.bitErrors ?? null,
+      },
+      params,
+      optimizer: optimizerState,
+    });
+    saved = step;
+  };
+
+  let result;
+  try {
+    if (!resume) await save(undefined, 0, 0); // the directory is a (step-0) checkpoint from the start
+    if (startStep >= training.steps) {
+      progress.message(`The checkpoint is at step ${startStep} already, not below --steps ${training.steps}`);
+    }
+    result = await trainLoop(
+      withStepHook(backend, startStep, (step) => progress.step(step)),
       {
         task,
-        range,
-        batch,
-        steps,
-        reportEvery,
-        evalEpisodes,
-        evalSeed: seed + 1,
-        ...(stopAtBitErrors !== undefined && { stopAtBitErrors }),
+        range: training.range,
+        batch: training.batch,
+        steps: training.steps,
+        reportEvery: training.reportEvery,
+        evalEpisodes: training.evalEpisodes,
+        evalSeed: training.evalSeed,
+        ...(training.stopAtBitErrors !== null && { stopAtBitErrors: training.stopAtBitErrors }),
       },
-      new Rng(seed),
-      0,
+      dataRng,
+      startStep,
       {
-        onReport: (r) =>
-          console.log(
-            `step ${r.step}  sequences ${r.sequences}  train cost ${r.trainCostBits.toFixed(3)} bits  ` +
-              `held-out cost ${r.costBits.toFixed(3)} bits, ${
-                r.bitErrors.toFixed(3)
-              } bit errors per sequence  ` +
-              `${r.sequencesPerSecond.toFixed(1)} seq/s`,
-          ),
+        onReport: async (report) => {
+          const seconds = previousSeconds + report.seconds;
+          await save(report, report.step, seconds);
+          await appendMetricsRecord(metricsPath, {
+            step: report.step,
+            sequences: report.sequences,
+            seconds,
+            train_cost_bits: report.trainCostBits,
+            grad_norm: report.gradNorm,
+            cost_bits: report.costBits,
+            bit_errors: report.bitErrors,
+            seq_per_s: report.sequencesPerSecond,
+          });
+          progress.report(report);
+        },
       },
     );
-    if (stoppedEarly) console.log(`Stopped: held-out bit errors ${last.bitErrors} < ${stopAtBitErrors}`);
-    console.log(JSON.stringify({
-      task: taskName,
-      backend: backend.name,
-      steps: last.step,
-      sequences: last.sequences,
-      seconds: Number(last.seconds.toFixed(3)),
-      cost_bits: last.costBits,
-      bit_errors: last.bitErrors,
-      stopped_early: stoppedEarly,
-    }));
+  } catch (error) {
+    progress.finish();
+    if (error instanceof NonFiniteLossError) {
+      throw new TrainingStoppedError(
+        `${error.message}. The last good checkpoint (step ${saved}) in ${outDir} is left as it was; ` +
+          `try a lower --lr, or --resume ${outDir} with another --seed`,
+        { cause: error },
+      );
+    }
+    throw error;
   } finally {
     backend.destroy();
   }
+  progress.finish();
+  const { last, stoppedEarly } = result;
+  if (stoppedEarly) {
+    io.write(
+      `Stopped: held-out bit errors ${last.bitErrors} < ${training.stopAtBitErrors} at step ${last.step}\n`,
+    );
+  }
+
+  let evalPath: string | null = null;
+  const figures: string[] = [];
+  if (!plan.noEval) {
+    const evaluation = await evaluateCheckpoint(outDir, {
+      lengths: defaultEvalLengths(task, training.range),
+      episodes: training.evalEpisodes,
+      backend: plan.backend,
+      notice: (line) => io.error(line),
+    });
+    io.write(formatEvalTable(evaluation) + "\n");
+    evalPath = evaluation.file;
+    const drawn = await renderFigures(outDir);
+    figures.push(drawn.episode, ...(drawn.learningCurve ? [drawn.learningCurve] : []));
+  }
+  io.write(`Checkpoint: ${outDir} (model.safetensors, optimizer.safetensors, config.json)\n`);
+  io.write(`Metrics log: ${metricsPath}\n`);
+  if (evalPath) io.write(`Evaluation: ${evalPath}\n`);
+  if (figures.length) io.write(`Figures: ${figures.join(", ")}\n`);
+  io.write(`Continue training with: deno task train --resume ${outDir} --steps <more>\n`);
+  const summary: TrainSummary = {
+    task: training.task,
+    backend: backend.name,
+    steps: last.step,
+    sequences: last.sequences,
+    seconds: Number(last.seconds.toFixed(3)),
+    total_seconds: Number((previousSeconds + last.seconds).toFixed(3)),
+    cost_bits: last.costBits,
+    bit_errors: last.bitErrors,
+    stopped_early: stoppedEarly,
+    checkpoint: outDir,
+    metrics: metricsPath,
+    eval: evalPath,
+    figures,
+  };
+  io.write(JSON.stringify(summary) + "\n");
+  return summary;
 }
 
 if (import.meta.main) {
   try {
-    await main(Deno.args);
+    await trainCommand(Deno.args);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof NonFiniteLossError) {
+    if (error instanceof UsageError) {
       console.error(`error: ${error.message}`);
       Deno.exit(2);
+    }
+    if (
+      error instanceof CheckpointError || error instanceof TrainingStoppedError ||
+      error instanceof WebGpuUnavailableError
+    ) {
+      console.error(`error: ${error.message}`);
+      Deno.exit(1);
     }
     throw error;
   }

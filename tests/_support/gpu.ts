@@ -22,7 +22,9 @@ export function testGpu(): Promise<{ context: GpuContext; cache: KernelCache }> 
 
 /** A storage buffer holding `data` as f32 (or u32 for a Uint32Array). */
 export function upload(device: GPUDevice, data: ArrayLike<number> | Uint32Array, label: string): GPUBuffer {
-  const array = data instanceof Uint32Array ? new Uint32Array(data) : Float32Array.from(data as ArrayLike<number>);
+  const array = data instanceof Uint32Array
+    ? new Uint32Array(data)
+    : Float32Array.from(data as ArrayLike<number>);
   const buffer = device.createBuffer({
     label,
     size: Math.max(16, Math.ceil(array.byteLength / 16) * 16),

@@ -1,0 +1,377 @@
+/**
+ * `deno task eval --checkpoint DIR [--lengths 10,20,30,50,120] [--episodes 64] [--backend auto] [--seed S]`:
+ * evaluates a checkpoint on episodes of exactly each length and prints a table of cost and errors per
+ * sequence, also written to `DIR/eval.json`.
+ *
+ * What a length is depends on the task (its `lengthMeaning`): copy and repeat copy, the sequence length
+ * (repeat copy draws its repeat count from the training range 1..10); associative recall, the number of
+ * items; N-grams, the number of bits; priority sort, the number of input vectors. For N-grams the table
+ * adds the Bayes-optimal predictor's cost (paper eq. 10) on the same episodes, and the model's excess.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { NgramsBatch } from "../../tasks/ngrams.ts";
+import { taskByName } from "../../tasks/presets.ts";
+import type { LengthRange, Task } from "../../tasks/task.ts";
+import { writeFileAtomic } from "../io/atomic_write.ts";
+import { CheckpointError, loadCheckpoint, type LoadedCheckpoint } from "../io/checkpoint.ts";
+import { Rng } from "../model/random.ts";
+import { restoreOptimizer } from "../optim/optimizer.ts";
+import { BACKEND_CHOICES, type BackendChoice, createBackend } from "../train/create_backend.ts";
+import { WebGpuUnavailableError } from "../gpu/device.ts";
+import { choiceFlag, type FlagSpec, helpText, integerFlag, parseFlags, UsageError } from "./args.ts";
+
+/** The name of the evaluation table inside a checkpoint directory. */
+export const EVAL_FILE = "eval.json";
+
+/** One row of the evaluation table. */
+export interface EvalRow {
+  /** The length, in the task's `lengthMeaning` units. */
+  readonly length: number;
+  /** Cross-entropy in bits per sequence. */
+  readonly cost_bits: number;
+  /** Bit errors per sequence. */
+  readonly bit_errors: number;
+  /** N-grams: the Bayes-optimal cost in bits per sequence on the same episodes (paper eq. 10). */
+  readonly optimum_bits?: number;
+  /** N-grams: `cost_bits − optimum_bits`. */
+  readonly above_optimum_bits?: number;
+}
+
+/** The evaluation of a checkpoint, as `eval.json` holds it. */
+export interface EvalResult {
+  /** The task. */
+  readonly task: string;
+  /** What a length counts for this task. */
+  readonly length_meaning: string;
+  /** The checkpoint directory. */
+  readonly checkpoint: string;
+  /** The checkpoint's training step. */
+  readonly step: number;
+  /** Training sequences the checkpoint had seen. */
+  readonly sequences: number;
+  /** The training lengths, for comparison. */
+  readonly train_range: LengthRange;
+  /** Episodes per length. */
+  readonly episodes: number;
+  /** The seed of every length's episodes. */
+  readonly seed: number;
+  /** The backend that evaluated. */
+  readonly backend: string;
+  /** One row per length. */
+  readonly rows: readonly EvalRow[];
+  /** Where the table was written (`null` when not written). */
+  readonly file: string | null;
+}
+
+/** Options of {@linkcode evaluateCheckpoint}. */
+export interface EvaluateOptions {
+  /** The lengths (default: the task's `evalLengths`). */
+  readonly lengths?: readonly number[];
+  /** Episodes per length (default 64). */
+  readonly episodes?: number;
+  /** The backend (default `auto`). */
+  readonly backend?: BackendChoice;
+  /** Seeds each length's episodes: `new Rng(seed)` per length (default: the checkpoint's held-out seed). */
+  readonly seed?: number;
+  /** Write `eval.json` into the checkpoint directory (default true). */
+  readonly write?: boolean;
+  /** Where the backend's notices go (default `console.error`). */
+  readonly notice?: (line: string) => void;
+}
+
+/**
+ * The lengths to evaluate at the end of training: the task's test lengths up to 4× the longest training
+ * length (for copy trained on 1..5: 10 and 20), or the longest training length if none is that short.
+ *
+ * @param task The task.
+ * @param range The training lengths.
+ * @returns The lengths.
+ *
+ * @example
+ * ```ts
+ * import { defaultEvalLengths } from "./eval.ts";
+ * import { copyTask } from "../../tasks/copy.ts";
+ * console.assert(defaultEvalLengths(copyTask(), { minLen: 1, maxLen: 20 }).join() === "10,20,30,50");
+ * ```
+ */
+export function defaultEvalLengths(task: Task, range: LengthRange): number[] {
+  const lengths = task.evalLengths.filter((l) => l <= 4 * range.maxLen);
+  return lengths.length > 0 ? lengths : [range.maxLen];
+}
+
+/**
+ * Evaluates a checkpoint on `episodes` episodes of exactly each length (a range `minLen = maxLen = L`).
+ *
+ * @param dir The checkpoint directory (or a checkpoint already loaded from it).
+ * @param options Lengths, episodes, backend, seed.
+ * @returns The table (also written to `dir/eval.json` unless `write` is false).
+ * @throws {CheckpointError} when the checkpoint cannot be loaded.
+ * @throws {RangeError} when a length is not one the task can generate.
+ *
+ * @example
+ * ```ts ignore
+ * const result = await evaluateCheckpoint("runs/copy-1", { lengths: [10, 20], episodes: 32, backend: "cpu" });
+ * console.log(formatEvalTable(result));
+ * ```
+ */
+export async function evaluateCheckpoint(
+  dir: string | LoadedCheckpoint,
+  options: EvaluateOptions = {},
+): Promise<EvalResult> {
+  const checkpoint = typeof dir === "string" ? await loadCheckpoint(dir) : dir;
+  const { config, layout, training, progress } = checkpoint;
+  const task = taskByName(training.task);
+  const lengths = options.lengths ?? task.evalLengths;
+  const episodes = options.episodes ?? 64;
+  const seed = options.seed ?? training.evalSeed;
+  const backend = await createBackend(
+    options.backend ?? "auto",
+    {
+      config,
+      layout,
+      params: checkpoint.params.slice(),
+      optimizer: restoreOptimizer(checkpoint.optimizer, training.optimizer.options, layout.size),
+      batch: training.batch,
+      memorySeed: training.memorySeed,
+      startStep: progress.step,
+    },
+    options.notice ?? console.error,
+  );
+  const rows: EvalRow[] = [];
+  try {
+    for (const length of lengths) {
+      let batch: EpisodeBatch;
+      try {
+        batch = task.generate(new Rng(seed), episodes, { minLen: length, maxLen: length });
+      } catch (error) {
+        throw new RangeError(
+          `Cannot evaluate ${task.name} at length ${length} (${task.lengthMeaning}): ${
+            (error as Error).message
+          }`,
+        );
+      }
+      // On the CPU, evaluate in chunks so that the reference's tapes of long episodes stay within memory
+      // (the webgpu backend runs its own chunks of B episodes).
+      const perEpisode = batch.steps * config.memoryN * config.memoryM *
+        (config.readHeads + config.writeHeads);
+      const chunk = backend.name === "cpu"
+        ? Math.max(1, Math.min(episodes, Math.floor(4e6 / perEpisode)))
+        : episodes;
+      let cost = 0, errors = 0;
+      for (let start = 0; start < episodes; start += chunk) {
+        const count = Math.min(chunk, episodes - start);
+        const e = await backend.evaluate(sliceBatch(batch, start, count));
+        cost += e.costBits * count;
+        errors += e.bitErrors * count;
+      }
+      const row: EvalRow = { length, cost_bits: cost / episodes, bit_errors: errors / episodes };
+      const optimum = (batch as Partial<NgramsBatch>).optimumBits;
+      if (optimum) {
+        const optimumBits = optimum.reduce((a, b) => a + b, 0) / episodes;
+        rows.push({ ...row, optimum_bits: optimumBits, above_optimum_bits: row.cost_bits - optimumBits });
+      } else {
+        rows.push(row);
+      }
+    }
+  } finally {
+    backend.destroy();
+  }
+  const file = options.write === false ? null : join(checkpoint.dir, EVAL_FILE);
+  const result: EvalResult = {
+    task: task.name,
+    length_meaning: task.lengthMeaning,
+    checkpoint: checkpoint.dir,
+    step: progress.step,
+    sequences: progress.sequences,
+    train_range: training.range,
+    episodes,
+    seed,
+    backend: backend.name,
+    rows,
+    file,
+  };
+  if (file) await writeFileAtomic(file, JSON.stringify(result, null, 2) + "\n");
+  return result;
+}
+
+/**
+ * Episodes `start … start + count − 1` of a batch, as a batch of their own.
+ *
+ * @param batch The batch.
+ * @param start The first episode.
+ * @param count How many episodes.
+ * @returns The sub-batch (copies; padded to the same T).
+ *
+ * @example
+ * ```ts
+ * import { sliceBatch } from "./eval.ts";
+ * import { copyTask } from "../../tasks/copy.ts";
+ * import { Rng } from "../model/random.ts";
+ * const batch = copyTask().generate(new Rng(1), 4, { minLen: 3, maxLen: 3 });
+ * console.assert(sliceBatch(batch, 1, 2).batch === 2);
+ * ```
+ */
+export function sliceBatch(batch: EpisodeBatch, start: number, count: number): EpisodeBatch {
+  if (start === 0 && count === batch.batch) return batch;
+  const { steps: T, inputSize: X, outputSize: Y } = batch;
+  return {
+    batch: count,
+    steps: T,
+    inputSize: X,
+    outputSize: Y,
+    input: batch.input.slice(start * T * X, (start + count) * T * X),
+    target: batch.target.slice(start * T * Y, (start + count) * T * Y),
+    mask: batch.mask.slice(start * T, (start + count) * T),
+    lengths: batch.lengths.slice(start, start + count),
+  };
+}
+
+/**
+ * Formats an evaluation as a text table.
+ *
+ * @param result The evaluation.
+ * @returns The table, with a heading line and no trailing newline.
+ *
+ * @example
+ * ```ts
+ * import { formatEvalTable } from "./eval.ts";
+ * const table = formatEvalTable({
+ *   task: "copy", length_meaning: "sequence length", checkpoint: "runs/x", step: 100, sequences: 1600,
+ *   train_range: { minLen: 1, maxLen: 5 }, episodes: 64, seed: 2, backend: "cpu", file: null,
+ *   rows: [{ length: 10, cost_bits: 12.5, bit_errors: 3.25 }],
+ * });
+ * console.assert(table.includes("12.500"));
+ * ```
+ */
+export function formatEvalTable(result: EvalResult): string {
+  const ngrams = result.rows.some((r) => r.optimum_bits !== undefined);
+  const header = [
+    "length",
+    "cost (bits/seq)",
+    "bit errors/seq",
+    ...(ngrams ? ["optimum (bits)", "above optimum"] : []),
+  ];
+  const rows = result.rows.map((r) => [
+    String(r.length),
+    r.cost_bits.toFixed(3),
+    r.bit_errors.toFixed(3),
+    ...(ngrams ? [r.optimum_bits?.toFixed(3) ?? "", r.above_optimum_bits?.toFixed(3) ?? ""] : []),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join("  ");
+  return [
+    `Evaluation of ${result.checkpoint} (${result.task}, step ${result.step}, trained on ` +
+    `${result.length_meaning} ${result.train_range.minLen}..${result.train_range.maxLen}): ` +
+    `${result.episodes} episodes per length, seed ${result.seed}, ${result.backend}; ` +
+    `length = ${result.length_meaning}`,
+    line(header),
+    ...rows.map(line),
+  ].join("\n");
+}
+
+/** The flags of `deno task eval`. */
+export const EVAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  "checkpoint": { type: "string", help: "the checkpoint directory (required)" },
+  "lengths": {
+    type: "string",
+    help: "comma-separated lengths, in the task's units (sequence length, items, bits, input vectors)",
+    default: "the task's test lengths",
+  },
+  "episodes": { type: "string", help: "episodes per length", default: "64" },
+  "backend": { type: "string", help: "auto, webgpu or cpu", default: "auto" },
+  "seed": {
+    type: "string",
+    help: "seeds the episodes of every length",
+    default: "the checkpoint's held-out seed",
+  },
+  "help": { type: "boolean", help: "show this help" },
+};
+
+/**
+ * Reads `--lengths`: a comma-separated list of positive integers.
+ *
+ * @param value The flag's value.
+ * @returns The lengths.
+ * @throws {UsageError} naming the flag and the bad entry.
+ *
+ * @example
+ * ```ts
+ * import { lengthsFlag } from "./eval.ts";
+ * console.assert(lengthsFlag("10, 20,30").join() === "10,20,30");
+ * ```
+ */
+export function lengthsFlag(value: string): number[] {
+  const parts = value.split(",").map((s) => s.trim());
+  if (parts.length === 0 || parts.some((p) => p === "")) {
+    throw new UsageError(`--lengths must be comma-separated positive integers, got "${value}"`);
+  }
+  return parts.map((p) => integerFlag(p, "lengths", 1));
+}
+
+/**
+ * Runs `deno task eval` with the given arguments.
+ *
+ * @param args The command-line arguments.
+ * @param write Writes text to standard output.
+ * @returns The evaluation, or `undefined` for `--help`.
+ * @throws {UsageError} for a missing `--checkpoint`, an unknown flag or a malformed value.
+ * @throws {CheckpointError} when the checkpoint cannot be loaded.
+ *
+ * @example
+ * ```ts ignore
+ * await evalCommand(["--checkpoint", "runs/copy-1", "--lengths", "10,20", "--backend", "cpu"]);
+ * ```
+ */
+export async function evalCommand(
+  args: string[],
+  write: (text: string) => void = (t) => void Deno.stdout.writeSync(new TextEncoder().encode(t)),
+): Promise<EvalResult | undefined> {
+  const values = parseFlags(args, EVAL_FLAGS);
+  if (values.help) {
+    write(helpText("deno task eval --checkpoint DIR [flags]", EVAL_FLAGS) + "\n");
+    return undefined;
+  }
+  const str = (name: string): string | undefined => values[name] as string | undefined;
+  const dir = str("checkpoint");
+  if (dir === undefined) throw new UsageError("--checkpoint DIR is required (see --help)");
+  const lengths = str("lengths") === undefined ? undefined : lengthsFlag(str("lengths")!);
+  const episodes = str("episodes") === undefined ? 64 : integerFlag(str("episodes")!, "episodes", 1);
+  const backend = choiceFlag(str("backend") ?? "auto", "backend", BACKEND_CHOICES);
+  const seed = str("seed") === undefined ? undefined : integerFlag(str("seed")!, "seed", 0);
+  const checkpoint = await loadCheckpoint(dir);
+  let result: EvalResult;
+  try {
+    result = await evaluateCheckpoint(checkpoint, {
+      episodes,
+      backend,
+      ...(lengths !== undefined && { lengths }),
+      ...(seed !== undefined && { seed }),
+    });
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(`--lengths: ${error.message}`);
+    throw error;
+  }
+  write(formatEvalTable(result) + "\n");
+  write(`Written to ${result.file}\n`);
+  return result;
+}
+
+if (import.meta.main) {
+  try {
+    await evalCommand(Deno.args);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`error: ${error.message}`);
+      Deno.exit(2);
+    }
+    if (error instanceof CheckpointError || error instanceof WebGpuUnavailableError) {
+      console.error(`error: ${error.message}`);
+      Deno.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,690 @@
+/**
+ * Training checkpoints: a directory of three files that hold everything needed to continue a run exactly
+ * where it stopped, or to evaluate and draw the model.
+ *
+ * | file | content |
+ * |---|---|
+ * | `model.safetensors` | every tensor of the parameter layout (`controller.0.weight`, …), F64, row-major; metadata `format`, `format_version`, `step` |
+ * | `optimizer.safetensors` | each optimiser slot (`m`, `v` for Adam; `n`, `gbar`, `delta` for RMSProp) as a flat F64 tensor of P values; metadata `format`, `format_version`, `optimizer`, `optimizer_step`, `step` |
+ * | `config.json` | `format`, `formatVersion`, `package`, `packageVersion`, `savedAt`, `model` (the {@linkcode NtmConfig}), `parameters` (P), `training` ({@linkcode TrainingOptions}), `progress` ({@linkcode TrainingProgress}) |
+ *
+ * Float64 throughout, so that a CPU run resumed from a checkpoint is bit-identical to an uninterrupted one.
+ *
+ * A save never leaves a half-written checkpoint behind for the ordinary failures (a full disk, a
+ * non-finite parameter, an interrupted write): all three files are first written in full next to the old
+ * ones (each with {@linkcode writeFileAtomic}), and only then renamed over them. Every file carries the
+ * training step, and loading checks that the three agree.
+ *
+ * @module
+ */
+
+import denoConfig from "../../deno.json" with { type: "json" };
+import { join } from "node:path";
+import { type LengthRange, PAPER_TASK_NAMES, type PaperTaskName } from "../../tasks/task.ts";
+import { type NtmConfig, ntmConfig } from "../model/config.ts";
+import { type ParameterLayout, parameterLayout } from "../model/layout.ts";
+import type { RngState } from "../model/random.ts";
+import {
+  OPTIMIZER_NAMES,
+  type OptimizerName,
+  type OptimizerState,
+  restoreOptimizer,
+} from "../optim/optimizer.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
+import { decodeSafetensors, encodeSafetensors, type NamedSafetensorsTensor } from "./safetensors.ts";
+
+/** The name written in every checkpoint file's `format` field. */
+export const CHECKPOINT_FORMAT = "ntm-checkpoint";
+
+/** The checkpoint format version this package writes and reads. */
+export const CHECKPOINT_VERSION = 1;
+
+/** The names of a checkpoint's files inside its directory. */
+export const CHECKPOINT_FILES: {
+  readonly model: "model.safetensors";
+  readonly optimizer: "optimizer.safetensors";
+  readonly config: "config.json";
+} = Object.freeze({
+  model: "model.safetensors",
+  optimizer: "optimizer.safetensors",
+  config: "config.json",
+});
+
+/** This package's name, as checkpoints record it. */
+export const PACKAGE_NAME: string = denoConfig.name;
+
+/** This package's version, as checkpoints record it. */
+export const PACKAGE_VERSION: string = denoConfig.version;
+
+/** The options of a training run, as `config.json` records them (`training`). */
+export interface TrainingOptions {
+  /** The task trained on. */
+  readonly task: PaperTaskName;
+  /** The preset the run started from: `quick` or `paper`. */
+  readonly preset: "quick" | "paper";
+  /** The `--backend` choice: `auto`, `webgpu` or `cpu`. */
+  readonly backend: "auto" | "webgpu" | "cpu";
+  /** Training lengths, in the task's `lengthMeaning` units. */
+  readonly range: LengthRange;
+  /** B: episodes per step. */
+  readonly batch: number;
+  /** The step target: train until this many steps in all. */
+  readonly steps: number;
+  /** `--seed`: seeds initialisation and the training data. */
+  readonly seed: number;
+  /** Seeds the held-out batch. */
+  readonly evalSeed: number;
+  /** Seeds the per-episode memories of `random` memory init. */
+  readonly memorySeed: number;
+  /** Evaluate, report and save every this many steps. */
+  readonly reportEvery: number;
+  /** Episodes in the held-out batch. */
+  readonly evalEpisodes: number;
+  /** Stop once held-out bit errors per sequence fall below this; `null` for never. */
+  readonly stopAtBitErrors: number | null;
+  /** The optimiser's name and every hyper-parameter in use (defaults filled in). */
+  readonly optimizer: {
+    readonly name: OptimizerName;
+    readonly options: Readonly<Record<string, number>>;
+  };
+}
+
+/** Where a run stood when its checkpoint was saved (`config.json`'s `progress`). */
+export interface TrainingProgress {
+  /** Training steps taken in all. */
+  readonly step: number;
+  /** Training sequences seen in all. */
+  readonly sequences: number;
+  /** Seconds of training in all, over every resumed run. */
+  readonly seconds: number;
+  /** The training data stream's state after `step` steps. */
+  readonly dataRng: RngState;
+  /** The per-episode memory stream's state (`backend.memoryRngState()`). */
+  readonly memoryRng: RngState;
+  /** Held-out cost in bits per sequence at `step`, or `null` when not evaluated. */
+  readonly costBits: number | null;
+  /** Held-out bit errors per sequence at `step`, or `null` when not evaluated. */
+  readonly bitErrors: number | null;
+}
+
+/** Everything a checkpoint holds. */
+export interface Checkpoint {
+  /** The model's configuration. */
+  readonly config: NtmConfig;
+  /** The training run's options. */
+  readonly training: TrainingOptions;
+  /** Where the run stood. */
+  readonly progress: TrainingProgress;
+  /** (P) the flat parameters, in layout order. */
+  readonly params: Float64Array;
+  /** The optimiser's state (its `step` counts the updates applied). */
+  readonly optimizer: OptimizerState;
+}
+
+/** A checkpoint read back from disk, with what was derived and recorded on the way. */
+export interface LoadedCheckpoint extends Checkpoint {
+  /** The directory it was read from. */
+  readonly dir: string;
+  /** The parameter layout of its configuration. */
+  readonly layout: ParameterLayout;
+  /** The package version that wrote it. */
+  readonly packageVersion: string;
+  /** When it was written (ISO 8601). */
+  readonly savedAt: string;
+}
+
+/** How {@linkcode saveCheckpoint} writes its files (the default is fine outside tests). */
+export interface SaveCheckpointOptions {
+  /**
+   * Writes one complete file; default {@linkcode writeFileAtomic}. Tests substitute a failing writer to
+   * check that an interrupted save leaves the old checkpoint intact.
+   */
+  readonly writeFile?: (path: string, data: Uint8Array | string) => Promise<void>;
+}
+
+/** A checkpoint could not be saved or loaded: the message names the file and what is wrong. */
+export class CheckpointError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What failed, naming the file.
+   * @param options The underlying error, if any.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "CheckpointError";
+  }
+}
+
+/** The staged copy of a checkpoint file, written in full before it replaces the file. */
+function stagedName(file: string): string {
+  return `.${file}.next`;
+}
+
+/**
+ * Saves a checkpoint into `dir` (created if needed): `model.safetensors`, `optimizer.safetensors` and
+ * `config.json`, replacing any checkpoint already there.
+ *
+ * Nothing is written if a parameter or optimiser value is not finite. The three files are written in full
+ * (atomically, fsynced) under temporary names first, then renamed over the old ones, so a failure while
+ * writing leaves the previous checkpoint exactly as it was.
+ *
+ * @param dir The checkpoint directory.
+ * @param checkpoint What to save.
+ * @param options How to write the files (for tests).
+ * @returns A promise that resolves once all three files are in place.
+ * @throws {CheckpointError} when a value is not finite or the sizes do not match the configuration (nothing
+ *   is written), or a write fails (the old checkpoint is left in place; the cause is attached).
+ *
+ * @example Save and reload
+ * ```ts ignore
+ * await saveCheckpoint("runs/copy-1", { config, training, progress, params, optimizer: optimizer.state });
+ * const loaded = await loadCheckpoint("runs/copy-1");
+ * ```
+ */
+export async function saveCheckpoint(
+  dir: string,
+  checkpoint: Checkpoint,
+  options: SaveCheckpointOptions = {},
+): Promise<void> {
+  const where = `Cannot save the checkpoint in ${dir}`;
+  const { config, training, progress, params, optimizer } = checkpoint;
+  const layout = parameterLayout(config);
+  if (!(params instanceof Float64Array) || params.length !== layout.size) {
+    throw new CheckpointError(
+      `${where}: params must be a Float64Array of ${layout.size} values (the layout's size), got ${params?.length}`,
+    );
+  }
+  for (const entry of layout.entries) {
+    const bad = firstNonFinite(params, entry.offset, entry.size);
+    if (bad !== undefined) {
+      throw new CheckpointError(
+        `${where}: parameter ${entry.name}[${bad - entry.offset}] is ${params[bad]}; ` +
+          `the previous checkpoint is kept`,
+      );
+    }
+  }
+  const slotNames = Object.keys(optimizer.slots);
+  for (const name of slotNames) {
+    const slot = optimizer.slots[name]!;
+    if (slot.length !== layout.size) {
+      throw new CheckpointError(
+        `${where}: optimiser slot ${name} has ${slot.length} values, expected ${layout.size}`,
+      );
+    }
+    const bad = firstNonFinite(slot, 0, slot.length);
+    if (bad !== undefined) {
+      throw new CheckpointError(
+        `${where}: optimiser slot ${name}[${bad}] is ${slot[bad]}; the previous checkpoint is kept`,
+      );
+    }
+  }
+
+  const common = {
+    format: CHECKPOINT_FORMAT,
+    format_version: String(CHECKPOINT_VERSION),
+    step: String(progress.step),
+  };
+  const modelBytes = encodeSafetensors(
+    layout.entries.map((e): NamedSafetensorsTensor => ({
+      name: e.name,
+      dtype: "F64",
+      shape: e.shape,
+      data: params.subarray(e.offset, e.offset + e.size),
+    })),
+    { ...common, parameters: String(layout.size) },
+  );
+  const optimizerBytes = encodeSafetensors(
+    slotNames.map((name): NamedSafetensorsTensor => ({
+      name,
+      dtype: "F64",
+      shape: [layout.size],
+      data: optimizer.slots[name]!,
+    })),
+    { ...common, optimizer: optimizer.name, optimizer_step: String(optimizer.step) },
+  );
+  const json = JSON.stringify(
+    {
+      format: CHECKPOINT_FORMAT,
+      formatVersion: CHECKPOINT_VERSION,
+      package: PACKAGE_NAME,
+      packageVersion: PACKAGE_VERSION,
+      savedAt: new Date().toISOString(),
+      model: config,
+      parameters: layout.size,
+      training,
+      progress,
+    },
+    (_key, value) => (typeof value === "number" && !Number.isFinite(value) ? String(value) : value),
+    2,
+  ) + "\n";
+
+  const writeFile = options.writeFile ?? writeFileAtomic;
+  const files: [string, Uint8Array | string][] = [
+    [CHECKPOINT_FILES.model, modelBytes],
+    [CHECKPOINT_FILES.optimizer, optimizerBytes],
+    [CHECKPOINT_FILES.config, json],
+  ];
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new CheckpointError(`${where}: cannot create the directory (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
+  const staged: string[] = [];
+  try {
+    for (const [file, data] of files) {
+      const path = join(dir, stagedName(file));
+      staged.push(path);
+      await writeFile(path, data);
+    }
+  } catch (error) {
+    for (const path of staged) await Deno.remove(path).catch(() => {});
+    throw new CheckpointError(
+      `${where}: writing ${staged.at(-1)} failed (${
+        (error as Error).message
+      }); the previous checkpoint is kept`,
+      { cause: error },
+    );
+  }
+  try {
+    for (const [file] of files) await Deno.rename(join(dir, stagedName(file)), join(dir, file));
+  } catch (error) {
+    throw new CheckpointError(
+      `${where}: replacing the checkpoint's files failed (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Loads and validates a checkpoint directory written by {@linkcode saveCheckpoint}.
+ *
+ * Checks: the three files exist; `config.json` is JSON of this format and version with every field
+ * present and valid; both safetensors files decode; every tensor of the configuration's layout is present
+ * with dtype F64, the right shape and finite values, and no other tensor is; the optimiser's slots match
+ * its name and the parameter count; the three files were saved at the same step.
+ *
+ * @param dir The checkpoint directory.
+ * @returns The checkpoint, with its layout.
+ * @throws {CheckpointError} naming the file and what is wrong; nothing is modified.
+ *
+ * @example
+ * ```ts ignore
+ * const { config, params, progress } = await loadCheckpoint("runs/copy-1");
+ * console.log(`step ${progress.step}, ${params.length} parameters`);
+ * ```
+ */
+export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dir);
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound ? "it does not exist" : (error as Error).message;
+    throw new CheckpointError(`Cannot load the checkpoint in ${dir}: ${why}`, { cause: error });
+  }
+  if (!info.isDirectory) {
+    throw new CheckpointError(
+      `Cannot load the checkpoint in ${dir}: it is not a directory (a checkpoint is a directory holding ` +
+        `${Object.values(CHECKPOINT_FILES).join(", ")})`,
+    );
+  }
+  const configPath = join(dir, CHECKPOINT_FILES.config);
+  const raw = await readCheckpointFile(dir, CHECKPOINT_FILES.config);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));
+  } catch (error) {
+    throw new CheckpointError(
+      `Cannot read ${configPath}: it is not valid JSON (${(error as Error).message})`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const header = parseConfigJson(parsed, configPath);
+  const layout = parameterLayout(header.config);
+
+  // model.safetensors
+  const modelPath = join(dir, CHECKPOINT_FILES.model);
+  const model = decodeFile(await readCheckpointFile(dir, CHECKPOINT_FILES.model), modelPath);
+  checkFileMetadata(model.metadata, modelPath, header.progress.step, configPath);
+  const params = new Float64Array(layout.size);
+  for (const entry of layout.entries) {
+    const tensor = model.tensors.get(entry.name);
+    if (!tensor) {
+      throw new CheckpointError(
+        `Cannot read ${modelPath}: tensor "${entry.name}" of shape ${
+          JSON.stringify(entry.shape)
+        } is missing ` +
+          `(the model in ${configPath} needs it)`,
+      );
+    }
+    if (tensor.dtype !== "F64") {
+      throw new CheckpointError(
+        `Cannot read ${modelPath}: tensor "${entry.name}" must be F64, got ${tensor.dtype}`,
+      );
+    }
+    if (!sameShape(tensor.shape, entry.shape)) {
+      throw new CheckpointError(
+        `Cannot read ${modelPath}: tensor "${entry.name}" has shape ${
+          JSON.stringify(tensor.shape)
+        }, but the ` +
+          `model in ${configPath} needs ${
+            JSON.stringify(entry.shape)
+          } (is this checkpoint from another model?)`,
+      );
+    }
+    const bad = firstNonFinite(tensor.data, 0, tensor.data.length);
+    if (bad !== undefined) {
+      throw new CheckpointError(
+        `Cannot read ${modelPath}: tensor "${entry.name}" holds a non-finite value at ${bad}: ${
+          tensor.data[bad]
+        }`,
+      );
+    }
+    params.set(tensor.data, entry.offset);
+  }
+  for (const name of model.tensors.keys()) {
+    if (!layout.entries.some((e) => e.name === name)) {
+      throw new CheckpointError(
+        `Cannot read ${modelPath}: unexpected tensor "${name}", which the model in ${configPath} does not have`,
+      );
+    }
+  }
+
+  // optimizer.safetensors
+  const optimizerPath = join(dir, CHECKPOINT_FILES.optimizer);
+  const saved = decodeFile(await readCheckpointFile(dir, CHECKPOINT_FILES.optimizer), optimizerPath);
+  checkFileMetadata(saved.metadata, optimizerPath, header.progress.step, configPath);
+  const name = saved.metadata.optimizer;
+  if (name !== header.training.optimizer.name) {
+    throw new CheckpointError(
+      `Cannot read ${optimizerPath}: it holds the state of optimiser ${
+        JSON.stringify(name)
+      }, but ${configPath} ` +
+        `names ${JSON.stringify(header.training.optimizer.name)}`,
+    );
+  }
+  const optimizerStep = Number(saved.metadata.optimizer_step);
+  if (!Number.isSafeInteger(optimizerStep) || optimizerStep < 0) {
+    throw new CheckpointError(
+      `Cannot read ${optimizerPath}: metadata optimizer_step must be an integer ≥ 0, got ${
+        JSON.stringify(saved.metadata.optimizer_step)
+      }`,
+    );
+  }
+  const slots: Record<string, Float64Array> = {};
+  for (const [slot, tensor] of saved.tensors) {
+    if (tensor.dtype !== "F64" || !sameShape(tensor.shape, [layout.size])) {
+      throw new CheckpointError(
+        `Cannot read ${optimizerPath}: slot "${slot}" must be F64 of shape [${layout.size}] (the parameter ` +
+          `count), got ${tensor.dtype} ${JSON.stringify(tensor.shape)}`,
+      );
+    }
+    slots[slot] = tensor.data as Float64Array;
+  }
+  const optimizerState: OptimizerState = { name: name as OptimizerName, step: optimizerStep, slots };
+  try {
+    // Validates slot names, lengths and values exactly as a resume will use them.
+    restoreOptimizer(optimizerState, header.training.optimizer.options, layout.size);
+  } catch (error) {
+    throw new CheckpointError(`Cannot read ${optimizerPath}: ${(error as Error).message}`, { cause: error });
+  }
+
+  return {
+    dir,
+    layout,
+    params,
+    optimizer: optimizerState,
+    config: header.config,
+    training: header.training,
+    progress: header.progress,
+    packageVersion: header.packageVersion,
+    savedAt: header.savedAt,
+  };
+}
+
+/**
+ * Whether `dir` holds a checkpoint's `config.json` (a quick test before overwriting, not a validation).
+ *
+ * @param dir The directory.
+ * @returns Whether `dir/config.json` exists.
+ *
+ * @example
+ * ```ts ignore
+ * if (await hasCheckpoint("runs/copy-1")) console.log("resume with --resume runs/copy-1");
+ * ```
+ */
+export async function hasCheckpoint(dir: string): Promise<boolean> {
+  try {
+    await Deno.stat(join(dir, CHECKPOINT_FILES.config));
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) return false;
+    throw error;
+  }
+}
+
+async function readCheckpointFile(dir: string, file: string): Promise<Uint8Array> {
+  const path = join(dir, file);
+  try {
+    return await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new CheckpointError(
+        `Cannot load the checkpoint in ${dir}: ${path} is missing (a checkpoint holds ${
+          Object.values(CHECKPOINT_FILES).join(", ")
+        })`,
+        { cause: error },
+      );
+    }
+    throw new CheckpointError(`Cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function decodeFile(bytes: Uint8Array, path: string): ReturnType<typeof decodeSafetensors> {
+  try {
+    return decodeSafetensors(bytes, path);
+  } catch (error) {
+    throw new CheckpointError((error as Error).message, { cause: error });
+  }
+}
+
+function checkFileMetadata(
+  metadata: Record<string, string>,
+  path: string,
+  step: number,
+  configPath: string,
+): void {
+  if (metadata.format !== CHECKPOINT_FORMAT) {
+    throw new CheckpointError(
+      `Cannot read ${path}: metadata format must be "${CHECKPOINT_FORMAT}", got ${
+        JSON.stringify(metadata.format)
+      }`,
+    );
+  }
+  if (metadata.format_version !== String(CHECKPOINT_VERSION)) {
+    throw new CheckpointError(
+      `Cannot read ${path}: format version ${JSON.stringify(metadata.format_version)} is not supported ` +
+        `(this package reads version ${CHECKPOINT_VERSION})`,
+    );
+  }
+  if (metadata.step !== String(step)) {
+    throw new CheckpointError(
+      `Cannot read ${path}: it was saved at step ${
+        JSON.stringify(metadata.step)
+      } but ${configPath} at step ` +
+        `${step}; the checkpoint's files do not belong together (was a save interrupted?)`,
+    );
+  }
+}
+
+interface ConfigJson {
+  readonly config: NtmConfig;
+  readonly training: TrainingOptions;
+  readonly progress: TrainingProgress;
+  readonly packageVersion: string;
+  readonly savedAt: string;
+}
+
+/** The fields of NtmConfig that config.json must spell out (none is defaulted on load). */
+const MODEL_FIELDS: readonly (keyof NtmConfig)[] = [
+  "inputSize",
+  "outputSize",
+  "controllerType",
+  "controllerSize",
+  "controllerLayers",
+  "memoryN",
+  "memoryM",
+  "readHeads",
+  "writeHeads",
+  "shiftRange",
+  "memoryInit",
+  "outputKind",
+];
+
+function parseConfigJson(value: unknown, path: string): ConfigJson {
+  const fail = (what: string): never => {
+    throw new CheckpointError(`Cannot read ${path}: ${what}`);
+  };
+  const root = objectAt(value, "the file", fail);
+  if (root.format !== CHECKPOINT_FORMAT) {
+    fail(`format must be "${CHECKPOINT_FORMAT}", got ${JSON.stringify(root.format)} (is this a checkpoint?)`);
+  }
+  if (root.formatVersion !== CHECKPOINT_VERSION) {
+    fail(
+      `format version ${
+        JSON.stringify(root.formatVersion)
+      } is not supported (this package reads version ${CHECKPOINT_VERSION})`,
+    );
+  }
+  const packageVersion = typeof root.packageVersion === "string" ? root.packageVersion : "unknown";
+  const savedAt = typeof root.savedAt === "string" ? root.savedAt : "unknown";
+
+  const model = objectAt(root.model, "model", fail);
+  for (const field of MODEL_FIELDS) if (!(field in model)) fail(`model.${field} is missing`);
+  let config: NtmConfig;
+  try {
+    config = ntmConfig(model as unknown as NtmConfig);
+  } catch (error) {
+    return fail(`model is not a valid configuration: ${(error as Error).message}`);
+  }
+  const parameters = parameterLayout(config).size;
+  if (root.parameters !== parameters) {
+    fail(
+      `parameters must be ${parameters} (the size of the model's layout), got ${
+        JSON.stringify(root.parameters)
+      }`,
+    );
+  }
+
+  const t = objectAt(root.training, "training", fail);
+  const int = (o: Record<string, unknown>, key: string, prefix: string, min: number): number => {
+    const v = o[key];
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) {
+      fail(`${prefix}.${key} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    }
+    return v as number;
+  };
+  const choice = <T extends string>(
+    o: Record<string, unknown>,
+    key: string,
+    prefix: string,
+    allowed: readonly T[],
+  ) => {
+    const v = o[key];
+    if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
+      fail(`${prefix}.${key} must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
+    }
+    return v as T;
+  };
+  const range = objectAt(t.range, "training.range", fail);
+  const minLen = int(range, "minLen", "training.range", 1),
+    maxLen = int(range, "maxLen", "training.range", 1);
+  if (minLen > maxLen) fail(`training.range.minLen must be ≤ maxLen, got ${minLen} > ${maxLen}`);
+  const optimizer = objectAt(t.optimizer, "training.optimizer", fail);
+  const optimizerOptions = objectAt(optimizer.options, "training.optimizer.options", fail);
+  const options: Record<string, number> = {};
+  for (const [key, v] of Object.entries(optimizerOptions)) {
+    const n = v === "Infinity" ? Infinity : v;
+    if (typeof n !== "number" || Number.isNaN(n)) {
+      fail(`training.optimizer.options.${key} must be a number, got ${JSON.stringify(v)}`);
+    }
+    options[key] = n as number;
+  }
+  const stopAt = t.stopAtBitErrors;
+  if (stopAt !== null && (typeof stopAt !== "number" || !(stopAt >= 0))) {
+    fail(`training.stopAtBitErrors must be a number ≥ 0 or null, got ${JSON.stringify(stopAt)}`);
+  }
+  const training: TrainingOptions = {
+    task: choice(t, "task", "training", PAPER_TASK_NAMES),
+    preset: choice(t, "preset", "training", ["quick", "paper"] as const),
+    backend: choice(t, "backend", "training", ["auto", "webgpu", "cpu"] as const),
+    range: { minLen, maxLen },
+    batch: int(t, "batch", "training", 1),
+    steps: int(t, "steps", "training", 0),
+    seed: int(t, "seed", "training", 0),
+    evalSeed: int(t, "evalSeed", "training", 0),
+    memorySeed: int(t, "memorySeed", "training", 0),
+    reportEvery: int(t, "reportEvery", "training", 1),
+    evalEpisodes: int(t, "evalEpisodes", "training", 1),
+    stopAtBitErrors: stopAt as number | null,
+    optimizer: { name: choice(optimizer, "name", "training.optimizer", OPTIMIZER_NAMES), options },
+  };
+
+  const p = objectAt(root.progress, "progress", fail);
+  const rngState = (key: string): RngState => {
+    const v = p[key];
+    if (
+      !Array.isArray(v) || v.length !== 4 ||
+      !v.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff) || v.every((x) => x === 0)
+    ) {
+      fail(`progress.${key} must be four unsigned 32-bit integers, not all zero, got ${JSON.stringify(v)}`);
+    }
+    return [...(v as number[])] as RngState;
+  };
+  const metric = (key: string): number | null => {
+    const v = p[key];
+    if (v !== null && typeof v !== "number") {
+      fail(`progress.${key} must be a number or null, got ${JSON.stringify(v)}`);
+    }
+    return v as number | null;
+  };
+  const seconds = p.seconds;
+  if (typeof seconds !== "number" || !(seconds >= 0)) {
+    fail(`progress.seconds must be a number ≥ 0, got ${JSON.stringify(seconds)}`);
+  }
+  const progress: TrainingProgress = {
+    step: int(p, "step", "progress", 0),
+    sequences: int(p, "sequences", "progress", 0),
+    seconds: seconds as number,
+    dataRng: rngState("dataRng"),
+    memoryRng: rngState("memoryRng"),
+    costBits: metric("costBits"),
+    bitErrors: metric("bitErrors"),
+  };
+  return { config, training, progress, packageVersion, savedAt };
+}
+
+function objectAt(
+  value: unknown,
+  what: string,
+  fail: (what: string) => never,
+): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    const got = value === undefined ? "it is missing" : `got ${JSON.stringify(value)?.slice(0, 60)}`;
+    return fail(`${what} must be a JSON object; ${got}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function firstNonFinite(values: ArrayLike<number>, offset: number, size: number): number | undefined {
+  for (let i = offset; i < offset + size; i++) if (!Number.isFinite(values[i]!)) return i;
+  return undefined;
+}

@@ -1,0 +1,182 @@
+/**
+ * Line charts in SVG with a linear x axis and a linear or logarithmic y axis, for learning curves.
+ *
+ * @module
+ */
+
+import { escapeXml, fmt, svgText } from "./svg.ts";
+
+/** One line of a chart. */
+export interface ChartSeries {
+  /** Shown in the legend. */
+  readonly name: string;
+  /** The points (x, y), in x order; points with a non-finite coordinate are skipped. */
+  readonly points: readonly (readonly [number, number])[];
+  /** The line's colour. */
+  readonly colour: string;
+  /** Draw dashed. */
+  readonly dashed?: boolean;
+}
+
+/** Where a chart goes and how its axes look. */
+export interface LineChartOptions {
+  /** Left edge of the whole chart (axes and labels included) in px. */
+  readonly x: number;
+  /** Top edge in px. */
+  readonly y: number;
+  /** Width in px. */
+  readonly width: number;
+  /** Height in px. */
+  readonly height: number;
+  /** Title above the plot. */
+  readonly title: string;
+  /** The x axis's label. */
+  readonly xLabel: string;
+  /** The y axis's label. */
+  readonly yLabel: string;
+  /**
+   * A logarithmic y axis. Values ≤ 0 (say, 0 bit errors) are drawn at the axis's floor, a power of ten
+   * below the smallest positive value.
+   */
+  readonly logY?: boolean;
+}
+
+/**
+ * "Nice" tick values covering [lo, hi]: multiples of 1, 2 or 5 × 10^k, about `count` of them.
+ *
+ * @param lo The low end.
+ * @param hi The high end.
+ * @param count About how many ticks.
+ * @returns The ticks, ascending, within [lo, hi].
+ *
+ * @example
+ * ```ts
+ * import { niceTicks } from "./line_chart.ts";
+ * console.assert(niceTicks(0, 10, 5).join() === "0,2,4,6,8,10");
+ * ```
+ */
+export function niceTicks(lo: number, hi: number, count: number): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / Math.max(1, count);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
+    ticks.push(Math.round(v / step) * step);
+  }
+  return ticks;
+}
+
+/**
+ * Formats a tick label: integers with thousands grouped as `k`/`M`, small numbers with few digits.
+ *
+ * @param value The tick's value.
+ * @returns A short label.
+ *
+ * @example
+ * ```ts
+ * import { tickLabel } from "./line_chart.ts";
+ * console.assert(tickLabel(20000) === "20k" && tickLabel(0.01) === "0.01");
+ * ```
+ */
+export function tickLabel(value: number): string {
+  const abs = Math.abs(value);
+  if (abs >= 1e6) return `${fmt(value / 1e6)}M`;
+  if (abs >= 1e4) return `${fmt(value / 1e3)}k`;
+  if (abs >= 1 || abs === 0) return fmt(value);
+  return String(Number(value.toPrecision(2)));
+}
+
+/**
+ * Draws series as lines in one chart with axes, ticks, labels and a legend.
+ *
+ * @param series The lines.
+ * @param options Position, size, labels, log scale.
+ * @returns A `<g>` element.
+ *
+ * @example
+ * ```ts
+ * import { lineChartSvg } from "./line_chart.ts";
+ * const g = lineChartSvg(
+ *   [{ name: "cost", colour: "#1f77b4", points: [[0, 30], [100, 3], [200, 0.1]] }],
+ *   { x: 0, y: 0, width: 400, height: 250, title: "Held-out cost", xLabel: "sequences", yLabel: "bits", logY: true },
+ * );
+ * console.assert(g.includes("<polyline"));
+ * ```
+ */
+export function lineChartSvg(series: readonly ChartSeries[], options: LineChartOptions): string {
+  const { x, y, width, height } = options;
+  const left = x + 58, right = x + width - 10, top = y + 26, bottom = y + height - 42;
+  const finite = series.flatMap((s) =>
+    s.points.filter(([px, py]) => Number.isFinite(px) && Number.isFinite(py))
+  );
+  const xs = finite.map((p) => p[0]), ys = finite.map((p) => p[1]);
+  let x0 = xs.length ? Math.min(...xs) : 0, x1 = xs.length ? Math.max(...xs) : 1;
+  if (x1 <= x0) x1 = x0 + 1;
+  if (x0 > 0) x0 = 0;
+
+  let mapY: (v: number) => number;
+  let yTicks: number[];
+  if (options.logY) {
+    const positive = ys.filter((v) => v > 0);
+    const lo = 10 ** Math.floor(Math.log10(positive.length ? Math.min(...positive) : 0.01));
+    const floor = ys.some((v) => v <= 0) ? lo / 10 : lo;
+    const hi = 10 ** Math.ceil(Math.log10(Math.max(floor * 10, ...positive)));
+    const l0 = Math.log10(floor), l1 = Math.log10(hi);
+    mapY = (v) => bottom - ((Math.log10(Math.max(v, floor)) - l0) / (l1 - l0)) * (bottom - top);
+    yTicks = [];
+    const stride = Math.max(1, Math.ceil((l1 - l0) / 6));
+    for (let e = Math.round(l0); e <= Math.round(l1); e += stride) yTicks.push(10 ** e);
+  } else {
+    const y0 = Math.min(0, ...ys);
+    let y1 = ys.length ? Math.max(...ys) : 1;
+    if (y1 <= y0) y1 = y0 + 1;
+    yTicks = niceTicks(y0, y1, 5);
+    y1 = Math.max(y1, yTicks.at(-1)!);
+    mapY = (v) => bottom - ((v - y0) / (y1 - y0)) * (bottom - top);
+  }
+  const mapX = (v: number) => left + ((v - x0) / (x1 - x0)) * (right - left);
+
+  const parts = [`<g class="line-chart">`];
+  parts.push(svgText(x + width / 2, y + 16, options.title, { anchor: "middle", bold: true, size: 13 }));
+  parts.push(
+    `<rect x="${fmt(left)}" y="${fmt(top)}" width="${fmt(right - left)}" height="${fmt(bottom - top)}" ` +
+      `fill="none" stroke="#999"/>`,
+  );
+  for (const t of yTicks) {
+    const py = mapY(t);
+    parts.push(`<line x1="${fmt(left)}" y1="${fmt(py)}" x2="${fmt(right)}" y2="${fmt(py)}" stroke="#eee"/>`);
+    parts.push(svgText(left - 4, py + 4, tickLabel(t), { anchor: "end", size: 10 }));
+  }
+  for (const t of niceTicks(x0, x1, 5)) {
+    const px = mapX(t);
+    parts.push(
+      `<line x1="${fmt(px)}" y1="${fmt(bottom)}" x2="${fmt(px)}" y2="${fmt(bottom + 4)}" stroke="#999"/>`,
+    );
+    parts.push(svgText(px, bottom + 16, tickLabel(t), { anchor: "middle", size: 10 }));
+  }
+  parts.push(svgText((left + right) / 2, bottom + 34, options.xLabel, { anchor: "middle", size: 11 }));
+  parts.push(
+    svgText(x + 14, (top + bottom) / 2, options.yLabel, { anchor: "middle", size: 11, rotate: -90 }),
+  );
+
+  series.forEach((s, i) => {
+    const points = s.points.filter(([px, py]) => Number.isFinite(px) && Number.isFinite(py));
+    if (points.length > 0) {
+      const coords = points.map(([px, py]) => `${fmt(mapX(px))},${fmt(mapY(py))}`).join(" ");
+      parts.push(
+        `<polyline fill="none" stroke="${escapeXml(s.colour)}" stroke-width="1.5"${
+          s.dashed ? ` stroke-dasharray="4 3"` : ""
+        } points="${coords}"/>`,
+      );
+    }
+    const ly = top + 12 + 14 * i;
+    parts.push(
+      `<line x1="${fmt(right - 120)}" y1="${fmt(ly - 4)}" x2="${fmt(right - 104)}" y2="${fmt(ly - 4)}" ` +
+        `stroke="${escapeXml(s.colour)}" stroke-width="2"${s.dashed ? ` stroke-dasharray="4 3"` : ""}/>`,
+    );
+    parts.push(svgText(right - 100, ly, s.name, { size: 10 }));
+  });
+  parts.push(`</g>`);
+  return parts.join("\n");
+}
