@@ -18,7 +18,8 @@ export const PRESET_NAMES: readonly PresetName[] = ["quick", "paper"];
 /**
  * The quick preset of a task: the paper's structure (controller type and layers, heads, shifts) with a
  * smaller controller and memory (C = 64, N = 32, M = 8), Adam at lr 1e-3, batch 16, 20,000 steps; copy
- * trains on lengths 1..5 for 10,000 steps.
+ * trains on lengths 1..5 for 6,000 steps (measured: below 0.1 bit errors per sequence after about 3,000
+ * steps and none by 5,500; about 6 minutes on the software WebGPU adapter of a 2-core machine).
  *
  * @param task One of the five paper tasks.
  * @returns The preset.
@@ -34,7 +35,7 @@ export function quickPreset(task: PaperTaskName): TaskPreset {
   const paper = paperPreset(task);
   const small = { controllerSize: 64, memoryN: 32, memoryM: 8 };
   const byTask: Partial<Record<PaperTaskName, Partial<TaskPreset>>> = {
-    copy: { model: { ...paper.model, ...small }, range: { minLen: 1, maxLen: 5 }, steps: 10_000 },
+    copy: { model: { ...paper.model, ...small }, range: { minLen: 1, maxLen: 5 }, steps: 6_000 },
   };
   return {
     ...paper,
