@@ -30,3 +30,4 @@ export * from "./head_params.ts";
 export * from "./memory.ts";
 export * from "./output.ts";
 export * from "./model.ts";
+export * from "./lstm_model.ts";
