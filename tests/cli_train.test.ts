@@ -214,7 +214,7 @@ Deno.test("trainCommand() --resume rejects flags that change the model or the ru
         [["--controller", "9"], "--controller"],
         [["--read-heads", "2"], "--read-heads"],
         [["--controller-type", "feedforward"], "--controller-type"],
-        [["--memory-init", "learned"], "--memory-init"],
+        [["--memory-init", "constant"], "--memory-init"],
         [["--task", "ngrams"], "--task"],
         [["--optimizer", "rmsprop"], "--optimizer"],
         [["--batch", "4"], "--batch"],
