@@ -40,4 +40,4 @@ export * from "./src/io/checkpoint.ts";
 export * from "./src/io/safetensors.ts";
 export * from "./src/io/atomic_write.ts";
 export type { EpisodeBatch } from "./tasks/episode.ts";
-export type { LengthRange, Task, TaskName } from "./tasks/task.ts";
+export type { LengthRange, PaperTaskName, Task, TaskName } from "./tasks/task.ts";
