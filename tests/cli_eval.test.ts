@@ -58,6 +58,7 @@ Deno.test("evaluateCheckpoint() evaluates episodes of exactly each length and wr
 
     // The row for length 5 is the reference's cost on 6 episodes of exactly length 5 from the held-out seed.
     const checkpoint = await loadCheckpoint(run);
+    assert.ok(checkpoint.modelKind !== "lstm");
     const batch = copyTask().generate(new Rng(checkpoint.training.evalSeed), 6, { minLen: 5, maxLen: 5 });
     assert.ok(batch.lengths.every((t) => t === 11));
     const forward = referenceForward(checkpoint.config, checkpoint.layout, checkpoint.params, batch);
@@ -72,6 +73,7 @@ Deno.test("sliceBatch() splits a batch into parts whose costs add up to the whol
   await withTempDir(async (dir) => {
     const run = await tinyCheckpoint(dir, "copy", [1, 3]);
     const checkpoint = await loadCheckpoint(run);
+    assert.ok(checkpoint.modelKind !== "lstm");
     const a = await evaluateCheckpoint(checkpoint, {
       lengths: [3],
       episodes: 5,

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  type Checkpoint,
   CHECKPOINT_FILES,
   CheckpointError,
   hasCheckpoint,
   loadCheckpoint,
+  type NtmCheckpoint,
   saveCheckpoint,
   type TrainingOptions,
 } from "../src/io/checkpoint.ts";
@@ -28,7 +28,7 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
 /** A small checkpoint whose optimiser has taken a step (so no slot is all zeros). */
 function makeCheckpoint(
   options: { memoryN?: number; step?: number; optimizer?: OptimizerName; clip?: number } = {},
-): Checkpoint {
+): NtmCheckpoint {
   const config = ntmConfig({
     inputSize: 9,
     outputSize: 8,

@@ -68,6 +68,7 @@ for (const [task, flags] of Object.entries(TINY) as [PaperTaskName, string[]][])
       assert.equal(checkpoint.progress.step, 200);
       assert.equal(checkpoint.training.task, task);
       const preset = quickPreset(task).model;
+      assert.ok(checkpoint.modelKind !== "lstm");
       assert.equal(checkpoint.config.controllerLayers, preset.controllerLayers);
       assert.equal(checkpoint.config.controllerType, preset.controllerType);
       assert.equal(checkpoint.config.readHeads, preset.readHeads);

@@ -8,21 +8,39 @@
  * items; N-grams, the number of bits; priority sort, the number of input vectors. For N-grams the table
  * adds the Bayes-optimal predictor's cost (paper eq. 10) on the same episodes, and the model's excess.
  *
+ * The program task: a length is the digits per number, and each row holds programs of exactly that length
+ * at one nesting (`--nestings 1,2,3`, default the run's target nesting). Its rows add the per-character
+ * accuracy with teacher forcing (Learning to Execute's measure), the whole-answer accuracy (every output
+ * character right) and the frequency baseline of the same episodes (always predicting their most frequent
+ * output character). `--examples N` also prints N programs at the target difficulty with their answers and
+ * the model's predictions (see `program_examples.ts`).
+ *
+ * The plain LSTM baseline's checkpoints (`--model lstm`) are evaluated on the CPU.
+ *
  * @module
  */
 
 import { join } from "node:path";
 import type { EpisodeBatch } from "../../tasks/episode.ts";
 import type { NgramsBatch } from "../../tasks/ngrams.ts";
-import { taskByName } from "../../tasks/presets.ts";
+import { generatePrograms, MAX_PROGRAM_NESTING, type ProgramDifficulty } from "../../tasks/program.ts";
 import type { LengthRange, Task } from "../../tasks/task.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { CheckpointError, loadCheckpoint, type LoadedCheckpoint } from "../io/checkpoint.ts";
 import { Rng } from "../model/random.ts";
 import { restoreOptimizer } from "../optim/optimizer.ts";
-import { BACKEND_CHOICES, type BackendChoice, createBackend } from "../train/create_backend.ts";
+import type { TrainingBackend } from "../train/backend.ts";
+import {
+  BACKEND_CHOICES,
+  type BackendChoice,
+  createBackend,
+  type ModelKind,
+} from "../train/create_backend.ts";
+import { frequencyBaseline, softmaxEvaluation } from "../train/metrics.ts";
 import { WebGpuUnavailableError } from "../gpu/device.ts";
 import { choiceFlag, type FlagSpec, helpText, integerFlag, parseFlags, UsageError } from "./args.ts";
+import { trainingTask } from "./presets.ts";
+import { formatProgramExamples, type ProgramExampleRow, programExamples } from "./program_examples.ts";
 
 /** The name of the evaluation table inside a checkpoint directory. */
 export const EVAL_FILE = "eval.json";
@@ -39,12 +57,24 @@ export interface EvalRow {
   readonly optimum_bits?: number;
   /** N-grams: `cost_bits − optimum_bits`. */
   readonly above_optimum_bits?: number;
+  /** The program task: the nesting (composed operations) of the row's programs. */
+  readonly nesting?: number;
+  /** The program task: per-character accuracy with teacher forcing, in [0, 1]. */
+  readonly character_accuracy?: number;
+  /** The program task: the share of episodes with every output character right. */
+  readonly answer_accuracy?: number;
+  /** The program task: per-character accuracy of always predicting the row's most frequent output character. */
+  readonly frequency_baseline?: number;
 }
 
 /** The evaluation of a checkpoint, as `eval.json` holds it. */
 export interface EvalResult {
   /** The task. */
   readonly task: string;
+  /** The model: `ntm`, or `lstm` (the plain LSTM baseline); absent means `ntm`. */
+  readonly model?: ModelKind;
+  /** The program task: the run's curriculum and target difficulty. */
+  readonly program?: { readonly curriculum: string; readonly target: ProgramDifficulty };
   /** What a length counts for this task. */
   readonly length_meaning: string;
   /** The checkpoint directory. */
@@ -61,8 +91,10 @@ export interface EvalResult {
   readonly seed: number;
   /** The backend that evaluated. */
   readonly backend: string;
-  /** One row per length. */
+  /** One row per length (the program task: per nesting and length). */
   readonly rows: readonly EvalRow[];
+  /** The program task with `examples` > 0: programs at the target difficulty with the model's answers. */
+  readonly examples?: readonly ProgramExampleRow[];
   /** Where the table was written (`null` when not written). */
   readonly file: string | null;
 }
@@ -81,6 +113,10 @@ export interface EvaluateOptions {
   readonly write?: boolean;
   /** Where the backend's notices go (default `console.error`). */
   readonly notice?: (line: string) => void;
+  /** The program task: the nestings to evaluate each length at (default: the run's target nesting). */
+  readonly nestings?: readonly number[];
+  /** The program task: how many example programs to run and show (default 0). */
+  readonly examples?: number;
 }
 
 /**
@@ -110,7 +146,7 @@ export function defaultEvalLengths(task: Task, range: LengthRange): number[] {
  * @param options Lengths, episodes, backend, seed.
  * @returns The table (also written to `dir/eval.json` unless `write` is false).
  * @throws {CheckpointError} when the checkpoint cannot be loaded.
- * @throws {RangeError} when a length is not one the task can generate.
+ * @throws {RangeError} when a length (or, for the program task, a nesting) is not one the task can generate.
  *
  * @example
  * ```ts ignore
@@ -123,58 +159,105 @@ export async function evaluateCheckpoint(
   options: EvaluateOptions = {},
 ): Promise<EvalResult> {
   const checkpoint = typeof dir === "string" ? await loadCheckpoint(dir) : dir;
-  const { config, layout, training, progress } = checkpoint;
-  const task = taskByName(training.task);
+  const { layout, training, progress } = checkpoint;
+  const task = trainingTask(training);
   const lengths = options.lengths ?? task.evalLengths;
   const episodes = options.episodes ?? 64;
   const seed = options.seed ?? training.evalSeed;
+  const nestings = options.nestings ?? (training.program ? [training.program.target.nesting] : []);
+  if (!training.program && options.nestings !== undefined) {
+    throw new RangeError(`Cannot evaluate ${task.name} by nesting: only the program task has nestings`);
+  }
+  for (const nesting of nestings) {
+    if (!Number.isInteger(nesting) || nesting < 1 || nesting > MAX_PROGRAM_NESTING) {
+      throw new RangeError(
+        `Cannot evaluate the program task at nesting ${nesting}: nesting must be an integer in 1..${MAX_PROGRAM_NESTING}`,
+      );
+    }
+  }
+  const common = {
+    layout,
+    params: checkpoint.params.slice(),
+    optimizer: restoreOptimizer(checkpoint.optimizer, training.optimizer.options, layout.size),
+    batch: training.batch,
+    memorySeed: training.memorySeed,
+    startStep: progress.step,
+  };
   const backend = await createBackend(
     options.backend ?? "auto",
-    {
-      config,
-      layout,
-      params: checkpoint.params.slice(),
-      optimizer: restoreOptimizer(checkpoint.optimizer, training.optimizer.options, layout.size),
-      batch: training.batch,
-      memorySeed: training.memorySeed,
-      startStep: progress.step,
-    },
+    checkpoint.modelKind === "lstm"
+      ? { ...common, kind: "lstm", config: checkpoint.config }
+      : { ...common, config: checkpoint.config },
     options.notice ?? console.error,
   );
+  // On the CPU, evaluate in chunks so that the reference's tapes of long episodes stay within memory
+  // (the webgpu backend runs its own chunks of B episodes).
+  const chunkOf = (batch: EpisodeBatch) => {
+    if (backend.name !== "cpu") return episodes;
+    const c = checkpoint.modelKind === "lstm" ? undefined : checkpoint.config;
+    const perEpisode = c ? batch.steps * c.memoryN * c.memoryM * (c.readHeads + c.writeHeads) : batch.steps;
+    return Math.max(1, Math.min(episodes, Math.floor(4e6 / perEpisode)));
+  };
   const rows: EvalRow[] = [];
+  let examples: ProgramExampleRow[] | undefined;
   try {
-    for (const length of lengths) {
-      let batch: EpisodeBatch;
-      try {
-        batch = task.generate(new Rng(seed), episodes, { minLen: length, maxLen: length });
-      } catch (error) {
-        throw new RangeError(
-          `Cannot evaluate ${task.name} at length ${length} (${task.lengthMeaning}): ${
-            (error as Error).message
-          }`,
-        );
+    if (training.program) {
+      for (const nesting of nestings) {
+        for (const length of lengths) {
+          let batch: EpisodeBatch;
+          try {
+            batch = generatePrograms(new Rng(seed), episodes, { length, nesting });
+          } catch (error) {
+            throw new RangeError(
+              `Cannot evaluate the program task at length ${length} (${task.lengthMeaning}), nesting ${nesting}: ${
+                (error as Error).message
+              }`,
+            );
+          }
+          const output = await predictInChunks(backend, batch, chunkOf(batch));
+          const e = softmaxEvaluation(output, batch);
+          rows.push({
+            length,
+            nesting,
+            cost_bits: e.costBits,
+            bit_errors: e.bitErrors,
+            character_accuracy: e.characterAccuracy!,
+            answer_accuracy: e.answerAccuracy!,
+            frequency_baseline: frequencyBaseline(batch).characterAccuracy,
+          });
+        }
       }
-      // On the CPU, evaluate in chunks so that the reference's tapes of long episodes stay within memory
-      // (the webgpu backend runs its own chunks of B episodes).
-      const perEpisode = batch.steps * config.memoryN * config.memoryM *
-        (config.readHeads + config.writeHeads);
-      const chunk = backend.name === "cpu"
-        ? Math.max(1, Math.min(episodes, Math.floor(4e6 / perEpisode)))
-        : episodes;
-      let cost = 0, errors = 0;
-      for (let start = 0; start < episodes; start += chunk) {
-        const count = Math.min(chunk, episodes - start);
-        const e = await backend.evaluate(sliceBatch(batch, start, count));
-        cost += e.costBits * count;
-        errors += e.bitErrors * count;
+      if ((options.examples ?? 0) > 0) {
+        examples = await programExamples(backend, new Rng(seed), options.examples!, training.program.target);
       }
-      const row: EvalRow = { length, cost_bits: cost / episodes, bit_errors: errors / episodes };
-      const optimum = (batch as Partial<NgramsBatch>).optimumBits;
-      if (optimum) {
-        const optimumBits = optimum.reduce((a, b) => a + b, 0) / episodes;
-        rows.push({ ...row, optimum_bits: optimumBits, above_optimum_bits: row.cost_bits - optimumBits });
-      } else {
-        rows.push(row);
+    } else {
+      for (const length of lengths) {
+        let batch: EpisodeBatch;
+        try {
+          batch = task.generate(new Rng(seed), episodes, { minLen: length, maxLen: length });
+        } catch (error) {
+          throw new RangeError(
+            `Cannot evaluate ${task.name} at length ${length} (${task.lengthMeaning}): ${
+              (error as Error).message
+            }`,
+          );
+        }
+        const chunk = chunkOf(batch);
+        let cost = 0, errors = 0;
+        for (let start = 0; start < episodes; start += chunk) {
+          const count = Math.min(chunk, episodes - start);
+          const e = await backend.evaluate(sliceBatch(batch, start, count));
+          cost += e.costBits * count;
+          errors += e.bitErrors * count;
+        }
+        const row: EvalRow = { length, cost_bits: cost / episodes, bit_errors: errors / episodes };
+        const optimum = (batch as Partial<NgramsBatch>).optimumBits;
+        if (optimum) {
+          const optimumBits = optimum.reduce((a, b) => a + b, 0) / episodes;
+          rows.push({ ...row, optimum_bits: optimumBits, above_optimum_bits: row.cost_bits - optimumBits });
+        } else {
+          rows.push(row);
+        }
       }
     }
   } finally {
@@ -183,6 +266,8 @@ export async function evaluateCheckpoint(
   const file = options.write === false ? null : join(checkpoint.dir, EVAL_FILE);
   const result: EvalResult = {
     task: task.name,
+    model: checkpoint.modelKind ?? "ntm",
+    ...(training.program && { program: training.program }),
     length_meaning: task.lengthMeaning,
     checkpoint: checkpoint.dir,
     step: progress.step,
@@ -192,10 +277,29 @@ export async function evaluateCheckpoint(
     seed,
     backend: backend.name,
     rows,
+    ...(examples !== undefined && { examples }),
     file,
   };
   if (file) await writeFileAtomic(file, JSON.stringify(result, null, 2) + "\n");
   return result;
+}
+
+/** A backend's output probabilities on a batch, (B, T, Y), computed `chunk` episodes at a time. */
+async function predictInChunks(
+  backend: TrainingBackend,
+  batch: EpisodeBatch,
+  chunk: number,
+): Promise<Float64Array> {
+  if (chunk >= batch.batch) return await backend.predict(batch);
+  const output = new Float64Array(batch.batch * batch.steps * batch.outputSize);
+  for (let start = 0; start < batch.batch; start += chunk) {
+    const count = Math.min(chunk, batch.batch - start);
+    output.set(
+      await backend.predict(sliceBatch(batch, start, count)),
+      start * batch.steps * batch.outputSize,
+    );
+  }
+  return output;
 }
 
 /**
@@ -249,28 +353,50 @@ export function sliceBatch(batch: EpisodeBatch, start: number, count: number): E
  */
 export function formatEvalTable(result: EvalResult): string {
   const ngrams = result.rows.some((r) => r.optimum_bits !== undefined);
+  const program = result.rows.some((r) => r.character_accuracy !== undefined);
+  const percent = (v: number | undefined) => v === undefined ? "" : `${(100 * v).toFixed(1)}%`;
   const header = [
     "length",
+    ...(program ? ["nesting"] : []),
     "cost (bits/seq)",
-    "bit errors/seq",
+    program ? "wrong chars/seq" : "bit errors/seq",
     ...(ngrams ? ["optimum (bits)", "above optimum"] : []),
+    ...(program ? ["char accuracy", "answer accuracy", "frequency baseline"] : []),
   ];
   const rows = result.rows.map((r) => [
     String(r.length),
+    ...(program ? [String(r.nesting ?? "")] : []),
     r.cost_bits.toFixed(3),
     r.bit_errors.toFixed(3),
     ...(ngrams ? [r.optimum_bits?.toFixed(3) ?? "", r.above_optimum_bits?.toFixed(3) ?? ""] : []),
+    ...(program
+      ? [percent(r.character_accuracy), percent(r.answer_accuracy), percent(r.frequency_baseline)]
+      : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join("  ");
-  return [
-    `Evaluation of ${result.checkpoint} (${result.task}, step ${result.step}, trained on ` +
-    `${result.length_meaning} ${result.train_range.minLen}..${result.train_range.maxLen}): ` +
-    `${result.episodes} episodes per length, seed ${result.seed}, ${result.backend}; ` +
-    `length = ${result.length_meaning}`,
+  const model = result.model === "lstm" ? ", plain LSTM" : "";
+  const trained = result.program
+    ? `${result.program.curriculum} curriculum to length ${result.program.target.length}, nesting ` +
+      `${result.program.target.nesting}`
+    : `${result.length_meaning} ${result.train_range.minLen}..${result.train_range.maxLen}`;
+  const per = program ? "row" : "length";
+  const lines = [
+    `Evaluation of ${result.checkpoint} (${result.task}${model}, step ${result.step}, trained on ${trained}): ` +
+    `${result.episodes} episodes per ${per}, seed ${result.seed}, ${result.backend}; ` +
+    `length = ${program ? "digits per number" : result.length_meaning}`,
     line(header),
     ...rows.map(line),
-  ].join("\n");
+  ];
+  if (program) {
+    lines.push(
+      "char accuracy: output characters right with teacher forcing (each step reads the true previous " +
+        "character); answer accuracy: programs with every output character right; frequency baseline: " +
+        "always predicting the rows' most frequent output character",
+    );
+  }
+  if (result.examples && result.examples.length > 0) lines.push("", formatProgramExamples(result.examples));
+  return lines.join("\n");
 }
 
 /** The flags of `deno task eval`. */
@@ -287,6 +413,16 @@ export const EVAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
     type: "string",
     help: "seeds the episodes of every length",
     default: "the checkpoint's held-out seed",
+  },
+  "nestings": {
+    type: "string",
+    help: "program task: comma-separated nestings to evaluate every length at (1..3)",
+    default: "the run's target nesting",
+  },
+  "examples": {
+    type: "string",
+    help: "program task: show this many programs at the target with the model's answers",
+    default: "0",
   },
   "help": { type: "boolean", help: "show this help" },
 };
@@ -305,11 +441,17 @@ export const EVAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
  * ```
  */
 export function lengthsFlag(value: string): number[] {
+  return listFlag(value, "lengths", 1);
+}
+
+/** A comma-separated list of integers in `min..max`, for the flag named `flag`. */
+function listFlag(value: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number[] {
   const parts = value.split(",").map((s) => s.trim());
   if (parts.length === 0 || parts.some((p) => p === "")) {
-    throw new UsageError(`--lengths must be comma-separated positive integers, got "${value}"`);
+    const what = max === Number.MAX_SAFE_INTEGER ? "positive integers" : `integers in ${min}..${max}`;
+    throw new UsageError(`--${flag} must be comma-separated ${what}, got "${value}"`);
   }
-  return parts.map((p) => integerFlag(p, "lengths", 1));
+  return parts.map((p) => integerFlag(p, flag, min, max));
 }
 
 /**
@@ -342,14 +484,35 @@ export async function evalCommand(
   const episodes = str("episodes") === undefined ? 64 : integerFlag(str("episodes")!, "episodes", 1);
   const backend = choiceFlag(str("backend") ?? "auto", "backend", BACKEND_CHOICES);
   const seed = str("seed") === undefined ? undefined : integerFlag(str("seed")!, "seed", 0);
+  const nestings = str("nestings") === undefined
+    ? undefined
+    : listFlag(str("nestings")!, "nestings", 1, MAX_PROGRAM_NESTING);
+  const examples = str("examples") === undefined ? 0 : integerFlag(str("examples")!, "examples", 0, 1000);
   const checkpoint = await loadCheckpoint(dir);
+  if (checkpoint.training.task !== "program") {
+    for (const flag of ["nestings", "examples"]) {
+      if (str(flag) !== undefined) {
+        throw new UsageError(
+          `--${flag} applies only to program-task checkpoints; ${dir} holds ${checkpoint.training.task}`,
+        );
+      }
+    }
+  }
+  if (checkpoint.modelKind === "lstm" && backend === "webgpu") {
+    throw new UsageError(
+      `--backend webgpu cannot run ${dir}: it holds the plain LSTM baseline, which runs on the CPU only; ` +
+        "use --backend cpu or auto",
+    );
+  }
   let result: EvalResult;
   try {
     result = await evaluateCheckpoint(checkpoint, {
       episodes,
       backend,
+      examples,
       ...(lengths !== undefined && { lengths }),
       ...(seed !== undefined && { seed }),
+      ...(nestings !== undefined && { nestings }),
     });
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(`--lengths: ${error.message}`);

@@ -1,7 +1,8 @@
 /**
  * Training progress on the console: on a terminal, one live line redrawn in place (step, sequences, train
- * cost, held-out cost and bit errors, sequences per second, ETA); elsewhere (a pipe, a log file), one plain
- * line per report.
+ * cost, held-out cost and bit errors, for softmax tasks the held-out per-character and whole-answer
+ * accuracy and the curriculum's stage, sequences per second, ETA); elsewhere (a pipe, a log file), one
+ * plain line per report.
  *
  * @module
  */
@@ -66,6 +67,14 @@ export function formatProgress(state: ProgressState): string {
   if (r) {
     if (Number.isFinite(r.trainCostBits)) parts.push(`train ${r.trainCostBits.toFixed(3)} bits`);
     parts.push(`held-out ${r.costBits.toFixed(3)} bits, ${r.bitErrors.toFixed(3)} bit errors/seq`);
+    if (r.characterAccuracy !== undefined) {
+      parts.push(
+        `char acc ${(100 * r.characterAccuracy).toFixed(1)}%, answers ${
+          (100 * (r.answerAccuracy ?? 0)).toFixed(1)
+        }%`,
+      );
+    }
+    if (r.source) parts.push(r.source.summary);
   }
   if (Number.isFinite(state.sequencesPerSecond)) parts.push(`${state.sequencesPerSecond.toFixed(1)} seq/s`);
   if (state.step < state.totalSteps) parts.push(`ETA ${formatDuration(state.etaSeconds)}`);

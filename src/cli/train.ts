@@ -1,11 +1,27 @@
 /**
- * `deno task train`: trains an NTM on one of the paper's tasks, saving a checkpoint and a metrics log in
- * `--out DIR` at every report, and (unless `--no-eval`) evaluates it at the task's test lengths and draws
- * its figures at the end. `--resume DIR` continues a run exactly where its checkpoint stopped.
+ * `deno task train`: trains an NTM (or, with `--model lstm`, a plain LSTM baseline of about the same
+ * parameter count) on one of the paper's tasks or on Learning to Execute's program task, saving a
+ * checkpoint and a metrics log in `--out DIR` at every report, and (unless `--no-eval`) evaluates it at
+ * the task's test lengths and draws its figures at the end. `--resume DIR` continues a run exactly where
+ * its checkpoint stopped.
+ *
+ * `--task program` trains on programs from a curriculum (`--curriculum baseline|naive|mix|combined`,
+ * default combined) heading for `--target-length L` digits per number and `--target-nesting K` composed
+ * operations. Every report evaluates a held-out batch of programs at the target difficulty (per-character
+ * accuracy with teacher forcing, whole-answer accuracy, compared with the frequency baseline printed at
+ * the start), and tells a naive or combined curriculum the per-character accuracy at its current stage,
+ * on a held-out batch of that stage, so that it advances once it passes 0.95 (see
+ * `src/train/curriculum_source.ts`). The curriculum's stage is saved with every checkpoint.
+ *
+ * `metrics.jsonl` lines of softmax tasks add `char_accuracy` and `answer_accuracy`; those of the program
+ * task also `stage_length`, `stage_nesting`, `stage_char_accuracy`, `next_stage_length` and
+ * `next_stage_nesting` (the curriculum's stage before and after the report).
  *
  * Standard output: progress (a live line on a terminal, a line per report otherwise), where the results
- * are, and last one JSON line: `{"task", "backend", "steps", "sequences", "seconds", "total_seconds",
- * "cost_bits", "bit_errors", "stopped_early", "checkpoint", "metrics", "eval", "figures"}`.
+ * are, and last one JSON line: `{"task", "model", "backend", "steps", "sequences", "seconds",
+ * "total_seconds", "cost_bits", "bit_errors", "character_accuracy", "answer_accuracy",
+ * "frequency_baseline", "stopped_early", "checkpoint", "metrics", "eval", "figures"}` (the accuracies
+ * and the baseline are `null` for the sigmoid tasks).
  *
  * Exit status: 0 on success, 2 for a usage error (bad flag or value), 1 when training or a checkpoint
  * fails (a non-finite loss, an unreadable checkpoint).
@@ -14,20 +30,30 @@
  */
 
 import { join } from "node:path";
-import { taskByName } from "../../tasks/presets.ts";
-import { type LengthRange, PAPER_TASK_NAMES, type PaperTaskName } from "../../tasks/task.ts";
+import {
+  createCurriculum,
+  type Curriculum,
+  CURRICULUM_NAMES,
+  type CurriculumName,
+} from "../../tasks/curriculum.ts";
+import { MAX_PROGRAM_LENGTH, MAX_PROGRAM_NESTING, PROGRAM_VOCABULARY } from "../../tasks/program.ts";
+import { type LengthRange, PAPER_TASK_NAMES, type TaskName } from "../../tasks/task.ts";
 import {
   CheckpointError,
+  checkpointLayout,
   hasCheckpoint,
   loadCheckpoint,
   type LoadedCheckpoint,
+  type LstmCheckpoint,
+  type NtmCheckpoint,
   saveCheckpoint,
   type TrainingOptions,
 } from "../io/checkpoint.ts";
 import {
   appendMetricsRecord,
   METRICS_LOG_FILE,
-  readMetricsLog,
+  type MetricsRecord,
+  parseMetricsLog,
   truncateMetricsLog,
 } from "../io/metrics_log.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
@@ -41,8 +67,19 @@ import {
   type OptimizerName,
   restoreOptimizer,
 } from "../optim/optimizer.ts";
+import { initLstmParameters, type LstmConfig, lstmConfig } from "../reference/lstm_model.ts";
 import { NonFiniteLossError, type TrainingBackend } from "../train/backend.ts";
-import { BACKEND_CHOICES, type BackendChoice, createBackend } from "../train/create_backend.ts";
+import { type BatchSource, taskBatchSource } from "../train/batch_source.ts";
+import {
+  BACKEND_CHOICES,
+  type BackendChoice,
+  createBackend,
+  MODEL_KINDS,
+  type ModelKind,
+} from "../train/create_backend.ts";
+import { curriculumBatchSource } from "../train/curriculum_source.ts";
+import { lstmUnitsForParameterCount } from "../train/lstm_backend.ts";
+import { frequencyBaseline } from "../train/metrics.ts";
 import { WebGpuUnavailableError } from "../gpu/device.ts";
 import { type TrainingReport, trainLoop } from "../train/loop.ts";
 import {
@@ -55,13 +92,28 @@ import {
   UsageError,
 } from "./args.ts";
 import { defaultEvalLengths, evaluateCheckpoint, formatEvalTable } from "./eval.ts";
-import { PRESET_NAMES, presetByName, type PresetName } from "./presets.ts";
+import {
+  PRESET_NAMES,
+  presetByName,
+  type PresetName,
+  programPreset,
+  programRange,
+  trainingTask,
+} from "./presets.ts";
 import { ProgressDisplay } from "./progress.ts";
-import { renderFigures } from "./viz.ts";
+import { renderFigures, renderLearningCurve } from "./viz.ts";
+
+/** Every task `--task` accepts: the paper's five and the program task. */
+const TASK_NAMES: readonly TaskName[] = [...PAPER_TASK_NAMES, "program"];
 
 /** The flags of `deno task train`, with their help and defaults. */
 export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  "task": { type: "string", help: `task: ${PAPER_TASK_NAMES.join(", ")}`, default: "copy" },
+  "task": { type: "string", help: `task: ${TASK_NAMES.join(", ")}`, default: "copy" },
+  "model": {
+    type: "string",
+    help: "ntm, or lstm: a plain LSTM without memory of about the NTM's parameter count (CPU only)",
+    default: "ntm",
+  },
   "preset": {
     type: "string",
     help: "quick (small, Adam: trains in minutes on a CPU) or paper (Graves et al. Tables 1–2)",
@@ -72,8 +124,27 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
     help: "auto, webgpu or cpu (the float64 reference)",
     default: "auto, or the checkpoint's on --resume",
   },
+  "curriculum": {
+    type: "string",
+    help: `program task: ${CURRICULUM_NAMES.join(", ")} (Zaremba & Sutskever §4)`,
+    default: "combined",
+  },
+  "target-length": {
+    type: "string",
+    help: `program task: digits per number to head for, 1..${MAX_PROGRAM_LENGTH}`,
+    default: "2",
+  },
+  "target-nesting": {
+    type: "string",
+    help: `program task: composed operations to head for, 1..${MAX_PROGRAM_NESTING}`,
+    default: "1",
+  },
   "controller-type": { type: "string", help: "lstm or feedforward", default: "from the preset" },
-  "controller": { type: "string", help: "C: units per controller layer", default: "from the preset" },
+  "controller": {
+    type: "string",
+    help: "C: units per controller layer (--model lstm: units per LSTM layer)",
+    default: "from the preset (--model lstm: matched to the NTM's parameter count)",
+  },
   "controller-layers": { type: "string", help: "stacked controller layers", default: "from the preset" },
   "read-heads": { type: "string", help: "R: read heads", default: "from the preset" },
   "write-heads": { type: "string", help: "W: write heads", default: "from the preset" },
@@ -103,7 +174,7 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   },
   "stop-at-bit-errors": {
     type: "string",
-    help: "stop once held-out bit errors per sequence fall below this",
+    help: "stop once held-out bit errors (program task: wrong characters) per sequence fall below this",
     default: "never",
   },
   "eval-episodes": { type: "string", help: "episodes in the held-out batch", default: "64" },
@@ -154,7 +225,9 @@ export interface TrainDependencies {
 /** The final JSON line of `deno task train`. */
 export interface TrainSummary {
   /** The task. */
-  readonly task: PaperTaskName;
+  readonly task: TaskName;
+  /** The model: `ntm` or `lstm` (the plain LSTM baseline). */
+  readonly model: ModelKind;
   /** The backend that trained. */
   readonly backend: string;
   /** Steps taken in all. */
@@ -169,6 +242,12 @@ export interface TrainSummary {
   readonly cost_bits: number;
   /** Held-out bit errors per sequence, at the last report. */
   readonly bit_errors: number;
+  /** Softmax tasks: held-out per-character accuracy (teacher forcing) at the last report, else `null`. */
+  readonly character_accuracy: number | null;
+  /** Softmax tasks: held-out whole-answer accuracy at the last report, else `null`. */
+  readonly answer_accuracy: number | null;
+  /** Softmax tasks: the held-out batch's frequency baseline (per-character accuracy), else `null`. */
+  readonly frequency_baseline: number | null;
   /** Whether `--stop-at-bit-errors` stopped training. */
   readonly stopped_early: boolean;
   /** The checkpoint directory. */
@@ -181,9 +260,14 @@ export interface TrainSummary {
   readonly figures: readonly string[];
 }
 
+/** The model a run trains: an NTM, or the plain LSTM baseline (with the NTM's parameter count beside it). */
+type ModelPlan =
+  | Pick<NtmCheckpoint, "modelKind" | "config">
+  | (Pick<LstmCheckpoint, "modelKind" | "config"> & { readonly ntmParameters?: number });
+
 /** A run ready to train: its model, options and where it starts from. */
 interface RunPlan {
-  readonly config: NtmConfig;
+  readonly model: ModelPlan;
   readonly training: TrainingOptions;
   readonly presetName: PresetName;
   readonly backend: BackendChoice;
@@ -268,6 +352,36 @@ export async function trainCommand(
   return await runPlan(plan, io, deps);
 }
 
+/** The program task's flags, checked (each `undefined` when not given). */
+interface ProgramFlags {
+  readonly curriculum: CurriculumName | undefined;
+  readonly length: number | undefined;
+  readonly nesting: number | undefined;
+}
+
+const PROGRAM_FLAGS = ["curriculum", "target-length", "target-nesting"] as const;
+
+function programFlags(str: (name: string) => string | undefined): ProgramFlags {
+  const curriculum = str("curriculum"), length = str("target-length"), nesting = str("target-nesting");
+  return {
+    curriculum: curriculum === undefined ? undefined : choiceFlag(curriculum, "curriculum", CURRICULUM_NAMES),
+    length: length === undefined ? undefined : integerFlag(length, "target-length", 1, MAX_PROGRAM_LENGTH),
+    nesting: nesting === undefined
+      ? undefined
+      : integerFlag(nesting, "target-nesting", 1, MAX_PROGRAM_NESTING),
+  };
+}
+
+/** The plain LSTM baseline runs on the CPU only: `--backend webgpu` with it is a usage error. */
+function checkLstmBackend(model: ModelKind, backend: BackendChoice): void {
+  if (model === "lstm" && backend === "webgpu") {
+    throw new UsageError(
+      "--backend webgpu cannot run --model lstm: the plain LSTM baseline runs on the CPU only (float64); " +
+        "use --backend cpu or auto",
+    );
+  }
+}
+
 async function planRun(values: Record<string, string | boolean | undefined>): Promise<RunPlan> {
   const str = (name: string): string | undefined => values[name] as string | undefined;
   const int = (name: string, fallback: number, min = 1) => {
@@ -276,32 +390,59 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
   };
   const backendFlag = str("backend");
   let backend = choiceFlag(backendFlag ?? "auto", "backend", BACKEND_CHOICES);
+  const modelFlag = str("model") === undefined ? undefined : choiceFlag(str("model")!, "model", MODEL_KINDS);
   const noEval = values["no-eval"] === true;
   const reportEvery = int("report-every", 100);
   const stopAt = str("stop-at-bit-errors");
   const stopAtBitErrors = stopAt === undefined ? undefined : numberFlag(stopAt, "stop-at-bit-errors", 0);
+  const program = programFlags(str);
 
   const resumeDir = str("resume");
   if (resumeDir !== undefined) {
     const resume = await loadCheckpoint(resumeDir);
-    const { config, training } = resume;
+    const { training } = resume;
     if (backendFlag === undefined) backend = training.backend;
+    const modelKind: ModelKind = resume.modelKind ?? "ntm";
+    if (modelFlag !== undefined && modelFlag !== modelKind) {
+      throw new UsageError(
+        `--model ${modelFlag} would change the model: the checkpoint in ${resumeDir} holds ${modelKind}; ` +
+          `drop --model to resume it, or start a new run with another --out`,
+      );
+    }
+    checkLstmBackend(modelKind, backend);
     // Flags that would change the model or the run must agree with the checkpoint.
-    const shape = shapeFromFlags(str, config);
-    for (const flag of SHAPE_FLAGS) {
-      if (str(flag) === undefined) continue;
-      const key = SHAPE_KEYS[flag];
-      if (shape[key] !== config[key]) {
-        throw new UsageError(
-          `--${flag} ${
-            str(flag)
-          } would change the model's shape: the checkpoint in ${resumeDir} has ${key} = ` +
-            `${config[key]}; drop --${flag} to resume it, or start a new run with another --out`,
-        );
+    const changed = (flag: string, saved: unknown): never => {
+      throw new UsageError(
+        `--${flag} ${str(flag)} would change the model's shape: the checkpoint in ${resumeDir} has ` +
+          `${saved}; drop --${flag} to resume it, or start a new run with another --out`,
+      );
+    };
+    if (resume.modelKind === "lstm") {
+      const shape = lstmShapeFromFlags(str, resume.config);
+      if (shape.units !== resume.config.units) changed("controller", `${resume.config.units} units`);
+      if (shape.layers !== resume.config.layers) {
+        changed("controller-layers", `${resume.config.layers} layers`);
+      }
+    } else {
+      const config = resume.config;
+      const shape = shapeFromFlags(str, config);
+      for (const flag of SHAPE_FLAGS) {
+        if (str(flag) === undefined) continue;
+        const key = SHAPE_KEYS[flag];
+        if (shape[key] !== config[key]) changed(flag, `${key} = ${config[key]}`);
+      }
+    }
+    if (training.task !== "program") {
+      for (const flag of PROGRAM_FLAGS) {
+        if (str(flag) !== undefined) {
+          throw new UsageError(
+            `--${flag} applies only to --task program; the checkpoint in ${resumeDir} trains ${training.task}`,
+          );
+        }
       }
     }
     const same: [string, unknown, unknown][] = [
-      ["task", str("task") && choiceFlag(str("task")!, "task", PAPER_TASK_NAMES), training.task],
+      ["task", str("task") && choiceFlag(str("task")!, "task", TASK_NAMES), training.task],
       ["preset", str("preset") && choiceFlag(str("preset")!, "preset", PRESET_NAMES), training.preset],
       [
         "optimizer",
@@ -313,6 +454,9 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
       ["min-len", str("min-len") && int("min-len", 0), training.range.minLen],
       ["max-len", str("max-len") && int("max-len", 0), training.range.maxLen],
       ["eval-episodes", str("eval-episodes") && int("eval-episodes", 0), training.evalEpisodes],
+      ["curriculum", program.curriculum, training.program?.curriculum],
+      ["target-length", program.length, training.program?.target.length],
+      ["target-nesting", program.nesting, training.program?.target.nesting],
     ];
     for (const [flag, given, saved] of same) {
       if (given !== undefined && given !== saved) {
@@ -338,7 +482,9 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
       );
     }
     return {
-      config,
+      model: resume.modelKind === "lstm"
+        ? { modelKind: "lstm", config: resume.config }
+        : { modelKind: "ntm", config: resume.config },
       training: {
         ...training,
         backend,
@@ -358,10 +504,39 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
     };
   }
 
-  const taskName = choiceFlag(str("task") ?? "copy", "task", PAPER_TASK_NAMES);
+  const taskName = choiceFlag(str("task") ?? "copy", "task", TASK_NAMES);
   const presetName = choiceFlag(str("preset") ?? "quick", "preset", PRESET_NAMES);
-  const preset = presetByName(presetName, taskName);
-  const task = taskByName(taskName);
+  if (taskName !== "program") {
+    for (const flag of PROGRAM_FLAGS) {
+      if (str(flag) !== undefined) {
+        throw new UsageError(`--${flag} applies only to --task program, not to --task ${taskName}`);
+      }
+    }
+  } else {
+    for (const flag of ["min-len", "max-len"]) {
+      if (str(flag) !== undefined) {
+        throw new UsageError(
+          `--${flag} does not apply to --task program: set the difficulty with --target-length and --target-nesting`,
+        );
+      }
+    }
+    if (presetName === "paper") {
+      throw new UsageError(
+        "--preset paper has no setup for --task program (the NTM paper has no program task); use --preset quick",
+      );
+    }
+  }
+  const preset = taskName === "program" ? programPreset() : presetByName(presetName, taskName);
+  const programOptions = taskName === "program"
+    ? {
+      curriculum: program.curriculum ?? programPreset().curriculum,
+      target: {
+        length: program.length ?? programPreset().target.length,
+        nesting: program.nesting ?? programPreset().target.nesting,
+      },
+    }
+    : undefined;
+  const task = trainingTask({ task: taskName, ...(programOptions && { program: programOptions }) });
   const model = preset.model;
   const defaults: NtmConfig = {
     inputSize: task.inputSize,
@@ -377,24 +552,45 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
     shiftRange: model.shiftRange ?? 1,
     memoryInit: DEFAULT_NTM_CONFIG.memoryInit,
   };
-  let config: NtmConfig;
+  const modelKind: ModelKind = modelFlag ?? "ntm";
+  checkLstmBackend(modelKind, backend);
+  let modelPlan: ModelPlan;
   try {
-    config = ntmConfig(shapeFromFlags(str, defaults));
+    if (modelKind === "lstm") {
+      // A plain LSTM with about as many parameters as the NTM the same preset (and flags) would build.
+      const ntmParameters = parameterLayout(ntmConfig(defaults)).size;
+      const layers = int("controller-layers", 1);
+      const units = lstmUnitsForParameterCount(task.inputSize, task.outputSize, layers, ntmParameters);
+      const config = lstmConfig(lstmShapeFromFlags(str, {
+        inputSize: task.inputSize,
+        outputSize: task.outputSize,
+        units,
+        layers,
+        outputKind: task.outputKind,
+      }));
+      modelPlan = { modelKind: "lstm", config, ntmParameters };
+    } else {
+      modelPlan = { modelKind: "ntm", config: ntmConfig(shapeFromFlags(str, defaults)) };
+    }
   } catch (error) {
     if (error instanceof RangeError || error instanceof TypeError) throw new UsageError(error.message);
     throw error;
   }
-  const range: LengthRange = {
-    minLen: int("min-len", preset.range.minLen),
-    maxLen: int("max-len", preset.range.maxLen),
-  };
-  if (range.minLen > range.maxLen) {
-    throw new UsageError(`--min-len must be ≤ --max-len, got ${range.minLen} > ${range.maxLen}`);
-  }
-  try {
-    task.generate(new Rng(0), 1, range);
-  } catch (error) {
-    throw new UsageError(`--min-len/--max-len ${range.minLen}..${range.maxLen}: ${(error as Error).message}`);
+  let range: LengthRange;
+  if (programOptions) {
+    range = programRange(programOptions.curriculum, programOptions.target);
+  } else {
+    range = { minLen: int("min-len", preset.range.minLen), maxLen: int("max-len", preset.range.maxLen) };
+    if (range.minLen > range.maxLen) {
+      throw new UsageError(`--min-len must be ≤ --max-len, got ${range.minLen} > ${range.maxLen}`);
+    }
+    try {
+      task.generate(new Rng(0), 1, range);
+    } catch (error) {
+      throw new UsageError(
+        `--min-len/--max-len ${range.minLen}..${range.maxLen}: ${(error as Error).message}`,
+      );
+    }
   }
   const optimizerName = choiceFlag(str("optimizer") ?? preset.optimizer, "optimizer", OPTIMIZER_NAMES);
   const learningRate = str("lr") !== undefined
@@ -406,16 +602,17 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
     : 1e-4;
   const seed = int("seed", 1, 0);
   const outGiven = str("out");
-  const outDir = outGiven ?? await defaultOutDir(taskName);
+  const outDir = outGiven ?? await defaultOutDir(modelKind === "lstm" ? `${taskName}-lstm` : taskName);
   if (outGiven !== undefined && await hasCheckpoint(outGiven)) {
     throw new UsageError(
       `--out ${outGiven} already holds a checkpoint; continue it with --resume ${outGiven}, or choose another --out`,
     );
   }
   return {
-    config,
+    model: modelPlan,
     training: {
       task: taskName,
+      ...(programOptions && { program: programOptions }),
       preset: presetName,
       backend,
       range,
@@ -438,6 +635,34 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
     noEval,
     resume: undefined,
   };
+}
+
+/** NTM-only shape flags, which `--model lstm` rejects. */
+const NTM_ONLY_FLAGS = [
+  "controller-type",
+  "read-heads",
+  "write-heads",
+  "memory-n",
+  "memory-m",
+  "shift-range",
+  "memory-init",
+] as const;
+
+/** The LSTM baseline's configuration `base` with `--controller` (units) and `--controller-layers` applied. */
+function lstmShapeFromFlags(str: (name: string) => string | undefined, base: LstmConfig): LstmConfig {
+  for (const flag of NTM_ONLY_FLAGS) {
+    if (str(flag) !== undefined) {
+      throw new UsageError(
+        `--${flag} does not apply to --model lstm: the plain LSTM baseline has no memory or heads ` +
+          `(size it with --controller and --controller-layers)`,
+      );
+    }
+  }
+  const int = (name: string, fallback: number) => {
+    const v = str(name);
+    return v === undefined ? fallback : integerFlag(v, name, 1);
+  };
+  return { ...base, units: int("controller", base.units), layers: int("controller-layers", base.layers) };
 }
 
 const SHAPE_KEYS = {
@@ -528,55 +753,114 @@ function withStepHook(
   };
 }
 
+/** Copies the metrics log's lines up to `step` from one run directory's log to another's, as they are. */
+async function carryMetricsLog(from: string, to: string, step: number): Promise<void> {
+  let text = "";
+  try {
+    text = await Deno.readTextFile(from);
+  } catch { /* no log to carry */ }
+  const kept = text.split("\n").filter((line) => {
+    if (line.trim() === "") return false;
+    try {
+      return parseMetricsLog(line + "\n")[0]!.step <= step;
+    } catch {
+      return false;
+    }
+  });
+  await writeFileAtomic(to, kept.map((l) => l + "\n").join(""));
+}
+
+/** A symbol of the program vocabulary, printable: `'.'`, `'\\n'`. */
+function symbolName(index: number): string {
+  return JSON.stringify(PROGRAM_VOCABULARY[index] ?? "?").replaceAll('"', "'");
+}
+
 async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Promise<TrainSummary> {
-  const { config, training, outDir, resume } = plan;
-  const task = taskByName(training.task);
-  const layout = parameterLayout(config);
+  const { model, training, outDir, resume } = plan;
+  const task = trainingTask(training);
+  const layout = checkpointLayout(model);
   const startStep = resume?.progress.step ?? 0;
   const previousSeconds = resume?.progress.seconds ?? 0;
-  const params = resume ? resume.params : initParameters(config, layout, training.seed);
+  const params = resume
+    ? resume.params
+    : model.modelKind === "lstm"
+    ? initLstmParameters(model.config, layout, training.seed)
+    : initParameters(model.config, layout, training.seed);
   const optimizerName: OptimizerName = training.optimizer.name;
   const optimizer = resume
     ? restoreOptimizer(resume.optimizer, training.optimizer.options, layout.size)
     : createOptimizer(optimizerName, layout.size, training.optimizer.options);
   const dataRng = new Rng(training.seed);
   if (resume) dataRng.setState(resume.progress.dataRng);
+  let curriculum: Curriculum | undefined;
+  let source: BatchSource;
+  if (training.program) {
+    curriculum = createCurriculum(training.program.curriculum, training.program.target);
+    if (resume?.progress.curriculum) curriculum.restore(resume.progress.curriculum);
+    source = curriculumBatchSource(curriculum);
+  } else {
+    source = taskBatchSource(task, training.range);
+  }
+  const softmax = task.outputKind === "softmax";
+  const baseline = softmax
+    ? frequencyBaseline(source.heldOut(training.evalEpisodes, training.evalSeed))
+    : null;
 
   await Deno.mkdir(outDir, { recursive: true });
   const metricsPath = join(outDir, METRICS_LOG_FILE);
   if (resume && !samePath(outDir, resume.dir)) {
     // Carry the log over to the new directory, up to the checkpoint's step.
-    const records = await readMetricsLog(join(resume.dir, METRICS_LOG_FILE)).catch(() => []);
-    await writeFileAtomic(
-      metricsPath,
-      records.filter((r) => r.step <= startStep).map((r) => JSON.stringify(r) + "\n").join(""),
-    );
+    await carryMetricsLog(join(resume.dir, METRICS_LOG_FILE), metricsPath, startStep);
   } else {
     await truncateMetricsLog(metricsPath, startStep);
   }
 
+  const backendInit = {
+    layout,
+    params,
+    optimizer,
+    batch: training.batch,
+    memorySeed: training.memorySeed,
+    startStep,
+    ...(resume && { memoryRngState: resume.progress.memoryRng }),
+  };
   const backend = await (deps.createBackend ?? createBackend)(
     plan.backend,
-    {
-      config,
-      layout,
-      params,
-      optimizer,
-      batch: training.batch,
-      memorySeed: training.memorySeed,
-      startStep,
-      ...(resume && { memoryRngState: resume.progress.memoryRng }),
-    },
+    model.modelKind === "lstm"
+      ? { ...backendInit, kind: "lstm", config: model.config }
+      : { ...backendInit, config: model.config },
     (line) => io.error(line),
   );
   const lr = training.optimizer.options.learningRate;
+  const what = model.modelKind === "lstm"
+    ? `plain LSTM ${model.config.units}×${model.config.layers} (no memory), ${layout.size} parameters` +
+      ("ntmParameters" in model && model.ntmParameters !== undefined
+        ? ` (the NTM of this preset: ${model.ntmParameters})`
+        : "")
+    : `${model.config.controllerType} ${model.config.controllerSize}×${model.config.controllerLayers}, ` +
+      `memory ${model.config.memoryN}×${model.config.memoryM}, ` +
+      `${model.config.readHeads}R/${model.config.writeHeads}W heads, ${layout.size} parameters`;
+  const data = training.program
+    ? `${training.program.curriculum} curriculum to length ${training.program.target.length}, nesting ` +
+      `${training.program.target.nesting}` +
+      (curriculum && curriculum.name !== "baseline" && curriculum.name !== "mix"
+        ? ` (stage ${curriculum.current.length}/${curriculum.current.nesting})`
+        : "")
+    : `${task.lengthMeaning} ${training.range.minLen}..${training.range.maxLen}`;
   const lines = [
     `${resume ? `Resuming ${resume.dir} at step ${startStep}:` : "Training"} ${training.task} ` +
-    `(${plan.presetName} preset) on ${backend.device}: ${config.controllerType} ` +
-    `${config.controllerSize}×${config.controllerLayers}, memory ${config.memoryN}×${config.memoryM}, ` +
-    `${config.readHeads}R/${config.writeHeads}W heads, ${layout.size} parameters, ${optimizerName} lr ${lr}, ` +
-    `batch ${training.batch}, ${task.lengthMeaning} ${training.range.minLen}..${training.range.maxLen}, ` +
-    `up to ${training.steps} steps`,
+    `(${plan.presetName} preset) on ${backend.device}: ${what}, ${optimizerName} lr ${lr}, ` +
+    `batch ${training.batch}, ${data}, up to ${training.steps} steps`,
+    ...(baseline
+      ? [
+        `Held-out batch: ${training.evalEpisodes} episodes` +
+        (training.program
+          ? ` at the target (length ${training.program.target.length}, nesting ${training.program.target.nesting})`
+          : "") +
+        `; frequency baseline (always ${symbolName(baseline.symbol)}): ` +
+        `${(100 * baseline.characterAccuracy).toFixed(1)}% per character`,
+      ]
+      : []),
     `Checkpoint and logs: ${outDir}`,
   ];
   const progress = new ProgressDisplay({
@@ -592,21 +876,31 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
   let saved = startStep;
   const save = async (report: TrainingReport | undefined, step: number, seconds: number) => {
     const [params, optimizerState] = await Promise.all([backend.parameters(), backend.optimizerState()]);
-    await saveCheckpoint(outDir, {
-      config,
-      training,
-      progress: {
-        step,
-        sequences: step * training.batch,
-        seconds,
-        dataRng: dataRng.getState(),
-        memoryRng: backend.memoryRngState(),
-        costBits: report?.costBits ?? resume?.progress.costBits ?? null,
-        bitErrors: report?.bitErrors ?? resume?.progress.bitErrors ?? null,
-      },
-      params,
-      optimizer: optimizerState,
-    });
+    const accuracy = (key: "characterAccuracy" | "answerAccuracy") =>
+      report ? report[key] ?? null : resume?.progress[key] ?? null;
+    await saveCheckpoint(
+      outDir,
+      {
+        ...model,
+        training,
+        progress: {
+          step,
+          sequences: step * training.batch,
+          seconds,
+          dataRng: dataRng.getState(),
+          memoryRng: backend.memoryRngState(),
+          costBits: report?.costBits ?? resume?.progress.costBits ?? null,
+          bitErrors: report?.bitErrors ?? resume?.progress.bitErrors ?? null,
+          ...(softmax && {
+            characterAccuracy: accuracy("characterAccuracy"),
+            answerAccuracy: accuracy("answerAccuracy"),
+          }),
+          ...(curriculum && { curriculum: curriculum.state() }),
+        },
+        params,
+        optimizer: optimizerState,
+      } as NtmCheckpoint | LstmCheckpoint,
+    );
     saved = step;
   };
 
@@ -626,6 +920,7 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
         reportEvery: training.reportEvery,
         evalEpisodes: training.evalEpisodes,
         evalSeed: training.evalSeed,
+        source,
         ...(training.stopAtBitErrors !== null && { stopAtBitErrors: training.stopAtBitErrors }),
       },
       dataRng,
@@ -634,7 +929,7 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
         onReport: async (report) => {
           const seconds = previousSeconds + report.seconds;
           await save(report, report.step, seconds);
-          await appendMetricsRecord(metricsPath, {
+          const record: MetricsRecord & Record<string, number | null> = {
             step: report.step,
             sequences: report.sequences,
             seconds,
@@ -643,7 +938,11 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
             cost_bits: report.costBits,
             bit_errors: report.bitErrors,
             seq_per_s: report.sequencesPerSecond,
-          });
+            ...(report.characterAccuracy !== undefined && { char_accuracy: report.characterAccuracy }),
+            ...(report.answerAccuracy !== undefined && { answer_accuracy: report.answerAccuracy }),
+            ...report.source?.fields,
+          };
+          await appendMetricsRecord(metricsPath, record);
           progress.report(report);
         },
       },
@@ -668,6 +967,13 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
       `Stopped: held-out bit errors ${last.bitErrors} < ${training.stopAtBitErrors} at step ${last.step}\n`,
     );
   }
+  if (baseline && last.characterAccuracy !== undefined) {
+    io.write(
+      `Held-out per-character accuracy ${(100 * last.characterAccuracy).toFixed(1)}% (frequency baseline ` +
+        `${(100 * baseline.characterAccuracy).toFixed(1)}%), whole answers ` +
+        `${(100 * (last.answerAccuracy ?? 0)).toFixed(1)}% at step ${last.step}\n`,
+    );
+  }
 
   let evalPath: string | null = null;
   const figures: string[] = [];
@@ -675,13 +981,18 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
     const evaluation = await evaluateCheckpoint(outDir, {
       lengths: defaultEvalLengths(task, training.range),
       episodes: training.evalEpisodes,
-      backend: plan.backend,
+      backend: model.modelKind === "lstm" ? "cpu" : plan.backend, // the LSTM's CPU notice was shown once
       notice: (line) => io.error(line),
     });
     io.write(formatEvalTable(evaluation) + "\n");
     evalPath = evaluation.file;
-    const drawn = await renderFigures(outDir);
-    figures.push(drawn.episode, ...(drawn.learningCurve ? [drawn.learningCurve] : []));
+    if (model.modelKind === "lstm") {
+      const curve = await renderLearningCurve(outDir);
+      if (curve) figures.push(curve);
+    } else {
+      const drawn = await renderFigures(outDir);
+      figures.push(drawn.episode, ...(drawn.learningCurve ? [drawn.learningCurve] : []));
+    }
   }
   io.write(`Checkpoint: ${outDir} (model.safetensors, optimizer.safetensors, config.json)\n`);
   io.write(`Metrics log: ${metricsPath}\n`);
@@ -690,6 +1001,7 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
   io.write(`Continue training with: deno task train --resume ${outDir} --steps <more>\n`);
   const summary: TrainSummary = {
     task: training.task,
+    model: model.modelKind ?? "ntm",
     backend: backend.name,
     steps: last.step,
     sequences: last.sequences,
@@ -697,6 +1009,9 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
     total_seconds: Number((previousSeconds + last.seconds).toFixed(3)),
     cost_bits: last.costBits,
     bit_errors: last.bitErrors,
+    character_accuracy: last.characterAccuracy ?? null,
+    answer_accuracy: last.answerAccuracy ?? null,
+    frequency_baseline: baseline?.characterAccuracy ?? null,
     stopped_early: stoppedEarly,
     checkpoint: outDir,
     metrics: metricsPath,

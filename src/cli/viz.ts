@@ -9,11 +9,13 @@
  * - `DIR/learning_curve.svg`: held-out cost (and training cost) and held-out bit errors per sequence
  *   against training sequences, on log y axes, from `DIR/metrics.jsonl`.
  *
+ * A checkpoint of the plain LSTM baseline (`--model lstm`) has no memory or heads to draw: it gets the
+ * learning curve only.
+ *
  * @module
  */
 
 import { join } from "node:path";
-import { taskByName } from "../../tasks/presets.ts";
 import type { EpisodeBatch } from "../../tasks/episode.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { CheckpointError, loadCheckpoint, type LoadedCheckpoint } from "../io/checkpoint.ts";
@@ -31,6 +33,7 @@ import {
   referenceForward,
 } from "../reference/model.ts";
 import { type FlagSpec, helpText, integerFlag, parseFlags, UsageError } from "./args.ts";
+import { trainingTask } from "./presets.ts";
 
 /** The file names of the figures inside a checkpoint directory. */
 export const FIGURE_FILES: { readonly episode: "episode.svg"; readonly learningCurve: "learning_curve.svg" } =
@@ -71,6 +74,7 @@ interface Panel {
  * @param seed Seeds the episode.
  * @returns The one-episode batch and the reference's forward pass (tapes included).
  * @throws {RangeError} when the task cannot make an episode of that length.
+ * @throws {TypeError} when the checkpoint holds the plain LSTM baseline (it has no memory to draw).
  *
  * @example
  * ```ts ignore
@@ -83,8 +87,13 @@ export function runEpisode(
   length: number,
   seed: number,
 ): { batch: EpisodeBatch; forward: ReferenceForward } {
+  if (checkpoint.modelKind === "lstm") {
+    throw new TypeError(
+      `Cannot draw an episode of ${checkpoint.dir}: it holds the plain LSTM baseline, which has no memory or heads`,
+    );
+  }
   const { config, layout, params, training } = checkpoint;
-  const task = taskByName(training.task);
+  const task = trainingTask(training);
   let batch: EpisodeBatch;
   try {
     batch = task.generate(new Rng(seed), 1, { minLen: length, maxLen: length });
@@ -121,6 +130,11 @@ export function episodeFigureSvg(
   batch: EpisodeBatch,
   forward: ReferenceForward,
 ): string {
+  if (checkpoint.modelKind === "lstm") {
+    throw new TypeError(
+      `Cannot draw an episode of ${checkpoint.dir}: it holds the plain LSTM baseline, which has no memory or heads`,
+    );
+  }
   const { config, training, progress } = checkpoint;
   const { memoryN: N, memoryM: M, readHeads: R, writeHeads: W } = config;
   const T = batch.lengths[0]!, X = batch.inputSize, Y = batch.outputSize, steps = batch.steps;
@@ -214,7 +228,7 @@ export function episodeFigureSvg(
   const weightH = Math.max(0.75, Math.min(cellW, 240 / N));
   const parts: string[] = [];
   let y = 20;
-  const task = taskByName(training.task);
+  const task = trainingTask(training);
   parts.push(
     svgText(
       left,
@@ -348,21 +362,39 @@ export async function renderFigures(
   const episode = join(checkpoint.dir, FIGURE_FILES.episode);
   await writeFileAtomic(episode, episodeFigureSvg(checkpoint, length, batch, forward));
 
+  const learningCurve = await renderLearningCurve(checkpoint);
+  return { episode, learningCurve };
+}
+
+/**
+ * Draws a checkpoint's learning curve, `learning_curve.svg`, from its `metrics.jsonl` (the only figure of
+ * the plain LSTM baseline).
+ *
+ * @param dir The checkpoint directory (or a checkpoint already loaded from it).
+ * @returns The path written, or `null` when the metrics log is missing or has no record.
+ * @throws {CheckpointError} when the checkpoint cannot be loaded.
+ *
+ * @example
+ * ```ts ignore
+ * const path = await renderLearningCurve("runs/program-lstm-1");
+ * ```
+ */
+export async function renderLearningCurve(dir: string | LoadedCheckpoint): Promise<string | null> {
+  const checkpoint = typeof dir === "string" ? await loadCheckpoint(dir) : dir;
   let records: MetricsRecord[] = [];
   try {
     records = await readMetricsLog(join(checkpoint.dir, METRICS_LOG_FILE));
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-  let learningCurve: string | null = null;
-  if (records.length > 0) {
-    learningCurve = join(checkpoint.dir, FIGURE_FILES.learningCurve);
-    await writeFileAtomic(
-      learningCurve,
-      learningCurveSvg(records, `${checkpoint.training.task} (${checkpoint.dir})`),
-    );
-  }
-  return { episode, learningCurve };
+  if (records.length === 0) return null;
+  const path = join(checkpoint.dir, FIGURE_FILES.learningCurve);
+  const model = checkpoint.modelKind === "lstm" ? ", plain LSTM" : "";
+  await writeFileAtomic(
+    path,
+    learningCurveSvg(records, `${checkpoint.training.task}${model} (${checkpoint.dir})`),
+  );
+  return path;
 }
 
 /** The flags of `deno task viz`. */
@@ -382,7 +414,8 @@ export const VIZ_FLAGS: Readonly<Record<string, FlagSpec>> = {
  *
  * @param args The command-line arguments.
  * @param write Writes text to standard output.
- * @returns The paths written, or `undefined` for `--help`.
+ * @returns The paths written, or `undefined` for `--help` and for the plain LSTM baseline (which gets its
+ *   learning curve only).
  * @throws {UsageError} for a missing `--checkpoint`, an unknown flag or a malformed value.
  * @throws {CheckpointError} when the checkpoint cannot be loaded.
  *
@@ -406,6 +439,21 @@ export async function vizCommand(
   const length = str("length") === undefined ? undefined : integerFlag(str("length")!, "length", 1);
   const seed = str("seed") === undefined ? undefined : integerFlag(str("seed")!, "seed", 0);
   const checkpoint = await loadCheckpoint(dir);
+  if (checkpoint.modelKind === "lstm") {
+    if (length !== undefined || seed !== undefined) {
+      throw new UsageError(
+        `--length and --seed choose the episode figure, which ${dir} (the plain LSTM baseline) does not have`,
+      );
+    }
+    const curve = await renderLearningCurve(checkpoint);
+    write(`No episode figure: ${dir} holds the plain LSTM baseline, which has no memory or heads\n`);
+    write(
+      curve
+        ? `Learning curve: ${curve}\n`
+        : `No learning curve: no records in ${join(dir, METRICS_LOG_FILE)}\n`,
+    );
+    return undefined;
+  }
   let paths: FigurePaths;
   try {
     paths = await renderFigures(checkpoint, {

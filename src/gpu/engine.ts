@@ -5,6 +5,11 @@
  * encoder and submitted once. Nothing is read back during a step; the loss, the metrics and the gradient
  * norm stay on the GPU until {@linkcode NtmGpuEngine.readStepReport} asks for them.
  *
+ * Two paths record the same computation (see {@linkcode NtmGpuEngineOptions.fused}): one dispatch per op and
+ * time step (`kernels_addressing.ts`, `kernels_controller.ts`), or 2 fused dispatches per time step forward
+ * and 2 backward (`kernels_fused.ts`), which also skip each episode's steps past its last counted output.
+ * Use {@linkcode NtmGpuEngine.profileGroups} with `src/gpu/profile.ts` to see where a step's time goes.
+ *
  * Buffers with a time axis are allocated for a capacity of T steps and grow (all of them, rebuilt) when a
  * longer batch arrives; the kernels whose work spans all T steps are specialised on each batch's T, and
  * their pipelines and bind groups are cached per T.
@@ -50,6 +55,17 @@ import {
   outputGatherForwardKernel,
   outputLossKernel,
 } from "./kernels_controller.ts";
+import {
+  controllerStepBackwardKernel,
+  controllerStepForwardKernel,
+  controllerStepWorkgroupBytes,
+  memoryStepBackwardKernel,
+  memoryStepFits,
+  memoryStepForwardKernel,
+  memoryStepWorkgroupBytes,
+  packedWeightsLength,
+  packWeightsKernel,
+} from "./kernels_fused.ts";
 import { initStateBackwardKernel, initStateForwardKernel } from "./kernels_state.ts";
 
 /** The slots of each optimiser's state, in the order its update kernel binds them. */
@@ -79,6 +95,26 @@ interface Schedule {
   readonly finish: Bound[];
 }
 
+/** Options of {@linkcode NtmGpuEngine}. */
+export interface NtmGpuEngineOptions {
+  /**
+   * Run each time step as 2 fused dispatches forward and 2 backward (`shaders/controller_step.wgsl`,
+   * `shaders/memory_step.wgsl`) instead of one dispatch per op. Defaults to
+   * {@linkcode defaultFused} for the adapter; ignored (off) when the device cannot run the fused kernels.
+   */
+  readonly fused?: boolean;
+}
+
+/** The dispatches of one kernel entry point in one phase of a training step (see `profileGroups`). */
+export interface ProfileGroup {
+  /** `phase label.entryPoint`, e.g. `backward memory_step.memory_step_backward`. */
+  readonly label: string;
+  /** Dispatches per training step. */
+  readonly dispatches: number;
+  /** Records them, in step order, into an open compute pass. */
+  record(pass: GPUComputePassEncoder): void;
+}
+
 /** What a training step leaves on the GPU, read back at report time. */
 export interface GpuStepReport {
   /** (B) loss per episode in nats. */
@@ -105,6 +141,8 @@ export interface GpuStepReport {
 export class NtmGpuEngine {
   /** B: episodes per dispatch. */
   readonly batch: number;
+  /** Whether each time step runs as fused dispatches (see {@linkcode NtmGpuEngineOptions.fused}). */
+  readonly fused: boolean;
   /** Dispatches recorded by the last {@linkcode NtmGpuEngine.trainStep}. */
   dispatchesPerStep = 0;
   #context: GpuContext;
@@ -118,6 +156,11 @@ export class NtmGpuEngine {
   #capacity = 0;
   #stepUniform: GPUBuffer | undefined;
   #schedules = new Map<string, Schedule>();
+  #lastDispatches: StepDispatch[] = [];
+  /** The fused path's episode order of the last upload: slot j holds episode order[j] of the batch. */
+  #order: Int32Array;
+  /** The last memory draw (random memory init), uploaded in episode order by #prepare. */
+  #memoryDraw: Float32Array | undefined;
 
   /**
    * Allocates the parameter and optimiser buffers (zero) of a model.
@@ -129,6 +172,7 @@ export class NtmGpuEngine {
    * @param batch B.
    * @param optimizer Which optimiser the training step runs.
    * @param optimizerOptions Its hyper-parameters (defaults as in `src/optim`).
+   * @param options Engine options (the fused path).
    */
   constructor(
     context: GpuContext,
@@ -138,9 +182,12 @@ export class NtmGpuEngine {
     batch: number,
     optimizer: OptimizerName,
     optimizerOptions: OptimizerOptions,
+    options: NtmGpuEngineOptions = {},
   ) {
     this.#context = context, this.#cache = cache, this.#config = config, this.#layout = layout;
     this.batch = batch, this.#optimizer = optimizer, this.#optimizerOptions = optimizerOptions;
+    this.fused = (options.fused ?? defaultFused(context)) && canRunFused(context.device, config);
+    this.#order = Int32Array.from({ length: batch }, (_, b) => b);
     const P = layout.size;
     const persistent: [string, number, string][] = [
       ["params", P, "(P) flat parameters"],
@@ -150,6 +197,10 @@ export class NtmGpuEngine {
       ["memory_draw", batch * config.memoryN * config.memoryM, "(B, N, M) Mem_0 for random memory init"],
     ];
     for (const slot of OPTIMIZER_SLOTS[optimizer]) persistent.push([slot, P, `(P) optimiser state ${slot}`]);
+    if (this.fused) {
+      persistent.push(["packed", 4 * packedWeightsLength(config), "padded controller and head weights"]);
+      persistent.push(["active_steps", batch, "(B) u32 steps that change the loss"]);
+    }
     this.#persistent = new Map(
       persistent.map(([name, size, shape]) => [name, this.#createBuffer(name, size, shape)]),
     );
@@ -186,7 +237,8 @@ export class NtmGpuEngine {
    * @param memory (B, N, M) memories.
    */
   writeMemoryDraw(memory: Float64Array): void {
-    this.#write("memory_draw", Float32Array.from(memory));
+    this.#memoryDraw = Float32Array.from(memory);
+    this.#write("memory_draw", this.#memoryDraw);
   }
 
   /**
@@ -195,7 +247,7 @@ export class NtmGpuEngine {
    * @param batch The episodes.
    */
   trainStep(batch: EpisodeBatch): void {
-    const schedule = this.#prepare(batch);
+    const schedule = this.#prepare(batch, true);
     const T = batch.steps;
     const encoder = this.#context.device.createCommandEncoder({ label: "training step" });
     for (
@@ -204,12 +256,39 @@ export class NtmGpuEngine {
       encoder.clearBuffer(this.#buffer(name));
     }
     const pass = encoder.beginComputePass({ label: "training step" });
-    let dispatches = this.#recordForward(pass, schedule, T);
-    for (let t = T - 1; t >= 0; t--) dispatches += record(pass, schedule.backwardStep[t % 2]!, t);
-    dispatches += record(pass, schedule.finish, 0);
+    const dispatches = trainingDispatches(schedule, T);
+    for (const { bound, t } of dispatches) record(pass, [bound], t);
     pass.end();
     this.#context.device.queue.submit([encoder.finish()]);
-    this.dispatchesPerStep = dispatches;
+    this.dispatchesPerStep = dispatches.length;
+    this.#lastDispatches = dispatches;
+  }
+
+  /**
+   * Prepares a profile of a training step (see `src/gpu/profile.ts`): runs the step once, so that every
+   * buffer holds realistic values, waits for it, and returns its dispatches grouped by phase (`forward`,
+   * `output`, `backward`, `finish`) and kernel entry point, in step order, each group ready to record
+   * again on its own. Recording the groups one after another runs the kernels out of their dependency
+   * order and changes the engine's state (parameters included): for profiling only.
+   *
+   * @param batch The episodes.
+   * @returns The groups, in the order of their first dispatch.
+   */
+  async profileGroups(batch: EpisodeBatch): Promise<ProfileGroup[]> {
+    this.trainStep(batch);
+    await this.#context.device.queue.onSubmittedWorkDone();
+    const groups = new Map<string, StepDispatch[]>();
+    for (const item of this.#lastDispatches) {
+      const label = `${item.phase} ${item.bound.kernel.spec.label}.${item.bound.kernel.spec.entryPoint}`;
+      groups.set(label, [...(groups.get(label) ?? []), item]);
+    }
+    return [...groups].map(([label, items]) => ({
+      label,
+      dispatches: items.length,
+      record: (pass: GPUComputePassEncoder) => {
+        for (const { bound, t } of items) record(pass, [bound], t);
+      },
+    }));
   }
 
   /**
@@ -220,7 +299,7 @@ export class NtmGpuEngine {
    * @returns (T, B, Y) output probabilities, and the report (loss, errors) of this batch.
    */
   async evaluate(batch: EpisodeBatch): Promise<{ y: Float32Array; report: GpuStepReport }> {
-    const schedule = this.#prepare(batch);
+    const schedule = this.#prepare(batch, false);
     const encoder = this.#context.device.createCommandEncoder({ label: "evaluation" });
     const pass = encoder.beginComputePass({ label: "evaluation" });
     this.#recordForward(pass, schedule, batch.steps);
@@ -244,9 +323,13 @@ export class NtmGpuEngine {
       this.#read(this.#persistent.get("clip_state")!, CLIP_STATE_WORDS),
     ]);
     const m = new Float32Array(metrics);
+    const loss = new Float32Array(this.batch), errors = new Float32Array(this.batch);
+    this.#order.forEach((episode, slot) => {
+      loss[episode] = m[2 * slot]!, errors[episode] = m[2 * slot + 1]!;
+    });
     return {
-      loss: m.filter((_, i) => i % 2 === 0),
-      errors: m.filter((_, i) => i % 2 === 1),
+      loss,
+      errors,
       gradNorm: new Float32Array(clip)[0]!,
       updates: new Uint32Array(clip)[3]!,
     };
@@ -297,8 +380,13 @@ export class NtmGpuEngine {
     this.#buffers.clear(), this.#schedules.clear();
   }
 
-  /** Uploads a batch (time-major) and returns the schedule of its length, allocating what it needs. */
-  #prepare(batch: EpisodeBatch): Schedule {
+  /**
+   * Uploads a batch (time-major) and returns the schedule of its length, allocating what it needs. For
+   * training, the fused path also uploads each episode's active steps (1 + its last step whose output
+   * counts): later steps change no loss, and the step kernels skip them; and it orders the episodes by
+   * their active steps, longest first.
+   */
+  #prepare(batch: EpisodeBatch, training: boolean): Schedule {
     const config = this.#config;
     if (batch.batch !== this.batch) {
       throw new RangeError(
@@ -313,18 +401,40 @@ export class NtmGpuEngine {
     const T = batch.steps;
     if (T > this.#capacity) this.#allocate(Math.max(T, Math.ceil(this.#capacity * 1.25)));
     const B = this.batch, X = batch.inputSize, Y = batch.outputSize;
+    // The fused path, in training, runs the episodes longest first (see active_steps below), so that the
+    // controller step kernels' groups of 8 run out of work together; the report restores the order.
+    const active = new Uint32Array(B).fill(T);
+    if (this.fused && training) {
+      for (let b = 0; b < B; b++) {
+        let last = T;
+        while (last > 0 && batch.mask[b * T + last - 1] === 0) last--;
+        active[b] = last;
+      }
+    }
+    const order = Int32Array.from({ length: B }, (_, b) => b);
+    if (this.fused && training) order.sort((a, b) => active[b]! - active[a]! || a - b);
+    this.#order = order;
     const input = new Float32Array(T * B * X),
       target = new Float32Array(T * B * Y),
       mask = new Float32Array(T * B);
-    for (let b = 0; b < B; b++) {
+    for (let slot = 0; slot < B; slot++) {
+      const b = order[slot]!;
       for (let t = 0; t < T; t++) {
-        const from = b * T + t, to = t * B + b;
+        const from = b * T + t, to = t * B + slot;
         input.set(batch.input.subarray(from * X, (from + 1) * X), to * X);
         target.set(batch.target.subarray(from * Y, (from + 1) * Y), to * Y);
         mask[to] = batch.mask[from]!;
       }
     }
     this.#write("input", input), this.#write("target", target), this.#write("mask", mask);
+    if (this.fused) this.#write("active_steps", Uint32Array.from(order, (b) => active[b]!));
+    if (this.#memoryDraw && this.#config.memoryInit === "random") {
+      const cells = this.#config.memoryN * this.#config.memoryM, draw = new Float32Array(B * cells);
+      order.forEach((b, slot) =>
+        draw.set(this.#memoryDraw!.subarray(b * cells, (b + 1) * cells), slot * cells)
+      );
+      this.#write("memory_draw", draw);
+    }
     let schedule = this.#schedules.get(`${T}`);
     if (!schedule) {
       schedule = this.#buildSchedule(T);
@@ -417,6 +527,7 @@ export class NtmGpuEngine {
     const bindNamed = (launch: KernelLaunch, parity = 0, names?: readonly string[]) =>
       this.#bind(launch, parity, names);
 
+    if (this.fused) return this.#buildFusedSchedule(T, sizes, linear);
     const forwardStep: Bound[] = [];
     for (let l = 0; l < L; l++) {
       forwardStep.push(
@@ -485,6 +596,68 @@ export class NtmGpuEngine {
     return {
       init: [bindNamed(initStateForwardKernel(c, layout, B))],
       forwardStep,
+      output,
+      backwardStep,
+      finish,
+    };
+  }
+
+  /** The fused path: 2 dispatches per time step forward (controller, memory), 2 backward. */
+  #buildFusedSchedule(
+    T: number,
+    sizes: AddressingSizes,
+    linear: ReturnType<typeof ntmLinearKernels>,
+  ): Schedule {
+    const c = this.#config, layout = this.#layout, B = this.batch, C = c.controllerSize;
+    const bind = (launch: KernelLaunch, parity = 0, names?: readonly string[]) =>
+      this.#bind(launch, parity, names);
+    const output = [
+      bind(outputGatherForwardKernel(c, B, T)),
+      bind(linear.output.forward, 0, ["params", "output_in", "logits"]),
+      bind(outputLossKernel(c.outputKind, B, T, c.outputSize)),
+      bind(linear.output.backwardInput, 0, ["params", "d_logits", "d_output_in"]),
+    ];
+    const backwardStep = ([0, 1] as const).map((parity) => [
+      bind(memoryStepBackwardKernel(sizes, C), parity),
+      bind(controllerStepBackwardKernel(c, layout, B), parity, [
+        "params",
+        "packed",
+        "gates",
+        "cell",
+        "hidden",
+        "d_raw_heads",
+        "d_output_in",
+        "active_steps",
+        "d_preact",
+        "d_hidden",
+        "d_cell",
+        "d_reads",
+      ]),
+    ]) as [Bound[], Bound[]];
+    const finish: Bound[] = [
+      bind(initStateBackwardKernel(c, layout, B), 0, [
+        "d_hidden",
+        "d_cell",
+        "d_reads",
+        "d_w_prev",
+        "d_memory_prev",
+        "w",
+        "grad",
+      ]),
+      bind(linear.output.weightGrad, 0, ["d_logits", "output_in", "grad"]),
+      bind(linear.heads.weightGrad, 0, ["d_raw_heads", "hidden", "grad"]),
+      ...linear.controllerWeightGrad.map((launch) => bind(launch, 0, ["d_preact", "controller_in", "grad"])),
+      ...optimizerKernels(this.#optimizer, layout.size, this.#optimizerOptions).map((launch) => bind(launch)),
+    ];
+    return {
+      init: [
+        bind(packWeightsKernel(c, layout, B), 0, ["params", "packed"]),
+        bind(initStateForwardKernel(c, layout, B)),
+      ],
+      forwardStep: [
+        bind(controllerStepForwardKernel(c, layout, B)),
+        bind(memoryStepForwardKernel(sizes, C)),
+      ],
       output,
       backwardStep,
       finish,
@@ -563,9 +736,65 @@ export class NtmGpuEngine {
   }
 }
 
+/** One dispatch of a training step: what, at which t, and in which phase. */
+interface StepDispatch {
+  readonly bound: Bound;
+  readonly t: number;
+  readonly phase: "forward" | "output" | "backward" | "finish";
+}
+
+/** Every dispatch of a training step of T steps, in recording order. */
+function trainingDispatches(schedule: Schedule, T: number): StepDispatch[] {
+  const out: StepDispatch[] = [];
+  const add = (bound: readonly Bound[], t: number, phase: StepDispatch["phase"]) => {
+    for (const b of bound) out.push({ bound: b, t, phase });
+  };
+  add(schedule.init, 0, "forward");
+  for (let t = 0; t < T; t++) add(schedule.forwardStep, t, "forward");
+  add(schedule.output, 0, "output");
+  for (let t = T - 1; t >= 0; t--) add(schedule.backwardStep[t % 2]!, t, "backward");
+  add(schedule.finish, 0, "finish");
+  return out;
+}
+
 function record(pass: GPUComputePassEncoder, bound: readonly Bound[], t: number): number {
   for (const { kernel, group, workgroups } of bound) dispatch(pass, kernel, group, t, workgroups);
   return bound.length;
+}
+
+/**
+ * Whether the fused path is the default on an adapter. Measured (bench/RESULTS.md): on a software adapter
+ * (llvmpipe) the fused path trains the copy configuration about 5× faster than the one-kernel-per-op path
+ * at B = 32 and 2.6× faster at B = 1. Not yet measured on a hardware GPU, where its controller kernels run
+ * only ceil(B / 8) workgroups per step: there the one-kernel-per-op path stays the default until a
+ * measurement says otherwise.
+ *
+ * @param context The device.
+ * @returns The default of {@linkcode NtmGpuEngineOptions.fused}.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(defaultFused(await requestGpuContext()));
+ * ```
+ */
+export function defaultFused(context: GpuContext): boolean {
+  return context.isSoftware;
+}
+
+/** Whether the device's limits admit the fused kernels of this configuration. */
+function canRunFused(device: GPUDevice, config: NtmConfig): boolean {
+  const sizes = {
+    B: 1,
+    N: config.memoryN,
+    M: config.memoryM,
+    R: config.readHeads,
+    W: config.writeHeads,
+    S: shiftCount(config),
+  };
+  const limits = device.limits;
+  return memoryStepFits(sizes) && limits.maxStorageBuffersPerShaderStage >= 14 &&
+    Math.max(controllerStepWorkgroupBytes(config), memoryStepWorkgroupBytes(sizes)) <=
+      limits.maxComputeWorkgroupStorageSize;
 }
 
 /**

@@ -6,8 +6,10 @@
  * |---|---|
  * | `model.safetensors` | every tensor of the parameter layout (`controller.0.weight`, …), F64, row-major; metadata `format`, `format_version`, `step` |
  * | `optimizer.safetensors` | each optimiser slot (`m`, `v` for Adam; `n`, `gbar`, `delta` for RMSProp) as a flat F64 tensor of P values; metadata `format`, `format_version`, `optimizer`, `optimizer_step`, `step` |
- * | `config.json` | `format`, `formatVersion`, `package`, `packageVersion`, `savedAt`, `model` (the {@linkcode NtmConfig}), `parameters` (P), `training` ({@linkcode TrainingOptions}), `progress` ({@linkcode TrainingProgress}) |
+ * | `config.json` | `format`, `formatVersion`, `package`, `packageVersion`, `savedAt`, `modelKind` (`ntm` or `lstm`; absent means `ntm`), `model` (the {@linkcode NtmConfig}, or the {@linkcode LstmConfig} of the plain LSTM baseline), `parameters` (P), `training` ({@linkcode TrainingOptions}), `progress` ({@linkcode TrainingProgress}) |
  *
+ * A program-task run also records its curriculum: `training.program` (the strategy and the target
+ * difficulty) and `progress.curriculum` (the stage reached), so that a resumed run draws the same batches.
  * Float64 throughout, so that a CPU run resumed from a checkpoint is bit-identical to an uninterrupted one.
  *
  * A save never leaves a half-written checkpoint behind for the ordinary failures (a full disk, a
@@ -20,8 +22,16 @@
 
 import denoConfig from "../../deno.json" with { type: "json" };
 import { join } from "node:path";
-import { type LengthRange, PAPER_TASK_NAMES, type PaperTaskName } from "../../tasks/task.ts";
+import {
+  createCurriculum,
+  CURRICULUM_NAMES,
+  type CurriculumName,
+  type CurriculumState,
+} from "../../tasks/curriculum.ts";
+import { checkProgramDifficulty, type ProgramDifficulty } from "../../tasks/program.ts";
+import { type LengthRange, PAPER_TASK_NAMES, type TaskName } from "../../tasks/task.ts";
 import { type NtmConfig, ntmConfig } from "../model/config.ts";
+import { type LstmConfig, lstmConfig, lstmLayout } from "../reference/lstm_model.ts";
 import { type ParameterLayout, parameterLayout } from "../model/layout.ts";
 import type { RngState } from "../model/random.ts";
 import {
@@ -56,10 +66,27 @@ export const PACKAGE_NAME: string = denoConfig.name;
 /** This package's version, as checkpoints record it. */
 export const PACKAGE_VERSION: string = denoConfig.version;
 
+export type { CurriculumName, CurriculumState } from "../../tasks/curriculum.ts";
+export type { ProgramDifficulty } from "../../tasks/program.ts";
+export type { LstmConfig } from "../reference/lstm_model.ts";
+
+/** The task names a checkpoint can record: the five paper tasks and `program`. */
+const TASK_NAMES: readonly TaskName[] = [...PAPER_TASK_NAMES, "program"];
+
+/** The program task's training options (`training.program`). */
+export interface ProgramTrainingOptions {
+  /** The curriculum strategy. */
+  readonly curriculum: CurriculumName;
+  /** The target difficulty: digits per number (1..9) and nesting (1..3). */
+  readonly target: ProgramDifficulty;
+}
+
 /** The options of a training run, as `config.json` records them (`training`). */
 export interface TrainingOptions {
   /** The task trained on. */
-  readonly task: PaperTaskName;
+  readonly task: TaskName;
+  /** The program task's curriculum and target (present exactly when `task` is `program`). */
+  readonly program?: ProgramTrainingOptions;
   /** The preset the run started from: `quick` or `paper`. */
   readonly preset: "quick" | "paper";
   /** The `--backend` choice: `auto`, `webgpu` or `cpu`. */
@@ -105,12 +132,16 @@ export interface TrainingProgress {
   readonly costBits: number | null;
   /** Held-out bit errors per sequence at `step`, or `null` when not evaluated. */
   readonly bitErrors: number | null;
+  /** Softmax tasks: held-out per-character accuracy at `step` (`null` or absent when not evaluated). */
+  readonly characterAccuracy?: number | null;
+  /** Softmax tasks: held-out whole-answer accuracy at `step` (`null` or absent when not evaluated). */
+  readonly answerAccuracy?: number | null;
+  /** The program task: the curriculum's state after the report at `step`. */
+  readonly curriculum?: CurriculumState;
 }
 
-/** Everything a checkpoint holds. */
-export interface Checkpoint {
-  /** The model's configuration. */
-  readonly config: NtmConfig;
+/** What every checkpoint holds, whatever the model. */
+export interface CheckpointCommon {
   /** The training run's options. */
   readonly training: TrainingOptions;
   /** Where the run stood. */
@@ -121,8 +152,27 @@ export interface Checkpoint {
   readonly optimizer: OptimizerState;
 }
 
-/** A checkpoint read back from disk, with what was derived and recorded on the way. */
-export interface LoadedCheckpoint extends Checkpoint {
+/** A checkpoint of an NTM. */
+export interface NtmCheckpoint extends CheckpointCommon {
+  /** The model: an NTM (the default when left out). */
+  readonly modelKind?: "ntm";
+  /** The model's configuration. */
+  readonly config: NtmConfig;
+}
+
+/** A checkpoint of the plain LSTM baseline (no memory). */
+export interface LstmCheckpoint extends CheckpointCommon {
+  /** The model: the plain LSTM baseline. */
+  readonly modelKind: "lstm";
+  /** The baseline's configuration. */
+  readonly config: LstmConfig;
+}
+
+/** Everything a checkpoint holds: an NTM's or the LSTM baseline's (`modelKind` tells which). */
+export type Checkpoint = NtmCheckpoint | LstmCheckpoint;
+
+/** What loading adds to a checkpoint. */
+export interface LoadedFields {
   /** The directory it was read from. */
   readonly dir: string;
   /** The parameter layout of its configuration. */
@@ -131,6 +181,31 @@ export interface LoadedCheckpoint extends Checkpoint {
   readonly packageVersion: string;
   /** When it was written (ISO 8601). */
   readonly savedAt: string;
+}
+
+/** A checkpoint read back from disk, with what was derived and recorded on the way. */
+export type LoadedCheckpoint = (NtmCheckpoint & LoadedFields) | (LstmCheckpoint & LoadedFields);
+
+/**
+ * The parameter layout of a checkpoint's model: the NTM's, or the LSTM baseline's.
+ *
+ * @param checkpoint The model kind and configuration.
+ * @returns The layout.
+ *
+ * @example
+ * ```ts
+ * import { checkpointLayout } from "./checkpoint.ts";
+ * const layout = checkpointLayout({
+ *   modelKind: "lstm",
+ *   config: { inputSize: 2, outputSize: 2, units: 3, layers: 1, outputKind: "softmax" },
+ * });
+ * console.assert(layout.get("output.weight").size === 6);
+ * ```
+ */
+export function checkpointLayout(
+  checkpoint: Pick<NtmCheckpoint, "modelKind" | "config"> | Pick<LstmCheckpoint, "modelKind" | "config">,
+): ParameterLayout {
+  return checkpoint.modelKind === "lstm" ? lstmLayout(checkpoint.config) : parameterLayout(checkpoint.config);
 }
 
 /** How {@linkcode saveCheckpoint} writes its files (the default is fine outside tests). */
@@ -189,7 +264,7 @@ export async function saveCheckpoint(
 ): Promise<void> {
   const where = `Cannot save the checkpoint in ${dir}`;
   const { config, training, progress, params, optimizer } = checkpoint;
-  const layout = parameterLayout(config);
+  const layout = checkpointLayout(checkpoint);
   if (!(params instanceof Float64Array) || params.length !== layout.size) {
     throw new CheckpointError(
       `${where}: params must be a Float64Array of ${layout.size} values (the layout's size), got ${params?.length}`,
@@ -250,6 +325,7 @@ export async function saveCheckpoint(
       package: PACKAGE_NAME,
       packageVersion: PACKAGE_VERSION,
       savedAt: new Date().toISOString(),
+      modelKind: checkpoint.modelKind ?? "ntm",
       model: config,
       parameters: layout.size,
       training,
@@ -344,7 +420,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     );
   }
   const header = parseConfigJson(parsed, configPath);
-  const layout = parameterLayout(header.config);
+  const layout = checkpointLayout(header.model);
 
   // model.safetensors
   const modelPath = join(dir, CHECKPOINT_FILES.model);
@@ -438,7 +514,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     layout,
     params,
     optimizer: optimizerState,
-    config: header.config,
+    ...header.model,
     training: header.training,
     progress: header.progress,
     packageVersion: header.packageVersion,
@@ -522,7 +598,7 @@ function checkFileMetadata(
 }
 
 interface ConfigJson {
-  readonly config: NtmConfig;
+  readonly model: Pick<NtmCheckpoint, "modelKind" | "config"> | Pick<LstmCheckpoint, "modelKind" | "config">;
   readonly training: TrainingOptions;
   readonly progress: TrainingProgress;
   readonly packageVersion: string;
@@ -545,6 +621,15 @@ const MODEL_FIELDS: readonly (keyof NtmConfig)[] = [
   "outputKind",
 ];
 
+/** The fields of LstmConfig that config.json must spell out for the LSTM baseline. */
+const LSTM_FIELDS: readonly (keyof LstmConfig)[] = [
+  "inputSize",
+  "outputSize",
+  "units",
+  "layers",
+  "outputKind",
+];
+
 function parseConfigJson(value: unknown, path: string): ConfigJson {
   const fail = (what: string): never => {
     throw new CheckpointError(`Cannot read ${path}: ${what}`);
@@ -563,15 +648,36 @@ function parseConfigJson(value: unknown, path: string): ConfigJson {
   const packageVersion = typeof root.packageVersion === "string" ? root.packageVersion : "unknown";
   const savedAt = typeof root.savedAt === "string" ? root.savedAt : "unknown";
 
+  const modelKind = root.modelKind ?? "ntm";
+  if (modelKind !== "ntm" && modelKind !== "lstm") {
+    fail(`modelKind must be one of ntm, lstm, got ${JSON.stringify(root.modelKind)}`);
+  }
   const model = objectAt(root.model, "model", fail);
-  for (const field of MODEL_FIELDS) if (!(field in model)) fail(`model.${field} is missing`);
-  let config: NtmConfig;
+  const fields = modelKind === "lstm" ? LSTM_FIELDS : MODEL_FIELDS;
+  for (const field of fields) if (!(field in model)) fail(`model.${field} is missing`);
+  let spec: ConfigJson["model"];
   try {
-    config = ntmConfig(model as unknown as NtmConfig);
+    if (modelKind === "lstm") {
+      if (model.outputKind !== "sigmoid" && model.outputKind !== "softmax") {
+        throw new TypeError(
+          `outputKind must be one of sigmoid, softmax, got ${JSON.stringify(model.outputKind)}`,
+        );
+      }
+      const config = lstmConfig({
+        inputSize: model.inputSize as number,
+        outputSize: model.outputSize as number,
+        units: model.units as number,
+        layers: model.layers as number,
+        outputKind: model.outputKind,
+      });
+      spec = { modelKind: "lstm", config };
+    } else {
+      spec = { modelKind: "ntm", config: ntmConfig(model as unknown as NtmConfig) };
+    }
   } catch (error) {
     return fail(`model is not a valid configuration: ${(error as Error).message}`);
   }
-  const parameters = parameterLayout(config).size;
+  const parameters = checkpointLayout(spec).size;
   if (root.parameters !== parameters) {
     fail(
       `parameters must be ${parameters} (the size of the model's layout), got ${
@@ -618,8 +724,27 @@ function parseConfigJson(value: unknown, path: string): ConfigJson {
   if (stopAt !== null && (typeof stopAt !== "number" || !(stopAt >= 0))) {
     fail(`training.stopAtBitErrors must be a number ≥ 0 or null, got ${JSON.stringify(stopAt)}`);
   }
+  const task = choice(t, "task", "training", TASK_NAMES);
+  let program: ProgramTrainingOptions | undefined;
+  if (task === "program") {
+    const p = objectAt(t.program, "training.program", fail);
+    const target = objectAt(p.target, "training.program.target", fail);
+    const difficulty = { length: target.length as number, nesting: target.nesting as number };
+    try {
+      checkProgramDifficulty(difficulty, "training.program.target is not valid");
+    } catch (error) {
+      fail((error as Error).message);
+    }
+    program = {
+      curriculum: choice(p, "curriculum", "training.program", CURRICULUM_NAMES),
+      target: difficulty,
+    };
+  } else if (t.program !== undefined) {
+    fail(`training.program must be absent for task ${task}, got ${JSON.stringify(t.program)?.slice(0, 60)}`);
+  }
   const training: TrainingOptions = {
-    task: choice(t, "task", "training", PAPER_TASK_NAMES),
+    task,
+    ...(program !== undefined && { program }),
     preset: choice(t, "preset", "training", ["quick", "paper"] as const),
     backend: choice(t, "backend", "training", ["auto", "webgpu", "cpu"] as const),
     range: { minLen, maxLen },
@@ -664,8 +789,30 @@ function parseConfigJson(value: unknown, path: string): ConfigJson {
     memoryRng: rngState("memoryRng"),
     costBits: metric("costBits"),
     bitErrors: metric("bitErrors"),
+    ...("characterAccuracy" in p && { characterAccuracy: metric("characterAccuracy") }),
+    ...("answerAccuracy" in p && { answerAccuracy: metric("answerAccuracy") }),
+    ...(program !== undefined && { curriculum: parseCurriculumState(p.curriculum, program, fail) }),
   };
-  return { config, training, progress, packageVersion, savedAt };
+  return { model: spec, training, progress, packageVersion, savedAt };
+}
+
+/** `progress.curriculum`, checked against `training.program` by restoring it into a fresh curriculum. */
+function parseCurriculumState(
+  value: unknown,
+  program: ProgramTrainingOptions,
+  fail: (what: string) => never,
+): CurriculumState {
+  const state = objectAt(value, "progress.curriculum", fail) as unknown as CurriculumState;
+  try {
+    createCurriculum(program.curriculum, program.target).restore(state);
+  } catch (error) {
+    return fail(`progress.curriculum does not fit training.program: ${(error as Error).message}`);
+  }
+  return {
+    name: state.name,
+    target: { length: state.target.length, nesting: state.target.nesting },
+    current: { length: state.current.length, nesting: state.current.nesting },
+  };
 }
 
 function objectAt(

@@ -16,7 +16,7 @@ import {
   referenceForward,
 } from "../reference/model.ts";
 import { NonFiniteLossError, type StepReport, type TrainingBackend } from "./backend.ts";
-import { errorsPerSequence, type Evaluation } from "./metrics.ts";
+import { errorsPerSequence, type Evaluation, softmaxAccuracy } from "./metrics.ts";
 
 /**
  * Creates the `cpu` backend over parameters and an optimiser (both owned by the backend from then on).
@@ -78,11 +78,14 @@ export function createCpuBackend(
       const result = forward(batch);
       let loss = 0;
       for (const l of result.loss) loss += l;
-      return Promise.resolve({
+      const evaluation: Evaluation = {
         costBits: loss / batch.batch / Math.LN2,
         bitErrors: errorsPerSequence(result.output, batch, config.outputKind),
         episodes: batch.batch,
-      });
+      };
+      if (config.outputKind === "sigmoid") return Promise.resolve(evaluation);
+      const { characterAccuracy, answerAccuracy } = softmaxAccuracy(result.output, batch);
+      return Promise.resolve({ ...evaluation, characterAccuracy, answerAccuracy });
     },
     predict: (batch: EpisodeBatch) => Promise.resolve(forward(batch).output),
     parameters: () => Promise.resolve(params.slice()),

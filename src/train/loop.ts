@@ -2,13 +2,20 @@
  * The training loop, whatever the backend: draw a batch, take a step, and every `reportEvery` steps
  * evaluate on a held-out batch, report, and stop early once the bit errors are low enough.
  *
+ * Batches come from a {@linkcode BatchSource}: by default the task's episodes over the training range; the
+ * program task passes a curriculum's source, whose hook advances the curriculum after each evaluation.
+ *
  * @module
  */
 
 import type { LengthRange, Task } from "../../tasks/task.ts";
 import type { EpisodeBatch } from "../../tasks/episode.ts";
-import { Rng } from "../model/random.ts";
+import type { Rng } from "../model/random.ts";
 import type { TrainingBackend } from "./backend.ts";
+import { type BatchSource, type SourceReport, taskBatchSource } from "./batch_source.ts";
+import { evaluateBatch, type Evaluation } from "./metrics.ts";
+
+export { type BatchSource, type SourceReport, taskBatchSource } from "./batch_source.ts";
 
 /** How long to train and when to report. */
 export interface TrainingSchedule {
@@ -28,6 +35,11 @@ export interface TrainingSchedule {
   readonly evalEpisodes: number;
   /** Seeds the held-out batch (drawn from its own stream, never seen in training). */
   readonly evalSeed: number;
+  /**
+   * Where the batches come from (default: {@linkcode taskBatchSource} of `task` over `range`); `task`
+   * still gives the output kind, and so the metrics.
+   */
+  readonly source?: BatchSource;
 }
 
 /** One progress report. */
@@ -48,6 +60,12 @@ export interface TrainingReport {
   readonly costBits: number;
   /** Held-out bit errors per sequence. */
   readonly bitErrors: number;
+  /** Softmax outputs: held-out per-character accuracy (teacher forcing). */
+  readonly characterAccuracy?: number;
+  /** Softmax outputs: held-out share of episodes with every output character right. */
+  readonly answerAccuracy?: number;
+  /** What the batch source added (e.g. the curriculum's stage), if anything. */
+  readonly source?: SourceReport;
 }
 
 /** How a training run ended. */
@@ -86,18 +104,18 @@ export async function trainLoop(
   startStep: number,
   hooks: TrainingHooks = {},
 ): Promise<TrainingResult> {
-  const heldOut: EpisodeBatch = schedule.task.generate(
-    new Rng(schedule.evalSeed),
-    schedule.evalEpisodes,
-    schedule.range,
-  );
+  const source = schedule.source ?? taskBatchSource(schedule.task, schedule.range);
+  const outputKind = schedule.task.outputKind;
+  const heldOut: EpisodeBatch = source.heldOut(schedule.evalEpisodes, schedule.evalSeed);
+  const evaluate = (batch: EpisodeBatch) => evaluateBatch(backend, batch, outputKind);
   const started = performance.now();
   let last: TrainingReport | undefined;
   for (let step = startStep + 1; step <= schedule.steps; step++) {
-    await backend.trainStep(schedule.task.generate(dataRng, schedule.batch, schedule.range));
+    await backend.trainStep(source.next(dataRng, schedule.batch));
     if (step % schedule.reportEvery !== 0 && step !== schedule.steps) continue;
     const { lossNats, gradNorm } = await backend.lastStep();
-    const evaluation = await backend.evaluate(heldOut);
+    const evaluation = await evaluate(heldOut);
+    const extra = await source.afterEvaluation?.(evaluation, evaluate);
     const seconds = (performance.now() - started) / 1000;
     last = {
       step,
@@ -106,8 +124,8 @@ export async function trainLoop(
       sequencesPerSecond: ((step - startStep) * schedule.batch) / seconds,
       trainCostBits: lossNats / Math.LN2,
       gradNorm,
-      costBits: evaluation.costBits,
-      bitErrors: evaluation.bitErrors,
+      ...metrics(evaluation),
+      ...(extra !== undefined && { source: extra }),
     };
     await hooks.onReport?.(last);
     if (schedule.stopAtBitErrors !== undefined && evaluation.bitErrors < schedule.stopAtBitErrors) {
@@ -115,7 +133,7 @@ export async function trainLoop(
     }
   }
   if (!last) {
-    const evaluation = await backend.evaluate(heldOut);
+    const evaluation = await evaluate(heldOut);
     last = {
       step: startStep,
       sequences: startStep * schedule.batch,
@@ -123,9 +141,20 @@ export async function trainLoop(
       sequencesPerSecond: 0,
       trainCostBits: NaN,
       gradNorm: NaN,
-      costBits: evaluation.costBits,
-      bitErrors: evaluation.bitErrors,
+      ...metrics(evaluation),
     };
   }
   return { last, stoppedEarly: false };
+}
+
+/** A report's held-out metrics from an evaluation. */
+function metrics(
+  e: Evaluation,
+): Pick<TrainingReport, "costBits" | "bitErrors" | "characterAccuracy" | "answerAccuracy"> {
+  return {
+    costBits: e.costBits,
+    bitErrors: e.bitErrors,
+    ...(e.characterAccuracy !== undefined && { characterAccuracy: e.characterAccuracy }),
+    ...(e.answerAccuracy !== undefined && { answerAccuracy: e.answerAccuracy }),
+  };
 }

@@ -1,0 +1,797 @@
+// The memory's whole time step, fused (the `fused` path of the engine): head activations, the addressing
+// chain of every head (NTM paper §3.3: content addressing eqs 5–6, interpolation eq. 7, shift eq. 8,
+// sharpening eq. 9), the read (§3.1, eq. 2) and the write (§3.2, eqs 3–4), forward and backward, one
+// workgroup per episode. The same equations, guards and saved buffers as head_params.wgsl,
+// content_address.wgsl, interpolate.wgsl, shift.wgsl, sharpen.wgsl, memory_read.wgsl and memory_write.wgsl,
+// which this file replaces one step at a time; float64 twins in src/reference/ (head_params.ts,
+// addressing.ts, memory.ts).
+//
+// memory_step_forward at step t, episode b (after controller_step_forward wrote raw_heads slot t):
+//   activates raw_heads slot t into workgroup memory (k = tanh, β = softplus, g = σ, s = softmax,
+//   γ = 1 + softplus, e = σ, a = tanh), then per head, rows i in parallel, reductions over i in workgroup
+//   memory: wc = softmax_i(β·cos(k, Mem_{t−1}(i))), wg = g·wc + (1 − g)·w_{t−1}, w̃ = wg ⊛ s, w = sharpen(w̃, γ);
+//   writes wc, wg, w_tilde slot t and w slot t + 1; then reads r_h = Σ_i w_h(i)·Mem_{t−1}(i) into reads
+//   slot t + 1 and writes Mem_t = Mem_{t−1}⊙Π_h(1 − w_h⊗e_h) + Σ_h w_h⊗a_h into memory slot t + 1.
+// memory_step_backward at reverse step t, episode b (before controller_step_backward):
+//   given d_reads = the controller's share of ∂r_t (written at step t + 1; zeros at t = T − 1), plus the
+//   output layer's share, d_output_in[t, b, C..C + R·M]; d_memory = ∂Mem_t and d_w = ∂w_t carried from
+//   step t + 1: writes d_memory_prev = ∂Mem_{t−1}, d_w_prev = ∂w_{t−1} (through the interpolation) and
+//   d_raw_heads slot t. The activations are recomputed from raw_heads (bit-identical to the forward's).
+// Steps that do not matter: `active_steps[b]` is 1 + the last step of episode b whose output counts (mask
+// ≠ 0) in training, T in evaluation. Steps t ≥ active_steps[b] change no loss, so the forward skips them
+// (their outputs stay whatever the buffers held) and the backward writes a zero ∂raw_heads and leaves the
+// carried gradients, which are then still zero; the result is exactly the full computation's.
+//
+// Layout of the work (measured on llvmpipe, see bench/RESULTS.md: every load costs, per invocation and per
+// component, while arithmetic is nearly free): invocation i4 owns the 4 rows 4·i4 … 4·i4 + 3 and keeps
+// their Mem_{t−1} (and ∂Mem_t) in private variables for the whole step, so each memory element is loaded
+// from storage once; the per-(head, row) values travel as vec4s over those 4 rows. Each reduction over the
+// N rows is first a partial over the invocation's 4 rows, then a loop over the N / 4 partials in one
+// invocation per head (cheaper than a tree of barriers on a software adapter); the sums over rows per
+// column (the read, ∂e, ∂a, ∂k) go through per-invocation partial vec4s the same way.
+// Needs N and M to be multiples of 4, M ≤ 32 and N ≤ 4·WORKGROUP (the engine checks; see kernels_fused.ts).
+// Dispatch: both entry points B workgroups of WORKGROUP ≥ N / 4 invocations.
+
+override B: u32;      // episodes
+override N: u32;      // memory rows, a multiple of 4
+override M: u32;      // memory row width, a multiple of 4
+override R: u32;      // read heads (heads 0 … R − 1)
+override W: u32;      // write heads (heads R … H − 1)
+override S: u32;      // shifts, 2K + 1
+override C: u32;      // controller units (d_output_in rows are C + R·M wide)
+override WORKGROUP: u32 = 32; // ≥ N / 4
+
+override H: u32 = R + W;
+override READ_WIDTH: u32 = M + S + 3u;            // one read head's raw parameters: k, β, g, s, γ
+override WRITE_WIDTH: u32 = 3u * M + S + 3u;      // one write head's: k, β, g, s, γ, e, a
+override P: u32 = R * READ_WIDTH + W * WRITE_WIDTH;
+override NQ: u32 = N / 4u;                        // row quads
+override MQ: u32 = M / 4u;                        // column quads
+override HNQ: u32 = H * NQ;
+override NMQ: u32 = N * MQ;
+
+override PART: u32 = max(2u * W, H) * MQ * NQ;  // per-invocation partial sums, see `part`
+override NQV: u32 = (NQ + 3u) / 4u;               // vec4s of one slot of `partials`
+override SLOTS: u32 = H * (6u + S);               // scalar reductions in flight, see `partials`
+
+const ROW_QUADS = 32u;                            // private capacity: 4 rows × M / 4 vec4s (M ≤ 32)
+const COSINE_EPSILON = 1e-8;
+const SHARPEN_ZERO = 1e-30;
+const LOWEST = -3.4028234e38;
+
+struct Step { t: u32, reverse_t: u32 }
+
+// Buffers of N rows or M columns are read and written as vec4s along that axis: (…, H, N) as (…, H, N/4),
+// (…, N, M) as (…, N, M/4).
+
+// memory_step_forward bindings
+@group(0) @binding(0) var<storage, read> raw_heads: array<f32>;            // (T, B, P) raw head parameters
+@group(0) @binding(1) var<storage, read> active_steps: array<u32>;         // (B) steps that matter, see above
+@group(0) @binding(2) var<storage, read_write> wc: array<vec4<f32>>;       // (T, B, H, N) slot t written
+@group(0) @binding(3) var<storage, read_write> wg: array<vec4<f32>>;       // (T, B, H, N) slot t written
+@group(0) @binding(4) var<storage, read_write> w_tilde: array<vec4<f32>>;  // (T, B, H, N) slot t written
+@group(0) @binding(5) var<storage, read_write> w: array<vec4<f32>>;        // (T + 1, B, H, N) slot t → t + 1
+@group(0) @binding(6) var<storage, read_write> reads: array<vec4<f32>>;    // (T + 1, B, R, M) slot t + 1 written
+@group(0) @binding(7) var<storage, read_write> memory: array<vec4<f32>>;   // (T + 1, B, N, M) slot t → t + 1
+@group(0) @binding(8) var<uniform> step: Step;
+
+// memory_step_backward bindings
+@group(0) @binding(0) var<storage, read> saved_raw_heads: array<f32>;      // (T, B, P)
+@group(0) @binding(1) var<storage, read> saved_wc: array<vec4<f32>>;       // (T, B, H, N)
+@group(0) @binding(2) var<storage, read> saved_wg: array<vec4<f32>>;       // (T, B, H, N)
+@group(0) @binding(3) var<storage, read> saved_w_tilde: array<vec4<f32>>;  // (T, B, H, N)
+@group(0) @binding(4) var<storage, read> saved_w: array<vec4<f32>>;        // (T + 1, B, H, N) slots t, t + 1
+@group(0) @binding(5) var<storage, read> saved_memory: array<vec4<f32>>;   // (T + 1, B, N, M) slot t
+@group(0) @binding(6) var<storage, read> d_output_in: array<f32>;          // (T, B, C + R·M) slot t
+@group(0) @binding(7) var<storage, read> d_reads: array<vec4<f32>>;        // (B, R, M) the controller's ∂r_t
+@group(0) @binding(8) var<storage, read> d_memory: array<vec4<f32>>;       // (B, N, M) ∂Mem_t
+@group(0) @binding(9) var<storage, read> d_w: array<vec4<f32>>;            // (B, H, N) ∂w_t from step t + 1
+@group(0) @binding(10) var<storage, read> saved_active_steps: array<u32>;  // (B) steps that matter
+@group(0) @binding(11) var<storage, read_write> d_memory_prev: array<vec4<f32>>; // (B, N, M) ∂Mem_{t−1}
+@group(0) @binding(12) var<storage, read_write> d_w_prev: array<vec4<f32>>; // (B, H, N) ∂w_{t−1} written
+@group(0) @binding(13) var<storage, read_write> d_raw_heads: array<f32>;   // (T, B, P) slot t written
+@group(0) @binding(14) var<uniform> backward_step: Step;
+
+var<workgroup> fields: array<f32, P>;             // activated head parameters, in raw_heads' layout
+var<workgroup> d_fields: array<f32, P>;           // their gradients (backward)
+var<workgroup> key4: array<vec4<f32>, H * MQ>;    // k_h, (H, M)
+var<workgroup> erase4: array<vec4<f32>, W * MQ>;  // e_h, (W, M)
+var<workgroup> add4: array<vec4<f32>, W * MQ>;    // a_h, (W, M)
+var<workgroup> wt: array<vec4<f32>, HNQ>;         // w_t, (H, N)
+var<workgroup> sa: array<vec4<f32>, HNQ>;         // per-(head, row) scratch, see each phase
+var<workgroup> sb: array<vec4<f32>, HNQ>;
+var<workgroup> sc: array<vec4<f32>, HNQ>;
+var<workgroup> sd: array<vec4<f32>, HNQ>;
+var<workgroup> similarity: array<vec4<f32>, HNQ>; // backward: K(h, i)
+var<workgroup> part: array<vec4<f32>, PART>;      // ((field, column quad), invocation) partial sums
+var<workgroup> partials: array<vec4<f32>, SLOTS * NQV>; // (slot, invocation) scalar partials, 4 per vec4
+var<workgroup> red: array<f32, 4u * H>;           // per-head reduction results
+var<workgroup> dr4: array<vec4<f32>, R * MQ>;     // ∂r_t, (R, M) (backward)
+var<workgroup> last_step: u32;                      // this episode's active steps, made uniform
+
+// ——— head fields (head_params.wgsl) ———
+
+const FIELD_K = 0u;
+const FIELD_BETA = 1u;
+const FIELD_G = 2u;
+const FIELD_S = 3u;
+const FIELD_GAMMA = 4u;
+const FIELD_E = 5u;
+const FIELD_A = 6u;
+
+// Where head h's raw parameters start in a row of P.
+fn head_base(h: u32) -> u32 {
+  if (h < R) { return h * READ_WIDTH; }
+  return R * READ_WIDTH + (h - R) * WRITE_WIDTH;
+}
+
+fn key(h: u32, j: u32) -> f32 { return fields[head_base(h) + j]; }
+fn strength(h: u32) -> f32 { return fields[head_base(h) + M]; }
+fn gate(h: u32) -> f32 { return fields[head_base(h) + M + 1u]; }
+fn shift_weight(h: u32, o: u32) -> f32 { return fields[head_base(h) + M + 2u + o]; }
+fn sharpening(h: u32) -> f32 { return fields[head_base(h) + M + S + 2u]; }
+fn erase(hw: u32, j: u32) -> f32 { return fields[head_base(R + hw) + M + S + 3u + j]; }
+fn add_vector(hw: u32, j: u32) -> f32 { return fields[head_base(R + hw) + 2u * M + S + 3u + j]; }
+
+// Which field the raw parameter p is (kind), and where that field's head starts (base).
+fn field_kind(p: u32) -> vec2<u32> {
+  var base: u32;
+  if (p < R * READ_WIDTH) {
+    base = p - p % READ_WIDTH;
+  } else {
+    base = p - (p - R * READ_WIDTH) % WRITE_WIDTH;
+  }
+  let f = p - base;
+  var kind = FIELD_A;
+  if (f < M) {
+    kind = FIELD_K;
+  } else if (f == M) {
+    kind = FIELD_BETA;
+  } else if (f == M + 1u) {
+    kind = FIELD_G;
+  } else if (f < M + S + 2u) {
+    kind = FIELD_S;
+  } else if (f == M + S + 2u) {
+    kind = FIELD_GAMMA;
+  } else if (f < 2u * M + S + 3u) {
+    kind = FIELD_E;
+  }
+  return vec2<u32>(kind, base);
+}
+
+// σ(x) without overflow.
+fn sigmoid(x: f32) -> f32 {
+  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
+  let z = exp(x);
+  return z / (1.0 + z);
+}
+
+// ln(1 + y) for y ≥ 0, accurate for small y (the builtin log(1 + y) loses y below 1e-7).
+fn log1p(y: f32) -> f32 {
+  let u = 1.0 + y;
+  if (u == 1.0) { return y; }
+  return log(u) * (y / (u - 1.0));
+}
+
+// softplus(x) = ln(1 + eˣ) without overflow.
+fn softplus(x: f32) -> f32 {
+  if (x > 0.0) { return x + log1p(exp(-x)); }
+  return log1p(exp(x));
+}
+
+// tanh accurate near 0 (the builtin has an absolute error of about 3e-8 there) and finite everywhere.
+fn tanh_accurate(x: f32) -> f32 {
+  let ax = abs(x);
+  if (ax < 0.25) {
+    let x2 = x * x;
+    return x * (1.0 + x2 * (-1.0 / 3.0 + x2 * (2.0 / 15.0 + x2 * (-17.0 / 315.0))));
+  }
+  if (ax > 15.0) { return sign(x); }
+  return sign(x) * (1.0 - 2.0 / (exp(2.0 * ax) + 1.0));
+}
+
+// The activated value of a raw parameter of kind `kind` with value x, as head_params_forward computes it;
+// for a shift, `softmax` holds the max and the Σ exp(· − max) of its head's S raw values.
+fn activation(kind: u32, x: f32, softmax: vec2<f32>) -> f32 {
+  switch (kind) {
+    case FIELD_K, FIELD_A: { return tanh_accurate(x); }
+    case FIELD_BETA: { return softplus(x); }
+    case FIELD_G, FIELD_E: { return sigmoid(x); }
+    case FIELD_S: { return exp(x - softmax.x) / softmax.y; }
+    default: { return 1.0 + softplus(x); }           // FIELD_GAMMA
+  }
+}
+
+// Raw parameter p of raw_heads row `row`, activated.
+fn activate_forward(p: u32, row: u32) -> f32 {
+  let kind = field_kind(p);
+  var softmax = vec2<f32>(0.0, 1.0);
+  if (kind.x == FIELD_S) {
+    let first = row + kind.y + M + 2u;               // raw s(−K) of this head
+    var x_max = raw_heads[first];
+    for (var o = 1u; o < S; o++) { x_max = max(x_max, raw_heads[first + o]); }
+    var sum = 0.0;
+    for (var o = 0u; o < S; o++) { sum += exp(raw_heads[first + o] - x_max); }
+    softmax = vec2<f32>(x_max, sum);
+  }
+  return activation(kind.x, raw_heads[row + p], softmax);
+}
+
+// The same from saved_raw_heads (the backward's binding).
+fn activate_backward(p: u32, row: u32) -> f32 {
+  let kind = field_kind(p);
+  var softmax = vec2<f32>(0.0, 1.0);
+  if (kind.x == FIELD_S) {
+    let first = row + kind.y + M + 2u;
+    var x_max = saved_raw_heads[first];
+    for (var o = 1u; o < S; o++) { x_max = max(x_max, saved_raw_heads[first + o]); }
+    var sum = 0.0;
+    for (var o = 0u; o < S; o++) { sum += exp(saved_raw_heads[first + o] - x_max); }
+    softmax = vec2<f32>(x_max, sum);
+  }
+  return activation(kind.x, saved_raw_heads[row + p], softmax);
+}
+
+fn wrap(i: i32) -> u32 {
+  let n = i32(N);
+  return u32(((i % n) + n) % n);
+}
+
+// Eq. 6's cosine with the denominator guarded by a max (not a sum), as the reference does.
+fn cosine(dot: f32, denominator: f32) -> f32 {
+  return dot / max(denominator, COSINE_EPSILON);
+}
+
+// Element i of row h of an (H, N) workgroup array of vec4s (one function per array: WGSL has no pointers
+// to workgroup memory as parameters).
+fn sb_at(h: u32, i: u32) -> f32 { return sb[h * NQ + i / 4u][i % 4u]; }
+
+fn hmax(v: vec4<f32>) -> f32 { return max(max(v.x, v.y), max(v.z, v.w)); }
+
+// The slots of `partials`: 6 groups of H (the index of the group times H), then H·S for ∂s.
+const W_DOT = 0u;
+const D_GAMMA = 1u;
+const D_G = 2u;
+const WC_DOT = 3u;
+const D_BETA = 4u;
+const K_COEF = 5u;
+const D_SHIFT = 6u;
+
+// Invocation i4's partial of the scalar reduction `slot` (invocations past NQ pass the neutral value, so
+// that the slot's last vec4 is complete).
+fn put_partial(slot: u32, i4: u32, v: f32) {
+  if (i4 < 4u * NQV) { partials[slot * NQV + i4 / 4u][i4 % 4u] = v; }
+}
+
+fn partials_sum(slot: u32) -> f32 {
+  var sum = vec4<f32>(0.0);
+  for (var j = 0u; j < NQV; j++) { sum += partials[slot * NQV + j]; }
+  return hsum(sum);
+}
+
+fn partials_max(slot: u32) -> f32 {
+  var largest = vec4<f32>(LOWEST);
+  for (var j = 0u; j < NQV; j++) { largest = max(largest, partials[slot * NQV + j]); }
+  return hmax(largest);
+}
+fn hsum(v: vec4<f32>) -> f32 { return (v.x + v.y) + (v.z + v.w); }
+
+// Also keeps k, e and a as vec4s.
+fn store_field(p: u32, v: f32) {
+  fields[p] = v;
+  let kind = field_kind(p);
+  let f = p - kind.y;
+  let h = select(R + (kind.y - R * READ_WIDTH) / WRITE_WIDTH, kind.y / READ_WIDTH, p < R * READ_WIDTH);
+  if (kind.x == FIELD_K) {
+    key4[h * MQ + f / 4u][f % 4u] = v;
+  } else if (kind.x == FIELD_E) {
+    let j = f - M - S - 3u;
+    erase4[(h - R) * MQ + j / 4u][j % 4u] = v;
+  } else if (kind.x == FIELD_A) {
+    let j = f - 2u * M - S - 3u;
+    add4[(h - R) * MQ + j / 4u][j % 4u] = v;
+  }
+}
+
+// Sharpening's unnormalised weight exp(γ·(ln x − ln max)), 0 where x < 1e-30, per component.
+fn sharpened(x: vec4<f32>, exponent: f32, log_max: f32) -> vec4<f32> {
+  return select(exp(exponent * (log(x) - log_max)), vec4<f32>(0.0), x < vec4<f32>(SHARPEN_ZERO));
+}
+
+// The erase products of this invocation's 4 rows at columns 4·m4 … 4·m4 + 3 (column r of the matrix is
+// row 4·i4 + r) over the write heads other than `skip` (skip = W: all heads), with w_t from workgroup memory.
+fn keep_quads(i4: u32, m4: u32, skip: u32) -> mat4x4<f32> {
+  var keep = mat4x4<f32>(vec4<f32>(1.0), vec4<f32>(1.0), vec4<f32>(1.0), vec4<f32>(1.0));
+  for (var hw = 0u; hw < W; hw++) {
+    if (hw != skip) {
+      let weight = wt[(R + hw) * NQ + i4];
+      let e = erase4[hw * MQ + m4];
+      keep[0] *= 1.0 - weight.x * e;
+      keep[1] *= 1.0 - weight.y * e;
+      keep[2] *= 1.0 - weight.z * e;
+      keep[3] *= 1.0 - weight.w * e;
+    }
+  }
+  return keep;
+}
+
+// Eq. 6's cosine for 4 rows.
+fn cosine4(dot: vec4<f32>, denominator: vec4<f32>) -> vec4<f32> {
+  return dot / max(denominator, vec4<f32>(COSINE_EPSILON));
+}
+
+// The 4 rows' dots with one vector (a column quad of each row).
+fn dots4(v: vec4<f32>, r0: vec4<f32>, r1: vec4<f32>, r2: vec4<f32>, r3: vec4<f32>) -> vec4<f32> {
+  return vec4<f32>(dot(v, r0), dot(v, r1), dot(v, r2), dot(v, r3));
+}
+
+// ——— memory_step_forward ———
+
+// One workgroup per episode: dispatch (B).
+@compute @workgroup_size(WORKGROUP)
+fn memory_step_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let b = wid.x;
+  let t = step.t;
+  let raw_row = (t * B + b) * P;
+  let mem = (t * B + b) * NMQ;                      // Mem_{t−1}: memory slot t
+  let now = (t * B + b) * HNQ;                       // (T, B, H, N) slot t; also w slot t (= w_{t−1})
+  let next = ((t + 1u) * B + b) * HNQ;               // w slot t + 1
+  let i4 = lid;                                      // this invocation's rows 4·i4 … 4·i4 + 3
+  let owner = i4 < NQ;
+  if (lid == 0u) { last_step = active_steps[b]; }
+  if (t >= workgroupUniformLoad(&last_step)) { return; }
+  for (var p = lid; p < P; p += WORKGROUP) { store_field(p, activate_forward(p, raw_row)); }
+  // The 4 rows of Mem_{t−1}, kept for the content addressing, the read and the write; rows[r·MQ + m4].
+  var rows: array<vec4<f32>, ROW_QUADS>;
+  var norm = vec4<f32>(0.0);
+  if (owner) {
+    let first = mem + 4u * i4 * MQ;
+    var sq = vec4<f32>(0.0);
+    for (var m4 = 0u; m4 < MQ; m4++) {
+      let v0 = memory[first + m4];
+      let v1 = memory[first + MQ + m4];
+      let v2 = memory[first + 2u * MQ + m4];
+      let v3 = memory[first + 3u * MQ + m4];
+      rows[m4] = v0;
+      rows[MQ + m4] = v1;
+      rows[2u * MQ + m4] = v2;
+      rows[3u * MQ + m4] = v3;
+      sq += vec4<f32>(dot(v0, v0), dot(v1, v1), dot(v2, v2), dot(v3, v3));
+    }
+    norm = sqrt(sq);
+  }
+  workgroupBarrier();
+  // Content addressing: z(h, i) = β_h·K(k_h, Mem(i)) into sa; per-invocation maxima.
+  for (var h = 0u; h < H; h++) {
+    var z_max = LOWEST;
+    if (owner) {
+      var d = vec4<f32>(0.0);
+      var k_sq = 0.0;
+      for (var m4 = 0u; m4 < MQ; m4++) {
+        let k = key4[h * MQ + m4];
+        k_sq += dot(k, k);
+        d += dots4(k, rows[m4], rows[MQ + m4], rows[2u * MQ + m4], rows[3u * MQ + m4]);
+      }
+      let z = strength(h) * cosine4(d, sqrt(k_sq) * norm);
+      sa[h * NQ + i4] = z;
+      z_max = hmax(z);
+    }
+    put_partial(h, i4, z_max);
+  }
+  workgroupBarrier();
+  for (var h = lid; h < H; h += WORKGROUP) { red[h] = partials_max(h); }
+  workgroupBarrier();
+  // Softmax: exp(z − max) into sa; per-invocation sums.
+  for (var h = 0u; h < H; h++) {
+    var sum = 0.0;
+    if (owner) {
+      let q = h * NQ + i4;
+      let e = exp(sa[q] - red[h]);
+      sa[q] = e;
+      sum = hsum(e);
+    }
+    put_partial(H + h, i4, sum);
+  }
+  workgroupBarrier();
+  for (var h = lid; h < H; h += WORKGROUP) { red[H + h] = partials_sum(H + h); }
+  workgroupBarrier();
+  // Interpolation (eq. 7): wg into sb.
+  if (owner) {
+    for (var h = 0u; h < H; h++) {
+      let q = h * NQ + i4;
+      let content = sa[q] / red[H + h];
+      wc[now + q] = content;
+      let g = gate(h);
+      let gated = g * content + (1.0 - g) * w[now + q];
+      wg[now + q] = gated;
+      sb[q] = gated;
+    }
+  }
+  workgroupBarrier();
+  // Shift (eq. 8): w̃(i) = Σ_o wg(i − o)·s(o), into sc; per-invocation maxima (from 0, as the reference).
+  let k_shift = i32(S / 2u);
+  for (var h = 0u; h < H; h++) {
+    var x_max = 0.0;
+    if (owner) {
+      let i0 = i32(4u * i4);
+      var sum = vec4<f32>(0.0);
+      for (var o = -k_shift; o <= k_shift; o++) {
+        let first = i0 - o;
+        let shifted = vec4<f32>(sb_at(h, wrap(first)), sb_at(h, wrap(first + 1)), sb_at(h, wrap(first + 2)),
+          sb_at(h, wrap(first + 3)));
+        sum += shift_weight(h, u32(o + k_shift)) * shifted;
+      }
+      w_tilde[now + h * NQ + i4] = sum;
+      sc[h * NQ + i4] = sum;
+      x_max = hmax(sum);
+    }
+    put_partial(h, i4, x_max);
+  }
+  workgroupBarrier();
+  for (var h = lid; h < H; h += WORKGROUP) { red[h] = log(partials_max(h)); }
+  workgroupBarrier();
+  // Sharpening (eq. 9, in log space): the unnormalised weights into sa; per-invocation sums.
+  for (var h = 0u; h < H; h++) {
+    var sum = 0.0;
+    if (owner) {
+      let q = h * NQ + i4;
+      let p = sharpened(sc[q], sharpening(h), red[h]);
+      sa[q] = p;
+      sum = hsum(p);
+    }
+    put_partial(H + h, i4, sum);
+  }
+  workgroupBarrier();
+  for (var h = lid; h < H; h += WORKGROUP) { red[H + h] = partials_sum(H + h); }
+  workgroupBarrier();
+  // w_t; the read's partial sums over the 4 rows (eq. 2); the write of the 4 rows (eqs 3–4).
+  if (owner) {
+    for (var h = 0u; h < H; h++) {
+      let q = h * NQ + i4;
+      let weight = sa[q] / red[H + h];
+      wt[q] = weight;
+      w[next + q] = weight;
+      if (h < R) {
+        for (var m4 = 0u; m4 < MQ; m4++) {
+          part[(h * MQ + m4) * NQ + i4] = weight.x * rows[m4] + weight.y * rows[MQ + m4]
+            + weight.z * rows[2u * MQ + m4] + weight.w * rows[3u * MQ + m4];
+        }
+      }
+    }
+    let out = ((t + 1u) * B + b) * NMQ + 4u * i4 * MQ;
+    for (var m4 = 0u; m4 < MQ; m4++) {
+      var keep = mat4x4<f32>(vec4<f32>(1.0), vec4<f32>(1.0), vec4<f32>(1.0), vec4<f32>(1.0));
+      var added = mat4x4<f32>();
+      for (var hw = 0u; hw < W; hw++) {
+        let weight = wt[(R + hw) * NQ + i4];
+        let e = erase4[hw * MQ + m4];
+        let a = add4[hw * MQ + m4];
+        keep[0] *= 1.0 - weight.x * e;
+        keep[1] *= 1.0 - weight.y * e;
+        keep[2] *= 1.0 - weight.z * e;
+        keep[3] *= 1.0 - weight.w * e;
+        added[0] += weight.x * a;
+        added[1] += weight.y * a;
+        added[2] += weight.z * a;
+        added[3] += weight.w * a;
+      }
+      memory[out + m4] = rows[m4] * keep[0] + added[0];
+      memory[out + MQ + m4] = rows[MQ + m4] * keep[1] + added[1];
+      memory[out + 2u * MQ + m4] = rows[2u * MQ + m4] * keep[2] + added[2];
+      memory[out + 3u * MQ + m4] = rows[3u * MQ + m4] * keep[3] + added[3];
+    }
+  }
+  workgroupBarrier();
+  for (var q = lid; q < R * MQ; q += WORKGROUP) {
+    var sum = vec4<f32>(0.0);
+    for (var j = 0u; j < NQ; j++) { sum += part[q * NQ + j]; }
+    reads[((t + 1u) * B + b) * R * MQ + q] = sum;
+  }
+}
+
+// ——— memory_step_backward ———
+
+// ∂raw for raw parameter p, from d_fields (head_params_backward).
+fn raw_gradient(p: u32, row: u32) -> f32 {
+  let kind = field_kind(p);
+  let x = saved_raw_heads[row + p];
+  let d = d_fields[p];
+  switch (kind.x) {
+    case FIELD_K, FIELD_A: {
+      let y = tanh_accurate(x);
+      return d * (1.0 - y * y);
+    }
+    case FIELD_BETA, FIELD_GAMMA: { return d * sigmoid(x); }
+    case FIELD_G, FIELD_E: {
+      let y = sigmoid(x);
+      return d * y * (1.0 - y);
+    }
+    default: {                                       // FIELD_S: softmax backward
+      let first = kind.y + M + 2u;
+      var s_dot_ds = 0.0;
+      for (var o = 0u; o < S; o++) { s_dot_ds += fields[first + o] * d_fields[first + o]; }
+      return fields[p] * (d - s_dot_ds);
+    }
+  }
+}
+
+fn set_field_gradient4(at: u32, v: vec4<f32>) {
+  d_fields[at] = v.x;
+  d_fields[at + 1u] = v.y;
+  d_fields[at + 2u] = v.z;
+  d_fields[at + 3u] = v.w;
+}
+
+// Σ over the invocations of partial sum `slot` (a (field, column quad) pair) of `part`.
+fn part_sum(slot: u32) -> vec4<f32> {
+  var sum = vec4<f32>(0.0);
+  for (var j = 0u; j < NQ; j++) { sum += part[slot * NQ + j]; }
+  return sum;
+}
+
+// One workgroup per episode: dispatch (B).
+@compute @workgroup_size(WORKGROUP)
+fn memory_step_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let b = wid.x;
+  let t = backward_step.t;
+  let raw_row = (t * B + b) * P;
+  let mem = (t * B + b) * NMQ;                      // Mem_{t−1}: memory slot t
+  let now = (t * B + b) * HNQ;                       // (T, B, H, N) slot t; w slot t is w_{t−1}
+  let next = ((t + 1u) * B + b) * HNQ;               // w slot t + 1: w_t
+  let carried = b * HNQ;                             // (B, H, N)
+  let d_mem = b * NMQ;                               // (B, N, M)
+  let i4 = lid;                                      // this invocation's rows 4·i4 … 4·i4 + 3
+  let owner = i4 < NQ;
+  if (lid == 0u) { last_step = saved_active_steps[b]; }
+  if (t >= workgroupUniformLoad(&last_step)) {
+    // Every gradient of a step past the last one that counts is 0: the carried ones stay 0.
+    for (var p = lid; p < P; p += WORKGROUP) { d_raw_heads[raw_row + p] = 0.0; }
+    return;
+  }
+  for (var p = lid; p < P; p += WORKGROUP) { store_field(p, activate_backward(p, raw_row)); }
+  let out_row = (t * B + b) * (C + R * M) + C;       // d_output_in's ∂r_t columns
+  for (var q = lid; q < R * MQ; q += WORKGROUP) {
+    let o = out_row + 4u * q;
+    dr4[q] = d_reads[b * R * MQ + q] + vec4<f32>(d_output_in[o], d_output_in[o + 1u], d_output_in[o + 2u],
+      d_output_in[o + 3u]);
+  }
+  for (var q = lid; q < HNQ; q += WORKGROUP) { wt[q] = saved_w[next + q]; }
+  // The 4 rows of Mem_{t−1} and of ∂Mem_t, kept until the memory gradient at the end.
+  var rows: array<vec4<f32>, ROW_QUADS>;
+  var d_rows: array<vec4<f32>, ROW_QUADS>;
+  var sq = vec4<f32>(0.0);
+  if (owner) {
+    let first = mem + 4u * i4 * MQ;
+    let d_first = d_mem + 4u * i4 * MQ;
+    for (var m4 = 0u; m4 < MQ; m4++) {
+      let v0 = saved_memory[first + m4];
+      let v1 = saved_memory[first + MQ + m4];
+      let v2 = saved_memory[first + 2u * MQ + m4];
+      let v3 = saved_memory[first + 3u * MQ + m4];
+      rows[m4] = v0;
+      rows[MQ + m4] = v1;
+      rows[2u * MQ + m4] = v2;
+      rows[3u * MQ + m4] = v3;
+      d_rows[m4] = d_memory[d_first + m4];
+      d_rows[MQ + m4] = d_memory[d_first + MQ + m4];
+      d_rows[2u * MQ + m4] = d_memory[d_first + 2u * MQ + m4];
+      d_rows[3u * MQ + m4] = d_memory[d_first + 3u * MQ + m4];
+      sq += vec4<f32>(dot(v0, v0), dot(v1, v1), dot(v2, v2), dot(v3, v3));
+    }
+  }
+  workgroupBarrier();
+  // Per head: K(h, i) for the content backward; ∂w_t (sa) = the carried ∂w_t + the read's
+  // Σ_m ∂r(m)·Mem(i, m) (read heads) or the write's Σ_m ∂Mem_t(i, m)·(a(m) − Mem(i, m)·keep_¬h(i, m)·e(m))
+  // (write heads); and the partial sums over the 4 rows of the write's ∂e = −Σ_i ∂Mem_t⊙Mem⊙keep_¬h·w(i)
+  // (slot 2·hw·MQ + m4) and ∂a = Σ_i ∂Mem_t·w(i) (slot (2·hw + 1)·MQ + m4).
+  for (var h = 0u; h < H; h++) {
+    var w_dot = 0.0;
+    if (owner) {
+      var d = vec4<f32>(0.0);
+      var k_sq = 0.0;
+      var dw = vec4<f32>(0.0);
+      for (var m4 = 0u; m4 < MQ; m4++) {
+        let k = key4[h * MQ + m4];
+        k_sq += dot(k, k);
+        let r0 = rows[m4];
+        let r1 = rows[MQ + m4];
+        let r2 = rows[2u * MQ + m4];
+        let r3 = rows[3u * MQ + m4];
+        d += dots4(k, r0, r1, r2, r3);
+        if (h < R) {
+          dw += dots4(dr4[h * MQ + m4], r0, r1, r2, r3);
+        } else {
+          let hw = h - R;
+          let keep = keep_quads(i4, m4, hw);
+          let e = erase4[hw * MQ + m4];
+          let a = add4[hw * MQ + m4];
+          let weight = wt[h * NQ + i4];
+          let x0 = r0 * keep[0];
+          let x1 = r1 * keep[1];
+          let x2 = r2 * keep[2];
+          let x3 = r3 * keep[3];
+          let g0 = d_rows[m4];
+          let g1 = d_rows[MQ + m4];
+          let g2 = d_rows[2u * MQ + m4];
+          let g3 = d_rows[3u * MQ + m4];
+          dw += vec4<f32>(dot(g0, a - x0 * e), dot(g1, a - x1 * e), dot(g2, a - x2 * e), dot(g3, a - x3 * e));
+          part[(2u * hw * MQ + m4) * NQ + i4] = -(g0 * x0 * weight.x + g1 * x1 * weight.y + g2 * x2 * weight.z
+            + g3 * x3 * weight.w);
+          part[((2u * hw + 1u) * MQ + m4) * NQ + i4] = g0 * weight.x + g1 * weight.y + g2 * weight.z
+            + g3 * weight.w;
+        }
+      }
+      let q = h * NQ + i4;
+      similarity[q] = cosine4(d, sqrt(k_sq) * sqrt(sq));
+      let total = d_w[carried + q] + dw;
+      sa[q] = total;
+      w_dot = hsum(wt[q] * total);
+      if (i4 == 0u) { red[3u * H + h] = k_sq; }
+    }
+    put_partial(W_DOT * H + h, i4, w_dot);
+  }
+  workgroupBarrier();
+  // Sharpening backward: Σ_j w(j)·∂w(j) per head; ∂e, ∂a from their partial sums.
+  for (var q = lid; q < H + 2u * W * MQ; q += WORKGROUP) {
+    if (q < H) {
+      red[q] = partials_sum(W_DOT * H + q);
+    } else {
+      let slot = q - H;                              // (2·hw + which)·MQ + m4
+      let hw = slot / (2u * MQ);
+      let which = (slot / MQ) % 2u;                  // 0: ∂e, 1: ∂a
+      let m4 = slot % MQ;
+      set_field_gradient4(head_base(R + hw) + M + S + 3u + which * M + 4u * m4, part_sum(slot));
+    }
+  }
+  workgroupBarrier();
+  // ∂w̃ (sb), and the partial sums of ∂γ; every term is 0 where w̃ < 1e-30 (w = 0 there).
+  for (var h = 0u; h < H; h++) {
+    var d_gamma = 0.0;
+    if (owner) {
+      let q = h * NQ + i4;
+      let x = saved_w_tilde[now + q];
+      let zero = x < vec4<f32>(SHARPEN_ZERO);
+      let dp = wt[q] * (sa[q] - red[h]);
+      sb[q] = select(sharpening(h) * dp / x, vec4<f32>(0.0), zero);
+      d_gamma = hsum(select(dp * log(x), vec4<f32>(0.0), zero));
+    }
+    put_partial(D_GAMMA * H + h, i4, d_gamma);
+  }
+  workgroupBarrier();
+  // Shift backward: ∂wg(j) = Σ_o ∂w̃(j + o)·s(o); interpolation backward: ∂wc = g·∂wg (sd),
+  // ∂w_{t−1} = (1 − g)·∂wg (written); partial sums of ∂g = Σ ∂wg·(wc − w_{t−1}), of Σ wc·∂wc (for the
+  // content backward) and of ∂s(o) = Σ_i ∂w̃(i)·wg(i − o).
+  let k_shift = i32(S / 2u);
+  for (var h = 0u; h < H; h++) {
+    var d_g = 0.0;
+    var wc_dot = 0.0;
+    let q = h * NQ + i4;
+    let i0 = i32(4u * i4);
+    if (owner) {
+      var d_gated = vec4<f32>(0.0);
+      for (var o = -k_shift; o <= k_shift; o++) {
+        let first = i0 + o;
+        let shifted = vec4<f32>(sb_at(h, wrap(first)), sb_at(h, wrap(first + 1)), sb_at(h, wrap(first + 2)),
+          sb_at(h, wrap(first + 3)));
+        d_gated += shift_weight(h, u32(o + k_shift)) * shifted;
+      }
+      let g = gate(h);
+      let content = saved_wc[now + q];
+      let d_content = g * d_gated;
+      sd[q] = d_content;
+      d_w_prev[carried + q] = (1.0 - g) * d_gated;
+      d_g = hsum(d_gated * (content - saved_w[now + q]));
+      wc_dot = hsum(content * d_content);
+    }
+    put_partial(D_G * H + h, i4, d_g);
+    put_partial(WC_DOT * H + h, i4, wc_dot);
+    let row = now + h * NQ;
+    for (var o = -k_shift; o <= k_shift; o++) {
+      var d_shift = 0.0;
+      if (owner) {
+        let first = i0 - o;
+        let a0 = wrap(first);
+        let a1 = wrap(first + 1);
+        let a2 = wrap(first + 2);
+        let a3 = wrap(first + 3);
+        let gated = vec4<f32>(saved_wg[row + a0 / 4u][a0 % 4u], saved_wg[row + a1 / 4u][a1 % 4u],
+          saved_wg[row + a2 / 4u][a2 % 4u], saved_wg[row + a3 / 4u][a3 % 4u]);
+        d_shift = hsum(sb[q] * gated);
+      }
+      put_partial(D_SHIFT * H + h * S + u32(o + k_shift), i4, d_shift);
+    }
+  }
+  workgroupBarrier();
+  for (var q = lid; q < H * (S + 3u); q += WORKGROUP) {
+    if (q < H * S) {
+      d_fields[head_base(q / S) + M + 2u + q % S] = partials_sum(D_SHIFT * H + q);
+    } else if (q < H * (S + 1u)) {
+      let h = q - H * S;
+      d_fields[head_base(h) + M + S + 2u] = partials_sum(D_GAMMA * H + h);
+    } else if (q < H * (S + 2u)) {
+      let h = q - H * (S + 1u);
+      d_fields[head_base(h) + M + 1u] = partials_sum(D_G * H + h);
+    } else {
+      let h = q - H * (S + 2u);
+      red[h] = partials_sum(WC_DOT * H + h);
+    }
+  }
+  workgroupBarrier();
+  // Content addressing backward: the coefficients of ∂k and ∂Mem (sa: ∂K/max(D, ε),
+  // sb: [D > ε]·∂K·K/‖Mem(i)‖²) and the partial sums of ∂β and of k's own coefficient.
+  for (var h = 0u; h < H; h++) {
+    var d_beta = 0.0;
+    var k_coef = 0.0;
+    if (owner) {
+      let q = h * NQ + i4;
+      let dz = saved_wc[now + q] * (sd[q] - red[h]);
+      let k_sq = red[3u * H + h];
+      let denominator = sqrt(k_sq) * sqrt(sq);
+      let sim = similarity[q];
+      let d_sim = strength(h) * dz;
+      let valid = denominator > vec4<f32>(COSINE_EPSILON);
+      sa[q] = d_sim / max(denominator, vec4<f32>(COSINE_EPSILON));
+      sb[q] = select(vec4<f32>(0.0), d_sim * sim / sq, valid);
+      d_beta = hsum(dz * sim);
+      k_coef = hsum(select(vec4<f32>(0.0), d_sim * sim / k_sq, valid));
+    }
+    put_partial(D_BETA * H + h, i4, d_beta);
+    put_partial(K_COEF * H + h, i4, k_coef);
+  }
+  workgroupBarrier();
+  for (var h = lid; h < 2u * H; h += WORKGROUP) {
+    if (h < H) {
+      d_fields[head_base(h) + M] = partials_sum(D_BETA * H + h);
+    } else {
+      red[2u * H + h - H] = partials_sum(K_COEF * H + h - H);
+    }
+  }
+  workgroupBarrier();
+  // The partial sums over the 4 rows of Σ_i sa(i)·Mem(i, m) (for ∂k, slot h·MQ + m4), and ∂Mem_{t−1} of
+  // the 4 rows = ∂Mem_t⊙keep + Σ_{h<R} w_h⊗∂r_h + Σ_h (sa_h(i)·k_h(m) − sb_h(i)·Mem(i, m)).
+  if (owner) {
+    for (var h = 0u; h < H; h++) {
+      let coef = sa[h * NQ + i4];
+      for (var m4 = 0u; m4 < MQ; m4++) {
+        part[(h * MQ + m4) * NQ + i4] = coef.x * rows[m4] + coef.y * rows[MQ + m4] + coef.z * rows[2u * MQ + m4]
+          + coef.w * rows[3u * MQ + m4];
+      }
+    }
+    let out = d_mem + 4u * i4 * MQ;
+    for (var m4 = 0u; m4 < MQ; m4++) {
+      let keep = keep_quads(i4, m4, W);
+      var d = mat4x4<f32>(d_rows[m4] * keep[0], d_rows[MQ + m4] * keep[1], d_rows[2u * MQ + m4] * keep[2],
+        d_rows[3u * MQ + m4] * keep[3]);
+      for (var h = 0u; h < R; h++) {
+        let weight = wt[h * NQ + i4];
+        let dr = dr4[h * MQ + m4];
+        d[0] += weight.x * dr;
+        d[1] += weight.y * dr;
+        d[2] += weight.z * dr;
+        d[3] += weight.w * dr;
+      }
+      var content = mat4x4<f32>();
+      for (var h = 0u; h < H; h++) {
+        let x = sa[h * NQ + i4];
+        let y = sb[h * NQ + i4];
+        let k = key4[h * MQ + m4];
+        content[0] += x.x * k - y.x * rows[m4];
+        content[1] += x.y * k - y.y * rows[MQ + m4];
+        content[2] += x.z * k - y.z * rows[2u * MQ + m4];
+        content[3] += x.w * k - y.w * rows[3u * MQ + m4];
+      }
+      d_memory_prev[out + m4] = d[0] + content[0];
+      d_memory_prev[out + MQ + m4] = d[1] + content[1];
+      d_memory_prev[out + 2u * MQ + m4] = d[2] + content[2];
+      d_memory_prev[out + 3u * MQ + m4] = d[3] + content[3];
+    }
+  }
+  workgroupBarrier();
+  // ∂k(m) = Σ_i sa(i)·Mem(i, m) − k(m)·Σ_i sd(i).
+  for (var q = lid; q < H * MQ; q += WORKGROUP) {
+    let h = q / MQ;
+    set_field_gradient4(head_base(h) + 4u * (q % MQ), part_sum(q) - red[2u * H + h] * key4[q]);
+  }
+  workgroupBarrier();
+  for (var p = lid; p < P; p += WORKGROUP) { d_raw_heads[raw_row + p] = raw_gradient(p, raw_row); }
+}
