@@ -18,7 +18,7 @@
  */
 
 import type { EpisodeBatch } from "../../tasks/episode.ts";
-import { controllerInputWidth, headParamsWidth, type NtmConfig, shiftCount } from "../model/config.ts";
+import { headParamsWidth, type NtmConfig, shiftCount } from "../model/config.ts";
 import type { ParameterLayout } from "../model/layout.ts";
 import type { OptimizerName, OptimizerOptions, OptimizerState } from "../optim/optimizer.ts";
 import type { GpuContext } from "./device.ts";
@@ -509,7 +509,6 @@ export class NtmGpuEngine {
       ["d_preact", T * L * B * gateRows, "(T, L, B, 4C) ∂controller pre-activations"],
     ];
     for (const [name, size, shape] of sizes) this.#buffers.set(name, this.#createBuffer(name, size, shape));
-    void X;
   }
 
   #buildSchedule(T: number): Schedule {
@@ -795,14 +794,4 @@ function canRunFused(device: GPUDevice, config: NtmConfig): boolean {
   return memoryStepFits(sizes) && limits.maxStorageBuffersPerShaderStage >= 14 &&
     Math.max(controllerStepWorkgroupBytes(config), memoryStepWorkgroupBytes(sizes)) <=
       limits.maxComputeWorkgroupStorageSize;
-}
-
-/**
- * The controller's input width at layer 0 (re-exported for the backend's checks).
- *
- * @param config The configuration.
- * @returns X + R·M.
- */
-export function gpuControllerInputWidth(config: NtmConfig): number {
-  return controllerInputWidth(config);
 }
