@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
-import { WebGpuUnavailableError } from "../src/gpu/device.ts";
+import { requestGpuContext, WebGpuUnavailableError } from "../src/gpu/device.ts";
 import { ntmConfig } from "../src/model/config.ts";
 import { initParameters } from "../src/model/init.ts";
 import { parameterLayout } from "../src/model/layout.ts";
 import { createOptimizer } from "../src/optim/optimizer.ts";
 import { type BackendInit, createBackend } from "../src/train/create_backend.ts";
+import { Rng } from "../src/model/random.ts";
+import { copyTask } from "../tasks/copy.ts";
+import type { EpisodeBatch } from "../tasks/episode.ts";
 
 function tinyInit(): BackendInit {
   const config = ntmConfig({ inputSize: 3, outputSize: 2, controllerSize: 4, memoryN: 8, memoryM: 4 });
@@ -57,4 +60,70 @@ Deno.test("createBackend('auto') picks WebGPU where an adapter exists", async ()
   const backend = await createBackend("auto", tinyInit(), () => {});
   assert.equal(backend.name, "webgpu");
   backend.destroy();
+});
+
+/** A tiny copy model with a probe batch of its task. */
+function probedInit(): { init: BackendInit; probe: EpisodeBatch } {
+  const probe = copyTask().generate(new Rng(5), 2, { minLen: 1, maxLen: 2 });
+  const config = ntmConfig({
+    inputSize: probe.inputSize,
+    outputSize: probe.outputSize,
+    controllerSize: 4,
+    memoryN: 8,
+    memoryM: 4,
+  });
+  const layout = parameterLayout(config);
+  return {
+    init: {
+      config,
+      layout,
+      params: initParameters(config, layout, 1),
+      optimizer: createOptimizer("adam", layout.size),
+      batch: 2,
+      memorySeed: 1,
+      startStep: 0,
+    },
+    probe,
+  };
+}
+
+Deno.test("createBackend('auto') times both backends on the probe batch of a software adapter and says which it took", async () => {
+  assert.ok(navigator.gpu, "this test needs WebGPU (the software adapter is enough)");
+  const { isSoftware, device } = await requestGpuContext();
+  device.destroy();
+  const { init, probe } = probedInit();
+  const original = init.params.slice();
+  const notices: string[] = [];
+  const backend = await createBackend("auto", init, (line) => notices.push(line), { probe });
+  try {
+    if (!isSoftware) {
+      assert.equal(backend.name, "webgpu", "a hardware GPU is always taken");
+      assert.deepEqual(notices, []);
+      return;
+    }
+    assert.equal(notices.length, 1, notices.join("\n"));
+    const m = notices[0]!.match(
+      /took ([\d.]+) ms on it and ([\d.]+) ms on the CPU reference, so training on the (CPU|software adapter)/,
+    );
+    assert.ok(m, notices[0]);
+    const gpuMs = Number(m[1]), cpuMs = Number(m[2]);
+    assert.equal(backend.name, m[3] === "CPU" ? "cpu" : "webgpu");
+    // The printed times are rounded: the faster one is taken unless they round alike.
+    if (gpuMs !== cpuMs) assert.equal(backend.name, cpuMs < gpuMs ? "cpu" : "webgpu");
+    // The probe trained throwaway copies: the chosen backend starts from the parameters it was given.
+    assert.deepEqual(await backend.parameters(), original);
+  } finally {
+    backend.destroy();
+  }
+});
+
+Deno.test("createBackend('cpu') and ('webgpu') never probe", async () => {
+  for (const choice of ["cpu", "webgpu"] as const) {
+    const { init, probe } = probedInit();
+    const notices: string[] = [];
+    const backend = await createBackend(choice, init, (line) => notices.push(line), { probe });
+    assert.equal(backend.name, choice);
+    assert.deepEqual(notices, []);
+    backend.destroy();
+  }
 });

@@ -174,7 +174,8 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   },
   "stop-at-bit-errors": {
     type: "string",
-    help: "stop once held-out bit errors (program task: wrong characters) per sequence fall below this",
+    help:
+      "stop once held-out bit errors (program task: wrong characters) per sequence fall below this; never: train all --steps",
     default: "never",
   },
   "eval-episodes": { type: "string", help: "episodes in the held-out batch", default: "64" },
@@ -394,7 +395,9 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
   const noEval = values["no-eval"] === true;
   const reportEvery = int("report-every", 100);
   const stopAt = str("stop-at-bit-errors");
-  const stopAtBitErrors = stopAt === undefined ? undefined : numberFlag(stopAt, "stop-at-bit-errors", 0);
+  const stopAtBitErrors = stopAt === undefined || stopAt === "never"
+    ? undefined
+    : numberFlag(stopAt, "stop-at-bit-errors", 0);
   const program = programFlags(str);
 
   const resumeDir = str("resume");
@@ -490,7 +493,7 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
         backend,
         steps: int("steps", training.steps),
         reportEvery: str("report-every") === undefined ? training.reportEvery : reportEvery,
-        stopAtBitErrors: stopAt === undefined ? training.stopAtBitErrors : stopAtBitErrors!,
+        stopAtBitErrors: stopAt === undefined ? training.stopAtBitErrors : stopAtBitErrors ?? null,
         optimizer: {
           name: training.optimizer.name,
           options: { ...training.optimizer.options, learningRate },
@@ -830,6 +833,9 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
       ? { ...backendInit, kind: "lstm", config: model.config }
       : { ...backendInit, config: model.config },
     (line) => io.error(line),
+    // auto with only a software adapter times a batch of this run's episodes on both backends; the
+    // batch comes from its own stream, so the training batches are the same whichever backend trains.
+    { probe: source.next(new Rng(training.seed + 3), training.batch) },
   );
   const lr = training.optimizer.options.learningRate;
   const what = model.modelKind === "lstm"

@@ -302,10 +302,10 @@ export function learningCurveSvg(records: readonly MetricsRecord[], title: strin
     [
       { name: "held-out", colour: "#1f77b4", points: records.map((r) => [r.sequences, r.cost_bits]) },
       {
-        name: "training batch",
+        name: `training, mean of ${TRAIN_CURVE_WINDOW}+ seqs`,
         colour: "#ff7f0e",
         dashed: true,
-        points: records.map((r) => [r.sequences, r.train_cost_bits ?? NaN]),
+        points: movingTrainCost(records, TRAIN_CURVE_WINDOW),
       },
     ],
     {
@@ -334,6 +334,46 @@ export function learningCurveSvg(records: readonly MetricsRecord[], title: strin
   );
   const heading = svgText(10, 20, `${title}: learning curve`, { bold: true, size: 14 });
   return svgDocument(2 * width, height + 40, [heading, cost, errors].join("\n"), `${title} learning curve`);
+}
+
+/** Training sequences the learning curve's training line averages over, at least. */
+export const TRAIN_CURVE_WINDOW = 200;
+
+/**
+ * The training cost as a moving mean: at each record, the mean of the training costs logged over the last
+ * `window` sequences or more, each weighted by the sequences since the record before it. At batch 1 a
+ * record's training cost is one episode's (on webgpu) or the mean since the last report (on the CPU); the
+ * moving mean makes either readable.
+ *
+ * @param records The metrics log, in step order.
+ * @param window At least this many sequences per mean.
+ * @returns (sequences, mean training cost) per record with a known cost.
+ *
+ * @example
+ * ```ts
+ * import { movingTrainCost } from "./viz.ts";
+ * const r = (sequences: number, train_cost_bits: number) =>
+ *   ({ step: sequences, sequences, seconds: 1, train_cost_bits, grad_norm: 1, cost_bits: 1, bit_errors: 1, seq_per_s: 1 });
+ * const points = movingTrainCost([r(100, 10), r(200, 20), r(300, 30)], 200);
+ * console.assert(points[2]![1] === 25);
+ * ```
+ */
+export function movingTrainCost(
+  records: readonly MetricsRecord[],
+  window: number,
+): [number, number][] {
+  const points: [number, number][] = [];
+  for (let i = 0; i < records.length; i++) {
+    let sum = 0, weight = 0;
+    for (let j = i; j >= 0; j--) {
+      const cost = records[j]!.train_cost_bits;
+      const covered = records[j]!.sequences - (j > 0 ? records[j - 1]!.sequences : 0);
+      if (cost !== null && Number.isFinite(cost) && covered > 0) sum += cost * covered, weight += covered;
+      if (records[i]!.sequences - (j > 0 ? records[j - 1]!.sequences : 0) >= window) break;
+    }
+    if (weight > 0) points.push([records[i]!.sequences, sum / weight]);
+  }
+  return points;
 }
 
 /**

@@ -22,7 +22,10 @@ export interface MetricsRecord {
   readonly sequences: number;
   /** Seconds of training in all (over every resumed run). */
   readonly seconds: number;
-  /** Mean cost of the last training batch, bits per sequence (`null` when not known). */
+  /**
+   * Mean cost of the training batches since the previous record (the CPU backends) or of the last batch
+   * (webgpu), bits per sequence (`null` when not known).
+   */
   readonly train_cost_bits: number | null;
   /** L2 norm of the last gradient before clipping (`null` when not known). */
   readonly grad_norm: number | null;

@@ -19,6 +19,12 @@ export interface StepReport {
   readonly lossNats: number;
   /** L2 norm of the last gradient, before clipping. */
   readonly gradNorm: number;
+  /**
+   * Mean loss per sequence over every training batch since the previous report, in nats, where the backend
+   * keeps it (the CPU backends: their losses are on the host anyway; the webgpu backend reads back only the
+   * last batch's).
+   */
+  readonly meanLossNats?: number;
 }
 
 /** A training engine for one model. */

@@ -49,6 +49,7 @@ export function createCpuBackend(
   if (memoryRngState) memoryRng.setState(memoryRngState);
   let step = startStep;
   let last: StepReport = { lossNats: NaN, gradNorm: NaN };
+  let lossSum = 0, lossSteps = 0; // since the previous report
   const memoryFor = (episodes: number) =>
     config.memoryInit === "random"
       ? randomInitialMemory(config, episodes, () => memoryRng.uniform())
@@ -71,9 +72,14 @@ export function createCpuBackend(
       const gradNorm = optimizer.step(params, grad);
       if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError(step, `the gradient norm (${gradNorm})`);
       last = { lossNats: loss, gradNorm };
+      lossSum += loss, lossSteps++;
       return Promise.resolve();
     },
-    lastStep: () => Promise.resolve(last),
+    lastStep(): Promise<StepReport> {
+      const report = lossSteps ? { ...last, meanLossNats: lossSum / lossSteps } : last;
+      lossSum = 0, lossSteps = 0;
+      return Promise.resolve(report);
+    },
     evaluate(batch: EpisodeBatch): Promise<Evaluation> {
       const result = forward(batch);
       let loss = 0;

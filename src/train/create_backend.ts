@@ -8,11 +8,13 @@
 import type { NtmConfig } from "../model/config.ts";
 import type { ParameterLayout } from "../model/layout.ts";
 import type { RngState } from "../model/random.ts";
-import type { Optimizer } from "../optim/optimizer.ts";
+import { createOptimizer, type Optimizer } from "../optim/optimizer.ts";
 import type { LstmConfig } from "../reference/lstm_model.ts";
-import { WebGpuUnavailableError } from "../gpu/device.ts";
+import type { EpisodeBatch } from "../../tasks/episode.ts";
+import { requestGpuContext, WebGpuUnavailableError } from "../gpu/device.ts";
 import { createWebGpuBackend } from "../gpu/webgpu_backend.ts";
 import type { BackendName, TrainingBackend } from "./backend.ts";
+import { timeTrainingSteps } from "./backend_probe.ts";
 import { createCpuBackend } from "./cpu_backend.ts";
 import { createLstmBackend } from "./lstm_backend.ts";
 
@@ -68,13 +70,26 @@ export interface LstmBackendChoiceInit {
   readonly startStep: number;
 }
 
+/** How `auto` may choose. */
+export interface BackendOptions {
+  /**
+   * A batch of the run's own episodes (B of them). When `auto` finds only a software WebGPU adapter, it
+   * times training steps of this batch on throwaway copies of both backends and trains on the faster one
+   * (see `backend_probe.ts`); without it, `auto` takes any adapter.
+   */
+  readonly probe?: EpisodeBatch;
+}
+
 /**
- * Creates the backend a choice names. The plain LSTM baseline (`kind: "lstm"`) runs on the CPU only:
- * `auto` picks the CPU for it with a notice, and `webgpu` is an error.
+ * Creates the backend a choice names. `auto` takes a hardware GPU whenever there is one; with only a
+ * software adapter and a probe batch it measures both backends and takes the faster, saying which and why
+ * in one notice; with no adapter it falls back to the CPU with a notice. The plain LSTM baseline
+ * (`kind: "lstm"`) runs on the CPU only: `auto` picks the CPU for it with a notice, and `webgpu` is an error.
  *
  * @param choice `cpu`, `webgpu` or `auto`.
  * @param init The model, parameters and optimiser.
  * @param notice Where to print a one-line notice (e.g. when `auto` falls back to the CPU).
+ * @param options The probe batch for `auto`.
  * @returns The backend.
  * @throws {WebGpuUnavailableError} when `webgpu` is asked for and no adapter is available.
  * @throws {RangeError} when `webgpu` is asked for the LSTM baseline.
@@ -88,6 +103,7 @@ export async function createBackend(
   choice: BackendChoice,
   init: BackendInit | LstmBackendChoiceInit,
   notice: (line: string) => void = console.error,
+  options: BackendOptions = {},
 ): Promise<TrainingBackend> {
   if (init.kind === "lstm") {
     if (choice === "webgpu") {
@@ -103,16 +119,44 @@ export async function createBackend(
     return createLstmBackend({ config, layout, params, optimizer, memorySeed, startStep });
   }
   const { config, layout, params, optimizer, memorySeed, startStep, memoryRngState } = init;
-  if (choice !== "cpu") {
-    try {
-      return await createWebGpuBackend(init);
-    } catch (error) {
-      if (!(error instanceof WebGpuUnavailableError)) throw error;
-      if (choice === "webgpu") {
-        throw new WebGpuUnavailableError(`Cannot train on --backend webgpu: ${error.message}`);
-      }
-      notice(`notice: ${error.message}; training on the CPU (float64 reference) instead`);
+  const cpu = () =>
+    createCpuBackend(config, layout, params, optimizer, memorySeed, startStep, memoryRngState);
+  if (choice === "cpu") return cpu();
+  let context;
+  try {
+    context = await requestGpuContext();
+  } catch (error) {
+    if (!(error instanceof WebGpuUnavailableError)) throw error;
+    if (choice === "webgpu") {
+      throw new WebGpuUnavailableError(`Cannot train on --backend webgpu: ${error.message}`);
+    }
+    notice(`notice: ${error.message}; training on the CPU (float64 reference) instead`);
+    return cpu();
+  }
+  if (choice === "auto" && context.isSoftware && options.probe) {
+    const throwaway = () => ({
+      ...init,
+      params: params.slice(),
+      optimizer: createOptimizer(optimizer.name, layout.size, optimizer.options),
+    });
+    const gpuProbe = await createWebGpuBackend({ ...throwaway(), context });
+    const gpu = await timeTrainingSteps(gpuProbe, options.probe).finally(() => gpuProbe.destroy());
+    const t = throwaway();
+    const cpuProbe = createCpuBackend(config, layout, t.params, t.optimizer, memorySeed, 0);
+    const ref = await timeTrainingSteps(cpuProbe, options.probe).finally(() => cpuProbe.destroy());
+    const onCpu = ref.msPerStep < gpu.msPerStep;
+    const ms = (v: number) => (v < 10 ? v.toFixed(1) : v.toFixed(0));
+    notice(
+      `notice: --backend auto: the only WebGPU adapter is a software one (${context.adapterName}); a ` +
+        `training step of this batch (B = ${options.probe.batch}) took ${ms(gpu.msPerStep)} ms on it and ` +
+        `${ms(ref.msPerStep)} ms on the CPU reference, so training on the ` +
+        (onCpu ? "CPU (float64 reference)" : "software adapter") +
+        ` (--backend ${onCpu ? "webgpu" : "cpu"} forces the other)`,
+    );
+    if (onCpu) {
+      context.device.destroy();
+      return cpu();
     }
   }
-  return createCpuBackend(config, layout, params, optimizer, memorySeed, startStep, memoryRngState);
+  return await createWebGpuBackend({ ...init, context });
 }

@@ -52,7 +52,10 @@ export interface TrainingReport {
   readonly seconds: number;
   /** Training sequences per second in this run. */
   readonly sequencesPerSecond: number;
-  /** Mean loss per sequence of the last training batch, in bits. */
+  /**
+   * Mean loss per sequence of the training batches since the previous report (where the backend keeps it,
+   * else of the last batch), in bits.
+   */
   readonly trainCostBits: number;
   /** L2 norm of the last gradient before clipping. */
   readonly gradNorm: number;
@@ -113,7 +116,7 @@ export async function trainLoop(
   for (let step = startStep + 1; step <= schedule.steps; step++) {
     await backend.trainStep(source.next(dataRng, schedule.batch));
     if (step % schedule.reportEvery !== 0 && step !== schedule.steps) continue;
-    const { lossNats, gradNorm } = await backend.lastStep();
+    const { lossNats, gradNorm, meanLossNats } = await backend.lastStep();
     const evaluation = await evaluate(heldOut);
     const extra = await source.afterEvaluation?.(evaluation, evaluate);
     const seconds = (performance.now() - started) / 1000;
@@ -122,7 +125,7 @@ export async function trainLoop(
       sequences: step * schedule.batch,
       seconds,
       sequencesPerSecond: ((step - startStep) * schedule.batch) / seconds,
-      trainCostBits: lossNats / Math.LN2,
+      trainCostBits: (meanLossNats ?? lossNats) / Math.LN2,
       gradNorm,
       ...metrics(evaluation),
       ...(extra !== undefined && { source: extra }),
