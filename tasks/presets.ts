@@ -28,6 +28,8 @@ export interface TaskPreset {
   readonly range: LengthRange;
   /** Updates to train for. */
   readonly steps: number;
+  /** Evaluate and report every this many steps (default 100). */
+  readonly reportEvery?: number;
 }
 
 /** Heads, controller units and layers, and learning rate of one row of the paper's Tables 1–2. */

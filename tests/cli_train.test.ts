@@ -321,3 +321,55 @@ Deno.test("ProgressDisplay shows the step, costs, rate and ETA", () => {
   progress.finish();
   assert.ok(out.endsWith("\n"));
 });
+
+Deno.test("trainCommand() --init-heads-gain and --init-weighting start from that initialisation, record it, and refuse it on resume", async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, "init");
+    const { io } = capture();
+    await trainCommand(
+      [
+        ...TINY,
+        "--steps",
+        "10",
+        "--no-eval",
+        "--out",
+        out,
+        "--init-heads-gain",
+        "1.4",
+        "--init-weighting",
+        "random",
+      ],
+      io,
+    );
+    const checkpoint = await loadCheckpoint(out);
+    assert.deepEqual(checkpoint.training.init, { headsGain: 1.4, weighting: "random" });
+    const error = await rejection(
+      trainCommand(["--resume", out, "--init-weighting", "uniform"], capture().io),
+    );
+    assert.ok(error instanceof UsageError);
+    assert.match(error.message, /--init-weighting sets the initialisation/);
+    const plain = join(dir, "plain");
+    await trainCommand([...TINY, "--steps", "10", "--no-eval", "--out", plain], capture().io);
+    assert.equal((await loadCheckpoint(plain)).training.init, undefined, "the default is not recorded");
+    const bad = await rejection(trainCommand([...TINY, "--init-weighting", "zeros"], capture().io));
+    assert.match(bad.message, /--init-weighting.*uniform, random/);
+  });
+});
+
+Deno.test("trainCommand() --stop-at-bit-errors never trains every step, also on resume", async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, "never");
+    const first = await trainCommand(
+      [...TINY, "--steps", "20", "--no-eval", "--out", out, "--stop-at-bit-errors", "1000"],
+      capture().io,
+    );
+    assert.equal(first?.steps, 10, "stopped at the first report");
+    const second = await trainCommand(
+      ["--resume", out, "--steps", "30", "--stop-at-bit-errors", "never", "--no-eval"],
+      capture().io,
+    );
+    assert.equal(second?.steps, 30);
+    assert.equal(second?.stopped_early, false);
+    assert.equal((await loadCheckpoint(out)).training.stopAtBitErrors, null);
+  });
+});

@@ -58,7 +58,13 @@ import {
 } from "../io/metrics_log.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { DEFAULT_NTM_CONFIG, type NtmConfig, ntmConfig } from "../model/config.ts";
-import { initParameters } from "../model/init.ts";
+import {
+  DEFAULT_INIT,
+  HEADS_GAIN,
+  INIT_WEIGHTINGS,
+  type InitOptions,
+  initParameters,
+} from "../model/init.ts";
 import { parameterLayout } from "../model/layout.ts";
 import { Rng } from "../model/random.ts";
 import {
@@ -116,7 +122,9 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   },
   "preset": {
     type: "string",
-    help: "quick (small, Adam: trains in minutes on a CPU) or paper (Graves et al. Tables 1–2)",
+    help:
+      "quick (the default copy run: under 3 minutes on a CPU), fast (the paper's model, the fastest recipe the " +
+      "convergence study found) or paper (Graves et al. Tables 1–2, batch 1)",
     default: "quick",
   },
   "backend": {
@@ -152,6 +160,16 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "memory-m": { type: "string", help: "M: memory row width", default: "from the preset" },
   "shift-range": { type: "string", help: "K: shifts −K..K", default: "1" },
   "memory-init": { type: "string", help: "learned, constant or random", default: "learned" },
+  "init-heads-gain": {
+    type: "string",
+    help: "Glorot gain of the head-parameter map's initial weights (pytorch-ntm: 1.4)",
+    default: String(HEADS_GAIN),
+  },
+  "init-weighting": {
+    type: "string",
+    help: "initial weightings' logits: uniform (all 0) or random (Glorot, as Collier & Beel)",
+    default: "uniform",
+  },
   "optimizer": {
     type: "string",
     help: "adam or rmsprop (Graves' centred RMSProp)",
@@ -170,7 +188,7 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "report-every": {
     type: "string",
     help: "evaluate, report and save a checkpoint every this many steps",
-    default: "100",
+    default: "from the preset (fast: 500, else 100)",
   },
   "stop-at-bit-errors": {
     type: "string",
@@ -393,7 +411,10 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
   let backend = choiceFlag(backendFlag ?? "auto", "backend", BACKEND_CHOICES);
   const modelFlag = str("model") === undefined ? undefined : choiceFlag(str("model")!, "model", MODEL_KINDS);
   const noEval = values["no-eval"] === true;
-  const reportEvery = int("report-every", 100);
+  const reportEveryFlag = str("report-every");
+  const reportEvery = reportEveryFlag === undefined
+    ? undefined
+    : integerFlag(reportEveryFlag, "report-every", 1);
   const stopAt = str("stop-at-bit-errors");
   const stopAtBitErrors = stopAt === undefined || stopAt === "never"
     ? undefined
@@ -433,6 +454,13 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
         if (str(flag) === undefined) continue;
         const key = SHAPE_KEYS[flag];
         if (shape[key] !== config[key]) changed(flag, `${key} = ${config[key]}`);
+      }
+    }
+    for (const flag of ["init-heads-gain", "init-weighting"]) {
+      if (str(flag) !== undefined) {
+        throw new UsageError(
+          `--${flag} sets the initialisation, which a resumed run has long left behind; drop --${flag}`,
+        );
       }
     }
     if (training.task !== "program") {
@@ -492,7 +520,7 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
         ...training,
         backend,
         steps: int("steps", training.steps),
-        reportEvery: str("report-every") === undefined ? training.reportEvery : reportEvery,
+        reportEvery: reportEvery ?? training.reportEvery,
         stopAtBitErrors: stopAt === undefined ? training.stopAtBitErrors : stopAtBitErrors ?? null,
         optimizer: {
           name: training.optimizer.name,
@@ -523,9 +551,9 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
         );
       }
     }
-    if (presetName === "paper") {
+    if (presetName !== "quick") {
       throw new UsageError(
-        "--preset paper has no setup for --task program (the NTM paper has no program task); use --preset quick",
+        `--preset ${presetName} has no setup for --task program (the NTM paper has no program task); use --preset quick`,
       );
     }
   }
@@ -604,6 +632,18 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
     ? 1e-3
     : 1e-4;
   const seed = int("seed", 1, 0);
+  const gainFlag = str("init-heads-gain"), weightingFlag = str("init-weighting");
+  const init: InitOptions = {
+    headsGain: gainFlag === undefined ? DEFAULT_INIT.headsGain : numberFlag(gainFlag, "init-heads-gain", 0),
+    weighting: weightingFlag === undefined
+      ? DEFAULT_INIT.weighting
+      : choiceFlag(weightingFlag, "init-weighting", INIT_WEIGHTINGS),
+  };
+  if (modelKind === "lstm" && (gainFlag !== undefined || weightingFlag !== undefined)) {
+    throw new UsageError(
+      "--init-heads-gain and --init-weighting apply to the NTM's heads, not to --model lstm",
+    );
+  }
   const outGiven = str("out");
   const outDir = outGiven ?? await defaultOutDir(modelKind === "lstm" ? `${taskName}-lstm` : taskName);
   if (outGiven !== undefined && await hasCheckpoint(outGiven)) {
@@ -624,9 +664,11 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
       seed,
       evalSeed: seed + 1,
       memorySeed: seed + 2,
-      reportEvery,
+      reportEvery: reportEvery ?? preset.reportEvery ?? 100,
       evalEpisodes: int("eval-episodes", 64),
       stopAtBitErrors: stopAtBitErrors ?? null,
+      ...((init.headsGain !== DEFAULT_INIT.headsGain || init.weighting !== DEFAULT_INIT.weighting) &&
+        { init }),
       optimizer: {
         name: optimizerName,
         options: createOptimizer(optimizerName, 1, { learningRate }).options,
@@ -788,7 +830,7 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
     ? resume.params
     : model.modelKind === "lstm"
     ? initLstmParameters(model.config, layout, training.seed)
-    : initParameters(model.config, layout, training.seed);
+    : initParameters(model.config, layout, training.seed, training.init);
   const optimizerName: OptimizerName = training.optimizer.name;
   const optimizer = resume
     ? restoreOptimizer(resume.optimizer, training.optimizer.options, layout.size)

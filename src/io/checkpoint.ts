@@ -32,6 +32,7 @@ import { checkProgramDifficulty, type ProgramDifficulty } from "../../tasks/prog
 import { type LengthRange, PAPER_TASK_NAMES, type TaskName } from "../../tasks/task.ts";
 import { type NtmConfig, ntmConfig } from "../model/config.ts";
 import { type LstmConfig, lstmConfig, lstmLayout } from "../reference/lstm_model.ts";
+import { INIT_WEIGHTINGS, type InitOptions, type InitWeighting } from "../model/init.ts";
 import { type ParameterLayout, parameterLayout } from "../model/layout.ts";
 import type { RngState } from "../model/random.ts";
 import {
@@ -87,8 +88,8 @@ export interface TrainingOptions {
   readonly task: TaskName;
   /** The program task's curriculum and target (present exactly when `task` is `program`). */
   readonly program?: ProgramTrainingOptions;
-  /** The preset the run started from: `quick` or `paper`. */
-  readonly preset: "quick" | "paper";
+  /** The preset the run started from: `quick`, `fast` or `paper`. */
+  readonly preset: "quick" | "fast" | "paper";
   /** The `--backend` choice: `auto`, `webgpu` or `cpu`. */
   readonly backend: "auto" | "webgpu" | "cpu";
   /** Training lengths, in the task's `lengthMeaning` units. */
@@ -109,6 +110,8 @@ export interface TrainingOptions {
   readonly evalEpisodes: number;
   /** Stop once held-out bit errors per sequence fall below this; `null` for never. */
   readonly stopAtBitErrors: number | null;
+  /** How the parameters were initialised, when not the default ({@linkcode DEFAULT_INIT}). */
+  readonly init?: InitOptions;
   /** The optimiser's name and every hyper-parameter in use (defaults filled in). */
   readonly optimizer: {
     readonly name: OptimizerName;
@@ -745,7 +748,7 @@ function parseConfigJson(value: unknown, path: string): ConfigJson {
   const training: TrainingOptions = {
     task,
     ...(program !== undefined && { program }),
-    preset: choice(t, "preset", "training", ["quick", "paper"] as const),
+    preset: choice(t, "preset", "training", ["quick", "fast", "paper"] as const),
     backend: choice(t, "backend", "training", ["auto", "webgpu", "cpu"] as const),
     range: { minLen, maxLen },
     batch: int(t, "batch", "training", 1),
@@ -756,6 +759,7 @@ function parseConfigJson(value: unknown, path: string): ConfigJson {
     reportEvery: int(t, "reportEvery", "training", 1),
     evalEpisodes: int(t, "evalEpisodes", "training", 1),
     stopAtBitErrors: stopAt as number | null,
+    ...(t.init !== undefined && { init: initOptionsAt(t.init, choice, fail) }),
     optimizer: { name: choice(optimizer, "name", "training.optimizer", OPTIMIZER_NAMES), options },
   };
 
@@ -834,4 +838,26 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 function firstNonFinite(values: ArrayLike<number>, offset: number, size: number): number | undefined {
   for (let i = offset; i < offset + size; i++) if (!Number.isFinite(values[i]!)) return i;
   return undefined;
+}
+
+/** `training.init`, checked. */
+function initOptionsAt(
+  value: unknown,
+  choice: (
+    o: Record<string, unknown>,
+    key: string,
+    prefix: string,
+    allowed: readonly InitWeighting[],
+  ) => InitWeighting,
+  fail: (message: string) => never,
+): InitOptions {
+  const init = objectAt(value, "training.init", fail);
+  const gain = init.headsGain;
+  if (typeof gain !== "number" || !(gain > 0) || !Number.isFinite(gain)) {
+    fail(`training.init.headsGain must be a finite number > 0, got ${JSON.stringify(gain)}`);
+  }
+  return {
+    headsGain: gain as number,
+    weighting: choice(init, "weighting", "training.init", INIT_WEIGHTINGS),
+  };
 }
