@@ -273,3 +273,39 @@ export function studySvg(study: StudyResult): string {
   });
   return svgDocument(width, height, chart, `${study.name} convergence over seeds`);
 }
+
+/**
+ * Several studies side by side, one row each: seeds converged, median and range of sequences and seconds to
+ * the threshold, and the median bit errors at each generalisation length any of them tested.
+ *
+ * @param studies The studies, in the order of the rows.
+ * @returns A markdown table.
+ *
+ * @example
+ * ```ts
+ * import { comparisonMarkdown } from "./_study_report.ts";
+ * console.assert(comparisonMarkdown([]).startsWith("| configuration"));
+ * ```
+ */
+export function comparisonMarkdown(studies: readonly StudyResult[]): string {
+  const lengths = [
+    ...new Set(studies.flatMap((st) => st.seeds.flatMap((s) => s.lengths.map((l) => l.length)))),
+  ]
+    .sort((a, b) => a - b);
+  const lines = [
+    `| configuration | converged | sequences to threshold | seconds | ` +
+    lengths.map((l) => `length ${l} |`).join(" "),
+    `| --- | ---: | ---: | ---: |` + lengths.map(() => " ---: |").join(""),
+  ];
+  for (const st of studies) {
+    const cells = lengths.map((l) => {
+      const v = st.seeds.flatMap((s) => s.lengths.filter((x) => x.length === l).map((x) => x.bitErrors));
+      return v.length ? round(spread(v).median, 2).toString() : "—";
+    });
+    lines.push(
+      `| ${st.name} | ${st.convergedCount} of ${st.seeds.length} | ${spreadText(st.sequences)} | ` +
+        `${spreadText(st.seconds)} | ${cells.join(" | ")}${cells.length ? " |" : ""}`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}

@@ -23,6 +23,7 @@ import type { FlagSpec } from "../src/cli/args.ts";
 import { readMetricsLog } from "../src/io/metrics_log.ts";
 import { writeFileAtomic } from "../src/io/atomic_write.ts";
 import {
+  comparisonMarkdown,
   firstCrossing,
   type LengthResult,
   type SeedResult,
@@ -53,6 +54,10 @@ export const STUDY_FLAGS: Readonly<Record<string, FlagSpec>> = {
     type: "string",
     help: "directory for every seed's run and the reports",
     default: "runs/study/<name>",
+  },
+  "compare": {
+    type: "string",
+    help: "comma-separated study directories: print their results side by side and exit",
   },
   "help": { type: "boolean", help: "show this help" },
 };
@@ -243,8 +248,8 @@ function quote(arg: string): string {
  * Runs `deno task study` with the given arguments.
  *
  * @param args The command-line arguments.
- * @returns The study, or `undefined` for `--help`.
- * @throws {UsageError} for a bad flag or value.
+ * @returns The study, or `undefined` for `--help` and `--compare`.
+ * @throws {UsageError} for a bad flag or value, or a `--compare` directory without a study.
  *
  * @example
  * ```ts ignore
@@ -252,6 +257,20 @@ function quote(arg: string): string {
  * ```
  */
 export async function studyCommand(args: string[]): Promise<StudyResult | undefined> {
+  const compare =
+    parseFlags(args.includes("--") ? args.slice(0, args.indexOf("--")) : args, STUDY_FLAGS).compare;
+  if (typeof compare === "string") {
+    const studies: StudyResult[] = [];
+    for (const dir of compare.split(",")) {
+      try {
+        studies.push(JSON.parse(await Deno.readTextFile(join(dir.trim(), "study.json"))) as StudyResult);
+      } catch (error) {
+        throw new UsageError(`--compare ${dir}: cannot read its study.json (${(error as Error).message})`);
+      }
+    }
+    console.log(comparisonMarkdown(studies));
+    return undefined;
+  }
   const plan = planStudy(args);
   if (!plan) {
     console.log(

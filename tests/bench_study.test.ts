@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { MetricsRecord } from "../src/io/metrics_log.ts";
 import {
+  comparisonMarkdown,
   firstCrossing,
   type SeedResult,
   spread,
@@ -155,4 +156,24 @@ Deno.test("studyCommand() refuses flags it sets itself and bad values, naming th
   await assert.rejects(() => studyCommand(["--", "--seed", "3"]), /--seed is set by the study/);
   await assert.rejects(() => studyCommand(["--jobs", "0"]), /--jobs/);
   await assert.rejects(() => studyCommand(["--seeds", "1,1"]), /repeats a seed/);
+});
+
+Deno.test("comparisonMarkdown() puts studies side by side with the median bit errors per length", () => {
+  const seeds = [
+    seed(1, { step: 100, sequences: 400, seconds: 10 }),
+    seed(3, { step: 300, sequences: 1200, seconds: 30 }),
+  ];
+  const row = (name: string): StudyResult => ({
+    name,
+    trainArgs: [],
+    threshold: 0.1,
+    jobs: 1,
+    cpu: "cpu",
+    seeds,
+    ...summarise(seeds),
+    command: "",
+  });
+  const md = comparisonMarkdown([row("a"), row("b")]);
+  assert.match(md, /\| a \| 2 of 2 \| 800 \(400–1,200\) \| 20 \(10–30\) \| 2 \|/);
+  assert.equal(md.trim().split("\n").length, 4);
 });
