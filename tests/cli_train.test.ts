@@ -216,7 +216,7 @@ Deno.test("trainCommand() --resume rejects flags that change the model or the ru
         [["--controller-type", "feedforward"], "--controller-type"],
         [["--memory-init", "constant"], "--memory-init"],
         [["--task", "ngrams"], "--task"],
-        [["--optimizer", "rmsprop"], "--optimizer"],
+        [["--optimizer", "adam"], "--optimizer"],
         [["--batch", "4"], "--batch"],
       ] as [string[], string][]
     ) {
