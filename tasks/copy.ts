@@ -37,7 +37,7 @@ export interface CopyOptions {
  * Creates the copy task.
  *
  * @param options `bits` per vector (default 8).
- * @returns The task: X = bits + 1, Y = bits, trained on lengths 1..20 and tested at 10, 20, 30, 50, 120.
+ * @returns The task: X = bits + 1, Y = bits, trained on lengths 1..20 and tested at 10, 20, 30, 40, 50, 120.
  * @throws {RangeError} when `bits` is not a positive integer.
  *
  * @example Draw two copy episodes
@@ -59,7 +59,7 @@ export function copyTask(options: CopyOptions = {}): Task {
     outputKind: "sigmoid",
     lengthMeaning: "sequence length",
     defaultRange: { minLen: 1, maxLen: 20 },
-    evalLengths: [10, 20, 30, 50, 120],
+    evalLengths: [10, 20, 30, 40, 50, 120],
     generate(rng: Rng, batch: number, range: LengthRange): EpisodeBatch {
       checkGenerateArgs("copy", batch, range);
       const seqLens: number[] = [];

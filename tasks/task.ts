@@ -46,7 +46,7 @@ export interface Task {
   readonly lengthMeaning: string;
   /** The training range from the paper. */
   readonly defaultRange: LengthRange;
-  /** Test lengths the paper evaluates generalisation at (for copy: 10, 20, 30, 50, 120). */
+  /** Test lengths the paper evaluates generalisation at (for copy: 10, 20, 30, 40, 50, 120). */
   readonly evalLengths: readonly number[];
   /**
    * Draws a batch of episodes, each with a length uniform in the range, padded to the longest.

@@ -29,7 +29,7 @@ Deno.test("copyTask() describes the paper's copy task", () => {
   assert.equal(task.outputKind, "sigmoid");
   assert.equal(task.lengthMeaning, "sequence length");
   assert.deepEqual(task.defaultRange, { minLen: 1, maxLen: 20 });
-  assert.deepEqual(task.evalLengths, [10, 20, 30, 50, 120]);
+  assert.deepEqual(task.evalLengths, [10, 20, 30, 40, 50, 120]);
   assert.equal(copyTask({ bits: 3 }).inputSize, 4);
   assert.equal(copyTask({ bits: 3 }).outputSize, 3);
 });
