@@ -127,3 +127,16 @@ Deno.test("createBackend('cpu') and ('webgpu') never probe", async () => {
     backend.destroy();
   }
 });
+
+Deno.test("createBackend('auto') probes a resumed run (startStep > 0) from fresh copies, without a false non-finite report", async () => {
+  const { init, probe } = probedInit();
+  const resumed = { ...init, startStep: 2500 };
+  const backend = await createBackend("auto", resumed, () => {}, { probe });
+  try {
+    await backend.trainStep(probe);
+    const report = await backend.lastStep();
+    assert.ok(Number.isFinite(report.lossNats));
+  } finally {
+    backend.destroy();
+  }
+});

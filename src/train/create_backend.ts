@@ -134,8 +134,13 @@ export async function createBackend(
     return cpu();
   }
   if (choice === "auto" && context.isSoftware && options.probe) {
+    // Fresh copies from step 0 (a fresh optimiser's update count starts there too), also after a resume.
     const throwaway = () => ({
-      ...init,
+      config,
+      layout,
+      batch: init.batch,
+      memorySeed,
+      startStep: 0,
       params: params.slice(),
       optimizer: createOptimizer(optimizer.name, layout.size, optimizer.options),
     });
