@@ -302,7 +302,7 @@ export function learningCurveSvg(records: readonly MetricsRecord[], title: strin
     [
       { name: "held-out", colour: "#1f77b4", points: records.map((r) => [r.sequences, r.cost_bits]) },
       {
-        name: `training, mean of ${TRAIN_CURVE_WINDOW}+ seqs`,
+        name: `training (${TRAIN_CURVE_WINDOW}-seq mean)`,
         colour: "#ff7f0e",
         dashed: true,
         points: movingTrainCost(records, TRAIN_CURVE_WINDOW),
