@@ -146,7 +146,7 @@ Deno.test("evalCommand() prints the table, uses the task's test lengths by defau
 
 Deno.test("defaultEvalLengths() caps the task's test lengths at 4× the training length", () => {
   const copy = copyTask();
-  assert.deepEqual(defaultEvalLengths(copy, { minLen: 1, maxLen: 20 }), [10, 20, 30, 50]);
+  assert.deepEqual(defaultEvalLengths(copy, { minLen: 1, maxLen: 20 }), [10, 20, 30, 40, 50]);
   assert.deepEqual(defaultEvalLengths(copy, { minLen: 1, maxLen: 5 }), [10, 20]);
   assert.deepEqual(defaultEvalLengths(copy, { minLen: 1, maxLen: 2 }), [2]);
   assert.deepEqual(defaultEvalLengths(taskByName("ngrams"), { minLen: 200, maxLen: 200 }), [200]);
