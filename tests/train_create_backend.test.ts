@@ -10,17 +10,7 @@ import { copyTask } from "../tasks/copy.ts";
 import type { EpisodeBatch } from "../tasks/episode.ts";
 
 function tinyInit(): BackendInit {
-  const config = ntmConfig({ inputSize: 3, outputSize: 2, controllerSize: 4, memoryN: 8, memoryM: 4 });
-  const layout = parameterLayout(config);
-  return {
-    config,
-    layout,
-    params: initParameters(config, layout, 1),
-    optimizer: createOptimizer("adam", layout.size),
-    batch: 2,
-    memorySeed: 1,
-    startStep: 0,
-  };
+  return probedInit().init;
 }
 
 /** Runs `body` with `navigator.gpu` hidden, as in a runtime without WebGPU. */

@@ -1,7 +1,7 @@
 /**
  * The `quick` and `fast` presets of `deno task train` and the program task's quick preset. `fast` is the
  * paper's model with the recipe the convergence study found fastest (`docs/convergence.md`); `quick` is the
- * default copy run (the paper's model on lengths 1..10 with that recipe) and, for the other tasks, the paper's
+ * default copy run (the paper's copy setup with that recipe and fewer steps) and, for the other tasks, the paper's
  * structure shrunk to train in minutes. The `paper` presets are `paperPreset` in tasks/presets.ts. Also the
  * task a training run's options name.
  *

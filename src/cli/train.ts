@@ -877,7 +877,7 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
     (line) => io.error(line),
     // auto with only a software adapter times a batch of this run's episodes on both backends; the
     // batch comes from its own stream, so the training batches are the same whichever backend trains.
-    { probe: source.next(new Rng(training.seed + 3), training.batch) },
+    plan.backend === "auto" ? { probe: source.next(new Rng(training.seed + 3), training.batch) } : {},
   );
   const lr = training.optimizer.options.learningRate;
   const what = model.modelKind === "lstm"
