@@ -109,6 +109,37 @@ Deno.test("evaluateCheckpoint() reports the Bayesian optimum for ngrams", async 
   });
 });
 
+Deno.test("evaluateCheckpoint() evaluates repeat copy over lengths × fixed repeat counts", async () => {
+  await withTempDir(async (dir) => {
+    const run = await tinyCheckpoint(dir, "repeat-copy", [1, 3]);
+    const result = await evaluateCheckpoint(run, {
+      lengths: [2, 5],
+      repeats: [1, 12],
+      episodes: 4,
+      backend: "cpu",
+    });
+    assert.deepEqual(result.rows.map((r) => [r.repeats, r.length]), [[1, 2], [1, 5], [12, 2], [12, 5]]);
+    // An episode of 12 repeats has 12 times the target bits of 1 repeat: cost and errors grow with the count.
+    assert.ok(result.rows[2]!.cost_bits > 5 * result.rows[0]!.cost_bits, JSON.stringify(result.rows));
+    assert.match(formatEvalTable(result), /length\s+repeats\s+cost/);
+    let out = "";
+    await evalCommand(
+      ["--checkpoint", run, "--repeats", "3", "--lengths", "4", "--episodes", "2", "--backend", "cpu"],
+      (t) => void (out += t),
+    );
+    assert.match(out, /^ +4 +3 /m);
+    const error = await evalCommand(["--checkpoint", run, "--repeats", "0"], () => {}).catch((e: unknown) =>
+      e
+    );
+    assert.ok(error instanceof UsageError && error.message.includes("--repeats"), String(error));
+    const recall = await tinyCheckpoint(dir, "associative-recall", [2, 3]);
+    const other = await evalCommand(["--checkpoint", recall, "--repeats", "2"], () => {}).catch((
+      e: unknown,
+    ) => e);
+    assert.ok(other instanceof UsageError && other.message.includes("only to repeat-copy"), String(other));
+  });
+});
+
 Deno.test("evalCommand() prints the table, uses the task's test lengths by default and names bad flags", async () => {
   await withTempDir(async (dir) => {
     const run = await tinyCheckpoint(dir, "associative-recall", [2, 3]);

@@ -7,6 +7,7 @@ import {
   loadCheckpoint,
   type NtmCheckpoint,
   saveCheckpoint,
+  shipModel,
   type TrainingOptions,
 } from "../src/io/checkpoint.ts";
 import { decodeSafetensors, encodeSafetensors } from "../src/io/safetensors.ts";
@@ -111,9 +112,9 @@ Deno.test("saveCheckpoint() and loadCheckpoint() round-trip every value bit for 
       assert.deepEqual(loaded.config, saved.config);
       assert.deepEqual(loaded.training, saved.training);
       assert.deepEqual(loaded.progress, saved.progress);
-      assert.equal(loaded.optimizer.name, optimizer);
-      assert.equal(loaded.optimizer.step, 1);
-      assert.deepEqual(loaded.optimizer.slots, saved.optimizer.slots);
+      assert.equal(loaded.optimizer?.name, optimizer);
+      assert.equal(loaded.optimizer?.step, 1);
+      assert.deepEqual(loaded.optimizer?.slots, saved.optimizer.slots);
       assert.equal(loaded.layout.size, saved.params.length);
       assert.equal(await hasCheckpoint(path), true);
     }
@@ -290,5 +291,47 @@ Deno.test("loadCheckpoint() rejects safetensors files of another format version"
       }),
     );
     await assertLoadFails(dir, path, `format version "9" is not supported`);
+  });
+});
+
+Deno.test("shipModel() writes float32 weights without optimiser state, which loadCheckpoint() reads back", async () => {
+  await withTempDir(async (dir) => {
+    const saved = makeCheckpoint();
+    const out = join(dir, "shipped");
+    await shipModel(out, saved);
+    assert.deepEqual([...(await snapshot(out)).keys()].sort(), [
+      CHECKPOINT_FILES.config,
+      CHECKPOINT_FILES.model,
+    ]);
+    const loaded = await loadCheckpoint(out);
+    assert.equal(loaded.shipped, true);
+    assert.equal(loaded.optimizer, null);
+    assert.deepEqual(loaded.params, Float64Array.from(Float32Array.from(saved.params)));
+    assert.ok(
+      loaded.params.some((v, i) => v !== saved.params[i]),
+      "the weights should be rounded to float32",
+    );
+    assert.deepEqual(loaded.progress, saved.progress);
+    const full = join(dir, "full");
+    await saveCheckpoint(full, saved);
+    const sizes = async (d: string) => (await Deno.stat(join(d, CHECKPOINT_FILES.model))).size;
+    assert.ok((await sizes(out)) < 0.6 * (await sizes(full)));
+    assert.equal((await loadCheckpoint(full)).shipped, false);
+
+    // A shipped config over float64 weights, or an unknown marker, is refused by name.
+    const mixed = join(dir, "mixed");
+    await Deno.mkdir(mixed);
+    await Deno.copyFile(join(out, CHECKPOINT_FILES.config), join(mixed, CHECKPOINT_FILES.config));
+    await Deno.copyFile(join(full, CHECKPOINT_FILES.model), join(mixed, CHECKPOINT_FILES.model));
+    await assertLoadFails(mixed, "must be F32", "shipped float32 model");
+    const config = JSON.parse(await Deno.readTextFile(join(out, CHECKPOINT_FILES.config)));
+    await Deno.writeTextFile(
+      join(out, CHECKPOINT_FILES.config),
+      JSON.stringify({ ...config, shipped: "F16" }),
+    );
+    await assertLoadFails(out, 'shipped must be "F32"');
+    // A training checkpoint still needs its optimiser file.
+    await Deno.remove(join(full, CHECKPOINT_FILES.optimizer));
+    await assertLoadFails(full, "optimizer.safetensors is missing");
   });
 });

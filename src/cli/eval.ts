@@ -24,11 +24,12 @@ import { join } from "node:path";
 import type { EpisodeBatch } from "../../tasks/episode.ts";
 import type { NgramsBatch } from "../../tasks/ngrams.ts";
 import { generatePrograms, MAX_PROGRAM_NESTING, type ProgramDifficulty } from "../../tasks/program.ts";
+import { repeatCopyTask } from "../../tasks/repeat_copy.ts";
 import type { LengthRange, Task } from "../../tasks/task.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { CheckpointError, loadCheckpoint, type LoadedCheckpoint } from "../io/checkpoint.ts";
 import { Rng } from "../model/random.ts";
-import { restoreOptimizer } from "../optim/optimizer.ts";
+import { createOptimizer, restoreOptimizer } from "../optim/optimizer.ts";
 import type { TrainingBackend } from "../train/backend.ts";
 import {
   BACKEND_CHOICES,
@@ -49,6 +50,8 @@ export const EVAL_FILE = "eval.json";
 export interface EvalRow {
   /** The length, in the task's `lengthMeaning` units. */
   readonly length: number;
+  /** Repeat copy with `repeats`: every episode's repeat count (else drawn from the training range 1..10). */
+  readonly repeats?: number;
   /** Cross-entropy in bits per sequence. */
   readonly cost_bits: number;
   /** Bit errors per sequence. */
@@ -117,6 +120,11 @@ export interface EvaluateOptions {
   readonly nestings?: readonly number[];
   /** The program task: how many example programs to run and show (default 0). */
   readonly examples?: number;
+  /**
+   * Repeat copy: evaluate every length at each of these fixed repeat counts (the paper's Figure 8 probes
+   * beyond the training counts 1..10); default: counts drawn from the training range.
+   */
+  readonly repeats?: readonly number[];
 }
 
 /**
@@ -178,7 +186,10 @@ export async function evaluateCheckpoint(
   const common = {
     layout,
     params: checkpoint.params.slice(),
-    optimizer: restoreOptimizer(checkpoint.optimizer, training.optimizer.options, layout.size),
+    // Evaluation applies no update; a shipped model, which has no optimiser state, gets a fresh one.
+    optimizer: checkpoint.optimizer
+      ? restoreOptimizer(checkpoint.optimizer, training.optimizer.options, layout.size)
+      : createOptimizer(training.optimizer.name, layout.size, training.optimizer.options),
     batch: training.batch,
     memorySeed: training.memorySeed,
     startStep: progress.step,
@@ -231,10 +242,17 @@ export async function evaluateCheckpoint(
         examples = await programExamples(backend, new Rng(seed), options.examples!, training.program.target);
       }
     } else {
-      for (const length of lengths) {
+      if (options.repeats !== undefined && task.name !== "repeat-copy") {
+        throw new RangeError(`Cannot evaluate ${task.name} by repeat count: only repeat copy has repeats`);
+      }
+      const grid = (options.repeats ?? [undefined]).flatMap((repeats) =>
+        lengths.map((length) => ({ length, repeats }))
+      );
+      for (const { length, repeats } of grid) {
+        const source = repeats === undefined ? task : repeatCopyTask({ repeats });
         let batch: EpisodeBatch;
         try {
-          batch = task.generate(new Rng(seed), episodes, { minLen: length, maxLen: length });
+          batch = source.generate(new Rng(seed), episodes, { minLen: length, maxLen: length });
         } catch (error) {
           throw new RangeError(
             `Cannot evaluate ${task.name} at length ${length} (${task.lengthMeaning}): ${
@@ -250,7 +268,12 @@ export async function evaluateCheckpoint(
           cost += e.costBits * count;
           errors += e.bitErrors * count;
         }
-        const row: EvalRow = { length, cost_bits: cost / episodes, bit_errors: errors / episodes };
+        const row: EvalRow = {
+          length,
+          ...(repeats !== undefined && { repeats }),
+          cost_bits: cost / episodes,
+          bit_errors: errors / episodes,
+        };
         const optimum = (batch as Partial<NgramsBatch>).optimumBits;
         if (optimum) {
           const optimumBits = optimum.reduce((a, b) => a + b, 0) / episodes;
@@ -354,10 +377,12 @@ export function sliceBatch(batch: EpisodeBatch, start: number, count: number): E
 export function formatEvalTable(result: EvalResult): string {
   const ngrams = result.rows.some((r) => r.optimum_bits !== undefined);
   const program = result.rows.some((r) => r.character_accuracy !== undefined);
+  const repeats = result.rows.some((r) => r.repeats !== undefined);
   const percent = (v: number | undefined) => v === undefined ? "" : `${(100 * v).toFixed(1)}%`;
   const header = [
     "length",
     ...(program ? ["nesting"] : []),
+    ...(repeats ? ["repeats"] : []),
     "cost (bits/seq)",
     program ? "wrong chars/seq" : "bit errors/seq",
     ...(ngrams ? ["optimum (bits)", "above optimum"] : []),
@@ -366,6 +391,7 @@ export function formatEvalTable(result: EvalResult): string {
   const rows = result.rows.map((r) => [
     String(r.length),
     ...(program ? [String(r.nesting ?? "")] : []),
+    ...(repeats ? [String(r.repeats ?? "")] : []),
     r.cost_bits.toFixed(3),
     r.bit_errors.toFixed(3),
     ...(ngrams ? [r.optimum_bits?.toFixed(3) ?? "", r.above_optimum_bits?.toFixed(3) ?? ""] : []),
@@ -413,6 +439,11 @@ export const EVAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
     type: "string",
     help: "seeds the episodes of every length",
     default: "the checkpoint's held-out seed",
+  },
+  "repeats": {
+    type: "string",
+    help: "repeat copy: comma-separated repeat counts to evaluate every length at (e.g. 1,10,15,20)",
+    default: "drawn from the training counts 1..10",
   },
   "nestings": {
     type: "string",
@@ -488,7 +519,13 @@ export async function evalCommand(
     ? undefined
     : listFlag(str("nestings")!, "nestings", 1, MAX_PROGRAM_NESTING);
   const examples = str("examples") === undefined ? 0 : integerFlag(str("examples")!, "examples", 0, 1000);
+  const repeats = str("repeats") === undefined ? undefined : listFlag(str("repeats")!, "repeats", 1, 1000);
   const checkpoint = await loadCheckpoint(dir);
+  if (repeats !== undefined && checkpoint.training.task !== "repeat-copy") {
+    throw new UsageError(
+      `--repeats applies only to repeat-copy checkpoints; ${dir} holds ${checkpoint.training.task}`,
+    );
+  }
   if (checkpoint.training.task !== "program") {
     for (const flag of ["nestings", "examples"]) {
       if (str(flag) !== undefined) {
@@ -513,6 +550,7 @@ export async function evalCommand(
       ...(lengths !== undefined && { lengths }),
       ...(seed !== undefined && { seed }),
       ...(nestings !== undefined && { nestings }),
+      ...(repeats !== undefined && { repeats }),
     });
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(`--lengths: ${error.message}`);

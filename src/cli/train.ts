@@ -71,6 +71,7 @@ import {
   createOptimizer,
   OPTIMIZER_NAMES,
   type OptimizerName,
+  type OptimizerState,
   restoreOptimizer,
 } from "../optim/optimizer.ts";
 import { initLstmParameters, type LstmConfig, lstmConfig } from "../reference/lstm_model.ts";
@@ -292,7 +293,7 @@ interface RunPlan {
   readonly backend: BackendChoice;
   readonly outDir: string;
   readonly noEval: boolean;
-  readonly resume: LoadedCheckpoint | undefined;
+  readonly resume: (LoadedCheckpoint & { readonly optimizer: OptimizerState }) | undefined;
 }
 
 /** Training stopped before its end: the message names the step and the checkpoint left in place. */
@@ -423,7 +424,15 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
 
   const resumeDir = str("resume");
   if (resumeDir !== undefined) {
-    const resume = await loadCheckpoint(resumeDir);
+    const loaded = await loadCheckpoint(resumeDir);
+    const savedOptimizer = loaded.optimizer;
+    if (savedOptimizer === null) {
+      throw new UsageError(
+        `--resume ${resumeDir} holds a shipped model (float32 weights without optimiser state), which cannot ` +
+          `be resumed; resume the training checkpoint it was shipped from, or evaluate it with deno task eval`,
+      );
+    }
+    const resume = { ...loaded, optimizer: savedOptimizer };
     const { training } = resume;
     if (backendFlag === undefined) backend = training.backend;
     const modelKind: ModelKind = resume.modelKind ?? "ntm";

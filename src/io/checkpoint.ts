@@ -176,6 +176,13 @@ export type Checkpoint = NtmCheckpoint | LstmCheckpoint;
 
 /** What loading adds to a checkpoint. */
 export interface LoadedFields {
+  /**
+   * The optimiser's state, or `null` for a shipped model ({@linkcode shipModel}: float32 weights without
+   * optimiser state, which evaluates and draws but cannot be resumed).
+   */
+  readonly optimizer: OptimizerState | null;
+  /** Whether this is a shipped model (weights only, stored as float32). */
+  readonly shipped: boolean;
   /** The directory it was read from. */
   readonly dir: string;
   /** The parameter layout of its configuration. */
@@ -187,7 +194,9 @@ export interface LoadedFields {
 }
 
 /** A checkpoint read back from disk, with what was derived and recorded on the way. */
-export type LoadedCheckpoint = (NtmCheckpoint & LoadedFields) | (LstmCheckpoint & LoadedFields);
+export type LoadedCheckpoint =
+  | (Omit<NtmCheckpoint, "optimizer"> & LoadedFields)
+  | (Omit<LstmCheckpoint, "optimizer"> & LoadedFields);
 
 /**
  * The parameter layout of a checkpoint's model: the NTM's, or the LSTM baseline's.
@@ -266,7 +275,7 @@ export async function saveCheckpoint(
   options: SaveCheckpointOptions = {},
 ): Promise<void> {
   const where = `Cannot save the checkpoint in ${dir}`;
-  const { config, training, progress, params, optimizer } = checkpoint;
+  const { progress, params, optimizer } = checkpoint;
   const layout = checkpointLayout(checkpoint);
   if (!(params instanceof Float64Array) || params.length !== layout.size) {
     throw new CheckpointError(
@@ -303,15 +312,7 @@ export async function saveCheckpoint(
     format_version: String(CHECKPOINT_VERSION),
     step: String(progress.step),
   };
-  const modelBytes = encodeSafetensors(
-    layout.entries.map((e): NamedSafetensorsTensor => ({
-      name: e.name,
-      dtype: "F64",
-      shape: e.shape,
-      data: params.subarray(e.offset, e.offset + e.size),
-    })),
-    { ...common, parameters: String(layout.size) },
-  );
+  const modelBytes = encodeModel(layout, params, "F64", common);
   const optimizerBytes = encodeSafetensors(
     slotNames.map((name): NamedSafetensorsTensor => ({
       name,
@@ -321,22 +322,7 @@ export async function saveCheckpoint(
     })),
     { ...common, optimizer: optimizer.name, optimizer_step: String(optimizer.step) },
   );
-  const json = JSON.stringify(
-    {
-      format: CHECKPOINT_FORMAT,
-      formatVersion: CHECKPOINT_VERSION,
-      package: PACKAGE_NAME,
-      packageVersion: PACKAGE_VERSION,
-      savedAt: new Date().toISOString(),
-      modelKind: checkpoint.modelKind ?? "ntm",
-      model: config,
-      parameters: layout.size,
-      training,
-      progress,
-    },
-    (_key, value) => (typeof value === "number" && !Number.isFinite(value) ? String(value) : value),
-    2,
-  ) + "\n";
+  const json = configJson(checkpoint, layout.size, {});
 
   const writeFile = options.writeFile ?? writeFileAtomic;
   const files: [string, Uint8Array | string][] = [
@@ -374,6 +360,99 @@ export async function saveCheckpoint(
       `${where}: replacing the checkpoint's files failed (${(error as Error).message})`,
       { cause: error },
     );
+  }
+}
+
+/** `model.safetensors`: every tensor of the layout in `dtype`, with the format's metadata. */
+function encodeModel(
+  layout: ParameterLayout,
+  params: Float64Array,
+  dtype: "F32" | "F64",
+  common: Record<string, string>,
+): Uint8Array {
+  return encodeSafetensors(
+    layout.entries.map((e): NamedSafetensorsTensor => {
+      const values = params.subarray(e.offset, e.offset + e.size);
+      return dtype === "F64"
+        ? { name: e.name, dtype, shape: e.shape, data: values }
+        : { name: e.name, dtype, shape: e.shape, data: Float32Array.from(values) };
+    }),
+    { ...common, parameters: String(layout.size) },
+  );
+}
+
+/** `config.json`'s text: the format, the model, the run's options and progress, and `extra` fields. */
+function configJson(
+  checkpoint: Pick<Checkpoint, "modelKind" | "config" | "training" | "progress">,
+  parameters: number,
+  extra: Record<string, unknown>,
+): string {
+  return JSON.stringify(
+    {
+      format: CHECKPOINT_FORMAT,
+      formatVersion: CHECKPOINT_VERSION,
+      package: PACKAGE_NAME,
+      packageVersion: PACKAGE_VERSION,
+      savedAt: new Date().toISOString(),
+      modelKind: checkpoint.modelKind ?? "ntm",
+      model: checkpoint.config,
+      parameters,
+      ...extra,
+      training: checkpoint.training,
+      progress: checkpoint.progress,
+    },
+    (_key, value) => (typeof value === "number" && !Number.isFinite(value) ? String(value) : value),
+    2,
+  ) + "\n";
+}
+
+/**
+ * Writes a shipped model into `dir` (created if needed): `config.json` (marked `"shipped": "F32"`) and
+ * `model.safetensors` with every parameter rounded to float32, and no optimiser state: half the size of the
+ * checkpoint's model file, an eighth of the whole checkpoint with RMSProp; {@linkcode loadCheckpoint} reads it for evaluation and figures (as float64
+ * values of the rounded weights) and `--resume` refuses it. Each file is written atomically; `config.json`
+ * last.
+ *
+ * @param dir The directory to write, e.g. `models/copy`.
+ * @param checkpoint The trained checkpoint (its optimiser state is not used).
+ * @returns A promise that resolves once both files are in place.
+ * @throws {CheckpointError} when a parameter is not finite in float32 or a write fails.
+ *
+ * @example
+ * ```ts ignore
+ * await shipModel("models/copy", await loadCheckpoint("runs/copy-1"));
+ * ```
+ */
+export async function shipModel(
+  dir: string,
+  checkpoint: Pick<Checkpoint, "modelKind" | "config" | "training" | "progress" | "params">,
+): Promise<void> {
+  const where = `Cannot write the shipped model in ${dir}`;
+  const layout = checkpointLayout(checkpoint as Checkpoint);
+  const { params, progress } = checkpoint;
+  if (params.length !== layout.size) {
+    throw new CheckpointError(`${where}: params has ${params.length} values, the layout ${layout.size}`);
+  }
+  const rounded = Float32Array.from(params);
+  const bad = firstNonFinite(rounded, 0, rounded.length);
+  if (bad !== undefined) {
+    throw new CheckpointError(`${where}: parameter ${bad} is ${params[bad]}, which float32 cannot hold`);
+  }
+  const common = {
+    format: CHECKPOINT_FORMAT,
+    format_version: String(CHECKPOINT_VERSION),
+    step: String(progress.step),
+  };
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.remove(join(dir, CHECKPOINT_FILES.optimizer)).catch(() => {});
+    await writeFileAtomic(join(dir, CHECKPOINT_FILES.model), encodeModel(layout, params, "F32", common));
+    await writeFileAtomic(
+      join(dir, CHECKPOINT_FILES.config),
+      configJson(checkpoint as Checkpoint, layout.size, { shipped: "F32" }),
+    );
+  } catch (error) {
+    throw new CheckpointError(`${where}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -440,9 +519,12 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
           `(the model in ${configPath} needs it)`,
       );
     }
-    if (tensor.dtype !== "F64") {
+    const dtype = header.shipped ? "F32" : "F64";
+    if (tensor.dtype !== dtype) {
       throw new CheckpointError(
-        `Cannot read ${modelPath}: tensor "${entry.name}" must be F64, got ${tensor.dtype}`,
+        `Cannot read ${modelPath}: tensor "${entry.name}" must be ${dtype}${
+          header.shipped ? " (config.json marks a shipped float32 model)" : ""
+        }, got ${tensor.dtype}`,
       );
     }
     if (!sameShape(tensor.shape, entry.shape)) {
@@ -472,6 +554,19 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
       );
     }
   }
+
+  const common = {
+    dir,
+    layout,
+    params,
+    shipped: header.shipped,
+    ...header.model,
+    training: header.training,
+    progress: header.progress,
+    packageVersion: header.packageVersion,
+    savedAt: header.savedAt,
+  };
+  if (header.shipped) return { ...common, optimizer: null };
 
   // optimizer.safetensors
   const optimizerPath = join(dir, CHECKPOINT_FILES.optimizer);
@@ -512,17 +607,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     throw new CheckpointError(`Cannot read ${optimizerPath}: ${(error as Error).message}`, { cause: error });
   }
 
-  return {
-    dir,
-    layout,
-    params,
-    optimizer: optimizerState,
-    ...header.model,
-    training: header.training,
-    progress: header.progress,
-    packageVersion: header.packageVersion,
-    savedAt: header.savedAt,
-  };
+  return { ...common, optimizer: optimizerState };
 }
 
 /**
@@ -606,6 +691,8 @@ interface ConfigJson {
   readonly progress: TrainingProgress;
   readonly packageVersion: string;
   readonly savedAt: string;
+  /** `"shipped": "F32"`: a shipped model, float32 weights without optimiser state. */
+  readonly shipped: boolean;
 }
 
 /** The fields of NtmConfig that config.json must spell out (none is defaulted on load). */
@@ -797,7 +884,10 @@ function parseConfigJson(value: unknown, path: string): ConfigJson {
     ...("answerAccuracy" in p && { answerAccuracy: metric("answerAccuracy") }),
     ...(program !== undefined && { curriculum: parseCurriculumState(p.curriculum, program, fail) }),
   };
-  return { model: spec, training, progress, packageVersion, savedAt };
+  if (root.shipped !== undefined && root.shipped !== "F32") {
+    fail(`shipped must be "F32" (a shipped float32 model) when present, got ${JSON.stringify(root.shipped)}`);
+  }
+  return { model: spec, training, progress, packageVersion, savedAt, shipped: root.shipped === "F32" };
 }
 
 /** `progress.curriculum`, checked against `training.program` by restoring it into a fresh curriculum. */
