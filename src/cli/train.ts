@@ -1048,7 +1048,11 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
       if (curve) figures.push(curve);
     } else {
       const drawn = await renderFigures(outDir);
-      figures.push(drawn.episode, ...(drawn.learningCurve ? [drawn.learningCurve] : []));
+      figures.push(
+        drawn.episode,
+        ...(drawn.learningCurve ? [drawn.learningCurve] : []),
+        ...(drawn.priorityWrites ? [drawn.priorityWrites] : []),
+      );
     }
   }
   io.write(`Checkpoint: ${outDir} (model.safetensors, optimizer.safetensors, config.json)\n`);

@@ -34,6 +34,7 @@ import {
 } from "../reference/model.ts";
 import { type FlagSpec, helpText, integerFlag, parseFlags, UsageError } from "./args.ts";
 import { trainingTask } from "./presets.ts";
+import { PRIORITY_WRITES_FILE, priorityWritesSvg } from "./priority_writes.ts";
 
 /** The file names of the figures inside a checkpoint directory. */
 export const FIGURE_FILES: { readonly episode: "episode.svg"; readonly learningCurve: "learning_curve.svg" } =
@@ -54,6 +55,8 @@ export interface FigurePaths {
   readonly episode: string;
   /** The learning curve, or `null` when there is no metrics log with a record. */
   readonly learningCurve: string | null;
+  /** Priority sort: the write locations against priority (the paper's Figure 17). */
+  readonly priorityWrites?: string;
 }
 
 /** One heat map panel of the episode figure. */
@@ -377,8 +380,8 @@ export function movingTrainCost(
 }
 
 /**
- * Draws a checkpoint's figures into its directory: `episode.svg` and (when `metrics.jsonl` has records)
- * `learning_curve.svg`.
+ * Draws a checkpoint's figures into its directory: `episode.svg`, (when `metrics.jsonl` has records)
+ * `learning_curve.svg` and, for priority sort, `priority_writes.svg` (four episodes from the seed on).
  *
  * @param dir The checkpoint directory (or a checkpoint already loaded from it).
  * @param options The episode's length and seed.
@@ -403,7 +406,13 @@ export async function renderFigures(
   await writeFileAtomic(episode, episodeFigureSvg(checkpoint, length, batch, forward));
 
   const learningCurve = await renderLearningCurve(checkpoint);
-  return { episode, learningCurve };
+  if (checkpoint.training.task !== "priority-sort") return { episode, learningCurve };
+  const priorityWrites = join(checkpoint.dir, PRIORITY_WRITES_FILE);
+  const runs = [0, 1, 2, 3].map((e) =>
+    e === 0 ? { batch, forward } : runEpisode(checkpoint, length, seed + e)
+  );
+  await writeFileAtomic(priorityWrites, priorityWritesSvg(checkpoint, runs));
+  return { episode, learningCurve, priorityWrites };
 }
 
 /**
@@ -505,6 +514,7 @@ export async function vizCommand(
     throw error;
   }
   write(`Episode: ${paths.episode}\n`);
+  if (paths.priorityWrites) write(`Write locations against priority: ${paths.priorityWrites}\n`);
   write(
     paths.learningCurve
       ? `Learning curve: ${paths.learningCurve}\n`

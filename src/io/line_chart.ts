@@ -16,6 +16,8 @@ export interface ChartSeries {
   readonly colour: string;
   /** Draw dashed. */
   readonly dashed?: boolean;
+  /** Draw each point as a dot, without a line (a scatter plot). */
+  readonly markers?: boolean;
 }
 
 /** Where a chart goes and how its axes look. */
@@ -162,7 +164,14 @@ export function lineChartSvg(series: readonly ChartSeries[], options: LineChartO
 
   series.forEach((s, i) => {
     const points = s.points.filter(([px, py]) => Number.isFinite(px) && Number.isFinite(py));
-    if (points.length > 0) {
+    if (s.markers) {
+      for (const [px, py] of points) {
+        parts.push(
+          `<circle cx="${fmt(mapX(px))}" cy="${fmt(mapY(py))}" r="2.5" fill="${escapeXml(s.colour)}" ` +
+            `fill-opacity="0.7"/>`,
+        );
+      }
+    } else if (points.length > 0) {
       const coords = points.map(([px, py]) => `${fmt(mapX(px))},${fmt(mapY(py))}`).join(" ");
       parts.push(
         `<polyline fill="none" stroke="${escapeXml(s.colour)}" stroke-width="1.5"${
