@@ -41,7 +41,17 @@ import {
   type OptimizerState,
   restoreOptimizer,
 } from "../optim/optimizer.ts";
-import { writeFileAtomic } from "./atomic_write.ts";
+import {
+  checkDigest,
+  CHECKPOINT_FILES,
+  CheckpointFileError,
+  commitCheckpointFiles,
+  type CommitOptions,
+  fileDigest,
+  readBoundedFile,
+  recordedDigests,
+  resolveCheckpointFiles,
+} from "./checkpoint_files.ts";
 import { decodeSafetensors, encodeSafetensors, type NamedSafetensorsTensor } from "./safetensors.ts";
 
 /** The name written in every checkpoint file's `format` field. */
@@ -50,16 +60,7 @@ export const CHECKPOINT_FORMAT = "ntm-checkpoint";
 /** The checkpoint format version this package writes and reads. */
 export const CHECKPOINT_VERSION = 1;
 
-/** The names of a checkpoint's files inside its directory. */
-export const CHECKPOINT_FILES: {
-  readonly model: "model.safetensors";
-  readonly optimizer: "optimizer.safetensors";
-  readonly config: "config.json";
-} = Object.freeze({
-  model: "model.safetensors",
-  optimizer: "optimizer.safetensors",
-  config: "config.json",
-});
+export { CHECKPOINT_FILES } from "./checkpoint_files.ts";
 
 /** This package's name, as checkpoints record it. */
 export const PACKAGE_NAME: string = denoConfig.name;
@@ -220,14 +221,12 @@ export function checkpointLayout(
   return checkpoint.modelKind === "lstm" ? lstmLayout(checkpoint.config) : parameterLayout(checkpoint.config);
 }
 
-/** How {@linkcode saveCheckpoint} writes its files (the default is fine outside tests). */
-export interface SaveCheckpointOptions {
-  /**
-   * Writes one complete file; default {@linkcode writeFileAtomic}. Tests substitute a failing writer to
-   * check that an interrupted save leaves the old checkpoint intact.
-   */
-  readonly writeFile?: (path: string, data: Uint8Array | string) => Promise<void>;
-}
+/**
+ * How {@linkcode saveCheckpoint} writes its files (the defaults are right outside tests): the writer of one
+ * complete file (tests substitute a failing one) and a hook after each step of the commit (tests throw from
+ * it to stop a save where a crash would).
+ */
+export type SaveCheckpointOptions = CommitOptions;
 
 /** A checkpoint could not be saved or loaded: the message names the file and what is wrong. */
 export class CheckpointError extends Error {
@@ -241,11 +240,6 @@ export class CheckpointError extends Error {
     super(message, options);
     this.name = "CheckpointError";
   }
-}
-
-/** The staged copy of a checkpoint file, written in full before it replaces the file. */
-function stagedName(file: string): string {
-  return `.${file}.next`;
 }
 
 /**
@@ -322,14 +316,9 @@ export async function saveCheckpoint(
     })),
     { ...common, optimizer: optimizer.name, optimizer_step: String(optimizer.step) },
   );
-  const json = configJson(checkpoint, layout.size, {});
 
-  const writeFile = options.writeFile ?? writeFileAtomic;
-  const files: [string, Uint8Array | string][] = [
-    [CHECKPOINT_FILES.model, modelBytes],
-    [CHECKPOINT_FILES.optimizer, optimizerBytes],
-    [CHECKPOINT_FILES.config, json],
-  ];
+  const files = new Map([[CHECKPOINT_FILES.model, modelBytes], [CHECKPOINT_FILES.optimizer, optimizerBytes]]);
+  const json = configJson(checkpoint, layout.size, { files: await digestsOf(files) });
   try {
     await Deno.mkdir(dir, { recursive: true });
   } catch (error) {
@@ -337,30 +326,19 @@ export async function saveCheckpoint(
       cause: error,
     });
   }
-  const staged: string[] = [];
   try {
-    for (const [file, data] of files) {
-      const path = join(dir, stagedName(file));
-      staged.push(path);
-      await writeFile(path, data);
-    }
+    await commitCheckpointFiles(dir, files, json, options);
   } catch (error) {
-    for (const path of staged) await Deno.remove(path).catch(() => {});
-    throw new CheckpointError(
-      `${where}: writing ${staged.at(-1)} failed (${
-        (error as Error).message
-      }); the previous checkpoint is kept`,
-      { cause: error },
-    );
+    if (!(error instanceof CheckpointFileError)) throw error;
+    throw new CheckpointError(`${where}: ${error.message}`, { cause: error });
   }
-  try {
-    for (const [file] of files) await Deno.rename(join(dir, stagedName(file)), join(dir, file));
-  } catch (error) {
-    throw new CheckpointError(
-      `${where}: replacing the checkpoint's files failed (${(error as Error).message})`,
-      { cause: error },
-    );
-  }
+}
+
+/** The digests `config.json` records, by file name. */
+async function digestsOf(files: ReadonlyMap<string, Uint8Array>): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [name, bytes] of files) out[name] = await fileDigest(bytes);
+  return out;
 }
 
 /** `model.safetensors`: every tensor of the layout in `dtype`, with the format's metadata. */
@@ -409,9 +387,9 @@ function configJson(
 /**
  * Writes a shipped model into `dir` (created if needed): `config.json` (marked `"shipped": "F32"`) and
  * `model.safetensors` with every parameter rounded to float32, and no optimiser state: half the size of the
- * checkpoint's model file, an eighth of the whole checkpoint with RMSProp; {@linkcode loadCheckpoint} reads it for evaluation and figures (as float64
- * values of the rounded weights) and `--resume` refuses it. Each file is written atomically; `config.json`
- * last.
+ * checkpoint's model file, an eighth of the whole checkpoint with RMSProp. {@linkcode loadCheckpoint} reads
+ * it for evaluation and figures (as float64 values of the rounded weights) and `--resume` refuses it. The
+ * files are committed like a checkpoint's.
  *
  * @param dir The directory to write, e.g. `models/copy`.
  * @param checkpoint The trained checkpoint (its optimiser state is not used).
@@ -443,26 +421,33 @@ export async function shipModel(
     format_version: String(CHECKPOINT_VERSION),
     step: String(progress.step),
   };
+  const model = encodeModel(layout, params, "F32", common);
+  const files = new Map([[CHECKPOINT_FILES.model, model]]);
+  const json = configJson(checkpoint as Checkpoint, layout.size, {
+    shipped: "F32",
+    files: await digestsOf(files),
+  });
   try {
     await Deno.mkdir(dir, { recursive: true });
     await Deno.remove(join(dir, CHECKPOINT_FILES.optimizer)).catch(() => {});
-    await writeFileAtomic(join(dir, CHECKPOINT_FILES.model), encodeModel(layout, params, "F32", common));
-    await writeFileAtomic(
-      join(dir, CHECKPOINT_FILES.config),
-      configJson(checkpoint as Checkpoint, layout.size, { shipped: "F32" }),
-    );
+    await commitCheckpointFiles(dir, files, json);
   } catch (error) {
     throw new CheckpointError(`${where}: ${(error as Error).message}`, { cause: error });
   }
 }
 
 /**
- * Loads and validates a checkpoint directory written by {@linkcode saveCheckpoint}.
+ * Loads and validates a checkpoint directory written by {@linkcode saveCheckpoint} (or a shipped model
+ * written by {@linkcode shipModel}).
  *
- * Checks: the three files exist; `config.json` is JSON of this format and version with every field
- * present and valid; both safetensors files decode; every tensor of the configuration's layout is present
- * with dtype F64, the right shape and finite values, and no other tensor is; the optimiser's slots match
- * its name and the parameter count; the three files were saved at the same step.
+ * Finds the newest complete set of files (a save that crashed after its commit point is read, and rolled
+ * forward where the directory is writable; see `checkpoint_files.ts`); reads each file only if it is a
+ * regular file no larger than the configuration can need; checks that `config.json` is JSON of this format
+ * and version with every field present and valid; that both safetensors files decode; that every tensor of
+ * the configuration's layout is present with the right dtype (F64; F32 in a shipped model), the right shape
+ * and finite values, and no other tensor is; that the optimiser's slots match its name and the parameter
+ * count; that the files were saved at the same step; and that each file has the SHA-256 `config.json`
+ * records for it.
  *
  * @param dir The checkpoint directory.
  * @returns The checkpoint, with its layout.
@@ -488,25 +473,69 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
         `${Object.values(CHECKPOINT_FILES).join(", ")})`,
     );
   }
-  const configPath = join(dir, CHECKPOINT_FILES.config);
-  const raw = await readCheckpointFile(dir, CHECKPOINT_FILES.config);
+  let found;
+  try {
+    found = await resolveCheckpointFiles(dir);
+  } catch (error) {
+    throw new CheckpointError((error as Error).message, { cause: error });
+  }
+  if (!found) {
+    throw new CheckpointError(
+      `Cannot load the checkpoint in ${dir}: ${
+        join(dir, CHECKPOINT_FILES.config)
+      } is missing (a checkpoint ` +
+        `holds ${Object.values(CHECKPOINT_FILES).join(", ")})`,
+    );
+  }
+  const { configPath } = found;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(found.config));
   } catch (error) {
     throw new CheckpointError(
       `Cannot read ${configPath}: it is not valid JSON (${(error as Error).message})`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
   const header = parseConfigJson(parsed, configPath);
   const layout = checkpointLayout(header.model);
+  const digests = recordedDigests(found.config);
+  if ((parsed as { files?: unknown }).files !== undefined && digests === null) {
+    throw new CheckpointError(
+      `Cannot read ${configPath}: files must map model.safetensors and optimizer.safetensors to their ` +
+        `{ sha256, bytes }`,
+    );
+  }
+  /** A file of the set: the committed save's copy, or the final file bounded by what the model can need. */
+  const read = async (file: string, slots: number): Promise<Uint8Array> => {
+    const path = join(dir, file);
+    const bytes = found.files ? found.files.get(file) ?? null : await readBoundedFile(
+      path,
+      MAX_HEADER_BYTES + slots * layout.size * 8,
+    ).catch((error) => {
+      throw new CheckpointError((error as Error).message, { cause: error });
+    });
+    if (!bytes) {
+      throw new CheckpointError(
+        `Cannot load the checkpoint in ${dir}: ${path} is missing (a checkpoint holds ${
+          Object.values(CHECKPOINT_FILES).join(", ")
+        })`,
+      );
+    }
+    return bytes;
+  };
+  const verify = async (bytes: Uint8Array, file: string) => {
+    try {
+      await checkDigest(bytes, digests?.get(file), join(dir, file), configPath);
+    } catch (error) {
+      throw new CheckpointError((error as Error).message, { cause: error });
+    }
+  };
 
   // model.safetensors
   const modelPath = join(dir, CHECKPOINT_FILES.model);
-  const model = decodeFile(await readCheckpointFile(dir, CHECKPOINT_FILES.model), modelPath);
+  const modelBytes = await read(CHECKPOINT_FILES.model, 1);
+  const model = decodeFile(modelBytes, modelPath);
   checkFileMetadata(model.metadata, modelPath, header.progress.step, configPath);
   const params = new Float64Array(layout.size);
   for (const entry of layout.entries) {
@@ -566,11 +595,13 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     packageVersion: header.packageVersion,
     savedAt: header.savedAt,
   };
+  await verify(modelBytes, CHECKPOINT_FILES.model);
   if (header.shipped) return { ...common, optimizer: null };
 
   // optimizer.safetensors
   const optimizerPath = join(dir, CHECKPOINT_FILES.optimizer);
-  const saved = decodeFile(await readCheckpointFile(dir, CHECKPOINT_FILES.optimizer), optimizerPath);
+  const optimizerBytes = await read(CHECKPOINT_FILES.optimizer, MAX_OPTIMIZER_SLOTS);
+  const saved = decodeFile(optimizerBytes, optimizerPath);
   checkFileMetadata(saved.metadata, optimizerPath, header.progress.step, configPath);
   const name = saved.metadata.optimizer;
   if (name !== header.training.optimizer.name) {
@@ -607,8 +638,15 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     throw new CheckpointError(`Cannot read ${optimizerPath}: ${(error as Error).message}`, { cause: error });
   }
 
+  await verify(optimizerBytes, CHECKPOINT_FILES.optimizer);
   return { ...common, optimizer: optimizerState };
 }
+
+/** The largest safetensors header a checkpoint file may have (names, shapes and metadata: a few KiB). */
+const MAX_HEADER_BYTES = 1 << 20;
+
+/** The most optimiser slots of P values any optimiser keeps (RMSProp: n, gbar, delta). */
+const MAX_OPTIMIZER_SLOTS = 4;
 
 /**
  * Whether `dir` holds a checkpoint's `config.json` (a quick test before overwriting, not a validation).
@@ -628,23 +666,6 @@ export async function hasCheckpoint(dir: string): Promise<boolean> {
   } catch (error) {
     if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) return false;
     throw error;
-  }
-}
-
-async function readCheckpointFile(dir: string, file: string): Promise<Uint8Array> {
-  const path = join(dir, file);
-  try {
-    return await Deno.readFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new CheckpointError(
-        `Cannot load the checkpoint in ${dir}: ${path} is missing (a checkpoint holds ${
-          Object.values(CHECKPOINT_FILES).join(", ")
-        })`,
-        { cause: error },
-      );
-    }
-    throw new CheckpointError(`Cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
 }
 
