@@ -12,7 +12,12 @@ import type { ParameterLayout } from "../model/layout.ts";
 import { Rng, type RngState } from "../model/random.ts";
 import type { Optimizer, OptimizerState } from "../optim/optimizer.ts";
 import { randomInitialMemory } from "../reference/model.ts";
-import { NonFiniteLossError, type StepReport, type TrainingBackend } from "../train/backend.ts";
+import {
+  evaluationMemorySeed,
+  NonFiniteLossError,
+  type StepReport,
+  type TrainingBackend,
+} from "../train/backend.ts";
 import type { Evaluation } from "../train/metrics.ts";
 import { type GpuContext, requestGpuContext } from "./device.ts";
 import { NtmGpuEngine } from "./engine.ts";
@@ -80,17 +85,18 @@ export async function createWebGpuBackend(init: WebGpuBackendInit): Promise<Trai
   const checkDevice = () => {
     if (lost) throw new Error(`Training stopped at step ${step}: ${lost}; the last checkpoint is intact`);
   };
-  const drawMemory = () => {
+  const drawMemory = (rng: Rng) => {
     if (config.memoryInit === "random") {
-      engine.writeMemoryDraw(randomInitialMemory(config, batch, () => memoryRng.uniform()));
+      engine.writeMemoryDraw(randomInitialMemory(config, batch, () => rng.uniform()));
     }
   };
   /** Runs a batch of any size in chunks of B episodes (the last one padded with masked-out episodes). */
   const forwardChunks = async (episodes: EpisodeBatch) => {
     const chunks: { loss: number; errors: number; y: Float32Array; count: number }[] = [];
+    const evalRng = new Rng(evaluationMemorySeed(init.memorySeed)); // apart from the training stream
     for (let first = 0; first < episodes.batch; first += batch) {
       const count = Math.min(batch, episodes.batch - first);
-      drawMemory();
+      drawMemory(evalRng);
       const { y, report } = await engine.evaluate(sliceEpisodes(episodes, first, count, batch));
       checkDevice();
       let loss = 0, errors = 0;
@@ -106,7 +112,7 @@ export async function createWebGpuBackend(init: WebGpuBackendInit): Promise<Trai
     trainStep(episodes: EpisodeBatch): Promise<void> {
       checkDevice();
       step++;
-      drawMemory();
+      drawMemory(memoryRng);
       engine.trainStep(episodes);
       return Promise.resolve();
     },

@@ -83,6 +83,25 @@ export interface TrainingBackend {
   destroy(): void;
 }
 
+/**
+ * The seed of the initial memories an evaluation draws (`random` memory init). Every evaluation starts a
+ * fresh stream from it, apart from the training stream, so evaluating never changes the training's memories:
+ * a run resumed between reports trains exactly as one that was not, and every report's held-out episodes
+ * meet the same memories.
+ *
+ * @param memorySeed The run's memory seed.
+ * @returns The evaluation stream's seed.
+ *
+ * @example
+ * ```ts
+ * import { evaluationMemorySeed } from "./backend.ts";
+ * console.assert(evaluationMemorySeed(3) !== 3);
+ * ```
+ */
+export function evaluationMemorySeed(memorySeed: number): number {
+  return (memorySeed ^ 0x5eed_e7a1) >>> 0;
+}
+
 /** Training stopped because the loss or the gradient became NaN or infinite. */
 export class NonFiniteLossError extends Error {
   /** The training step at which it happened (1-based). */

@@ -15,7 +15,12 @@ import {
   referenceBackward,
   referenceForward,
 } from "../reference/model.ts";
-import { NonFiniteLossError, type StepReport, type TrainingBackend } from "./backend.ts";
+import {
+  evaluationMemorySeed,
+  NonFiniteLossError,
+  type StepReport,
+  type TrainingBackend,
+} from "./backend.ts";
 import { errorsPerSequence, type Evaluation, softmaxAccuracy } from "./metrics.ts";
 
 /**
@@ -50,19 +55,20 @@ export function createCpuBackend(
   let step = startStep;
   let last: StepReport = { lossNats: NaN, gradNorm: NaN };
   let lossSum = 0, lossSteps = 0; // since the previous report
-  const memoryFor = (episodes: number) =>
+  const memoryFor = (episodes: number, rng: Rng) =>
     config.memoryInit === "random"
-      ? randomInitialMemory(config, episodes, () => memoryRng.uniform())
+      ? randomInitialMemory(config, episodes, () => rng.uniform())
       : initialMemory(config, layout, params, episodes);
-  const forward = (batch: EpisodeBatch) =>
-    referenceForward(config, layout, params, batch, memoryFor(batch.batch));
+  /** Training draws from the run's memory stream; evaluation from a fresh stream of its own. */
+  const forward = (batch: EpisodeBatch, rng = new Rng(evaluationMemorySeed(memorySeed))) =>
+    referenceForward(config, layout, params, batch, memoryFor(batch.batch, rng));
 
   return {
     name: "cpu",
     device: "cpu (float64 reference)",
     trainStep(batch: EpisodeBatch): Promise<void> {
       step++;
-      const result = forward(batch);
+      const result = forward(batch, memoryRng);
       let loss = 0;
       for (const l of result.loss) loss += l;
       loss /= batch.batch;
