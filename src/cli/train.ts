@@ -37,7 +37,7 @@ import {
   type CurriculumName,
 } from "../../tasks/curriculum.ts";
 import { MAX_PROGRAM_LENGTH, MAX_PROGRAM_NESTING, PROGRAM_VOCABULARY } from "../../tasks/program.ts";
-import { type LengthRange, PAPER_TASK_NAMES, type TaskName } from "../../tasks/task.ts";
+import { type LengthRange, PAPER_TASK_NAMES, type Task, type TaskName } from "../../tasks/task.ts";
 import {
   CheckpointError,
   checkpointLayout,
@@ -69,6 +69,7 @@ import { parameterLayout } from "../model/layout.ts";
 import { Rng } from "../model/random.ts";
 import {
   createOptimizer,
+  type Optimizer,
   OPTIMIZER_NAMES,
   type OptimizerName,
   type OptimizerState,
@@ -77,6 +78,8 @@ import {
 import { initLstmParameters, type LstmConfig, lstmConfig } from "../reference/lstm_model.ts";
 import { NonFiniteLossError, type TrainingBackend } from "../train/backend.ts";
 import { type BatchSource, taskBatchSource } from "../train/batch_source.ts";
+import { acquireRunLock, RunLockedError } from "../io/run_lock.ts";
+import { listenForStop, type StopListener, TrainingInterruptedError } from "./stop_signals.ts";
 import {
   BACKEND_CHOICES,
   type BackendChoice,
@@ -861,6 +864,67 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
     : null;
 
   await Deno.mkdir(outDir, { recursive: true });
+  const lock = await acquireRunLock(outDir);
+  const stop = listenForStop();
+  try {
+    return await runLocked(plan, io, deps, {
+      task,
+      layout,
+      startStep,
+      previousSeconds,
+      params,
+      optimizer,
+      dataRng,
+      curriculum,
+      source,
+      softmax,
+      baseline,
+      stop,
+    });
+  } finally {
+    stop.remove();
+    await lock.release();
+  }
+}
+
+/** What {@linkcode runPlan} prepared before taking the directory's lock. */
+interface Prepared {
+  readonly task: Task;
+  readonly layout: ReturnType<typeof checkpointLayout>;
+  readonly startStep: number;
+  readonly previousSeconds: number;
+  readonly params: Float64Array;
+  readonly optimizer: Optimizer;
+  readonly dataRng: Rng;
+  readonly curriculum: Curriculum | undefined;
+  readonly source: BatchSource;
+  readonly softmax: boolean;
+  readonly baseline: ReturnType<typeof frequencyBaseline> | null;
+  readonly stop: StopListener;
+}
+
+/** The run itself, with the output directory locked. */
+async function runLocked(
+  plan: RunPlan,
+  io: TrainIo,
+  deps: TrainDependencies,
+  prepared: Prepared,
+): Promise<TrainSummary> {
+  const { model, training, outDir, resume } = plan;
+  const {
+    task,
+    layout,
+    startStep,
+    previousSeconds,
+    params,
+    optimizer,
+    dataRng,
+    curriculum,
+    source,
+    softmax,
+    baseline,
+    stop,
+  } = prepared;
   const metricsPath = join(outDir, METRICS_LOG_FILE);
   if (resume && !samePath(outDir, resume.dir)) {
     // Carry the log over to the new directory, up to the checkpoint's step.
@@ -906,7 +970,7 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
     : `${task.lengthMeaning} ${training.range.minLen}..${training.range.maxLen}`;
   const lines = [
     `${resume ? `Resuming ${resume.dir} at step ${startStep}:` : "Training"} ${training.task} ` +
-    `(${plan.presetName} preset) on ${backend.device}: ${what}, ${optimizerName} lr ${lr}, ` +
+    `(${plan.presetName} preset) on ${backend.device}: ${what}, ${training.optimizer.name} lr ${lr}, ` +
     `batch ${training.batch}, ${data}, up to ${training.steps} steps`,
     ...(baseline
       ? [
@@ -931,6 +995,12 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
   for (const line of lines) progress.message(line);
 
   let saved = startStep;
+  let lastReport: TrainingReport | undefined;
+  stop.onFirst((signal) =>
+    progress.message(
+      `${signal}: stopping after this step and saving a checkpoint (send ${signal} again to exit at once)`,
+    )
+  );
   const save = async (report: TrainingReport | undefined, step: number, seconds: number) => {
     const [params, optimizerState] = await Promise.all([backend.parameters(), backend.optimizerState()]);
     const accuracy = (key: "characterAccuracy" | "answerAccuracy") =>
@@ -962,11 +1032,13 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
   };
 
   let result;
+  let loopStarted = performance.now();
   try {
     if (!resume) await save(undefined, 0, 0); // the directory is a (step-0) checkpoint from the start
     if (startStep >= training.steps) {
       progress.message(`The checkpoint is at step ${startStep} already, not below --steps ${training.steps}`);
     }
+    loopStarted = performance.now();
     result = await trainLoop(
       withStepHook(backend, startStep, (step) => progress.step(step)),
       {
@@ -983,7 +1055,9 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
       dataRng,
       startStep,
       {
+        shouldStop: () => stop.signal !== null,
         onReport: async (report) => {
+          lastReport = report;
           const seconds = previousSeconds + report.seconds;
           await save(report, report.step, seconds);
           const record: MetricsRecord & Record<string, number | null> = {
@@ -1018,7 +1092,17 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
     backend.destroy();
   }
   progress.finish();
-  const { last, stoppedEarly } = result;
+  const { last, stoppedEarly, interruptedAt } = result;
+  if (interruptedAt !== undefined && stop.signal !== null) {
+    const seconds = previousSeconds + (performance.now() - loopStarted) / 1000;
+    await save(lastReport, interruptedAt, seconds);
+    io.write(
+      `Stopped by ${stop.signal} after step ${interruptedAt}: the checkpoint in ${outDir} is at step ` +
+        `${interruptedAt}.\nContinue training with: deno task train --resume ${outDir}\n`,
+    );
+    throw new TrainingInterruptedError(stop.signal);
+  }
+  stop.remove(); // the checkpoint is final: a signal during the evaluation ends the process as usual
   if (stoppedEarly) {
     io.write(
       `Stopped: held-out bit errors ${last.bitErrors} < ${training.stopAtBitErrors} at step ${last.step}\n`,
@@ -1091,9 +1175,10 @@ if (import.meta.main) {
       console.error(`error: ${error.message}`);
       Deno.exit(2);
     }
+    if (error instanceof TrainingInterruptedError) Deno.exit(error.exitCode);
     if (
       error instanceof CheckpointError || error instanceof TrainingStoppedError ||
-      error instanceof WebGpuUnavailableError
+      error instanceof WebGpuUnavailableError || error instanceof RunLockedError
     ) {
       console.error(`error: ${error.message}`);
       Deno.exit(1);

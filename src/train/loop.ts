@@ -77,12 +77,16 @@ export interface TrainingResult {
   readonly last: TrainingReport;
   /** Whether the bit-error threshold stopped it before `steps`. */
   readonly stoppedEarly: boolean;
+  /** The step after which {@linkcode TrainingHooks.shouldStop} stopped training, if it did. */
+  readonly interruptedAt?: number;
 }
 
 /** Hooks called while training. */
 export interface TrainingHooks {
   /** After each report; may save a checkpoint. */
   readonly onReport?: (report: TrainingReport) => Promise<void> | void;
+  /** After each step: `true` stops training there (a signal asked to stop), without a report. */
+  readonly shouldStop?: () => boolean;
 }
 
 /**
@@ -112,9 +116,23 @@ export async function trainLoop(
   const heldOut: EpisodeBatch = source.heldOut(schedule.evalEpisodes, schedule.evalSeed);
   const evaluate = (batch: EpisodeBatch) => evaluateBatch(backend, batch, outputKind);
   const started = performance.now();
+  let yielded = started;
   let last: TrainingReport | undefined;
   for (let step = startStep + 1; step <= schedule.steps; step++) {
     await backend.trainStep(source.next(dataRng, schedule.batch));
+    if (hooks.shouldStop && performance.now() - yielded > YIELD_EVERY_MS) {
+      // A CPU step resolves without a macrotask; let signal handlers and timers run now and then.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      yielded = performance.now();
+    }
+    if (hooks.shouldStop?.()) {
+      await backend.lastStep(); // a non-finite step is still caught before anything is saved
+      return {
+        last: last ?? unreported(startStep, schedule.batch),
+        stoppedEarly: false,
+        interruptedAt: step,
+      };
+    }
     if (step % schedule.reportEvery !== 0 && step !== schedule.steps) continue;
     const { lossNats, gradNorm, meanLossNats } = await backend.lastStep();
     const evaluation = await evaluate(heldOut);
@@ -148,6 +166,23 @@ export async function trainLoop(
     };
   }
   return { last, stoppedEarly: false };
+}
+
+/** How often the loop lets the event loop run (signal handlers), in milliseconds. */
+const YIELD_EVERY_MS = 50;
+
+/** A stand-in report for a run stopped before its first report: nothing measured yet. */
+function unreported(step: number, batch: number): TrainingReport {
+  return {
+    step,
+    sequences: step * batch,
+    seconds: 0,
+    sequencesPerSecond: 0,
+    trainCostBits: NaN,
+    gradNorm: NaN,
+    costBits: NaN,
+    bitErrors: NaN,
+  };
 }
 
 /** A report's held-out metrics from an evaluation. */
