@@ -24,6 +24,15 @@ export const PAPER_TASK_NAMES: readonly PaperTaskName[] = [
   "priority-sort",
 ];
 
+/** The longest length (in a task's own units) a task generates: far past any generalisation test. */
+export const MAX_LENGTH = 100_000;
+
+/** The most episodes a task generates in one batch. */
+export const MAX_BATCH = 65_536;
+
+/** The most float32 values (B × T × (X + Y + 1)) one generated batch may hold: 1 GiB. */
+export const MAX_BATCH_VALUES = 2 ** 28;
+
 /** An inclusive range of episode lengths; what a length counts is the task's {@linkcode Task.lengthMeaning}. */
 export interface LengthRange {
   /** The shortest length drawn (inclusive). */
@@ -113,11 +122,15 @@ export function requireIntegerAtLeast(value: unknown, name: string, what: string
 export function checkGenerateArgs(task: TaskName, batch: number, range: LengthRange, minAllowed = 1): void {
   const what = `Cannot generate ${task} episodes`;
   requireIntegerAtLeast(batch, "batch", what);
+  if (batch > MAX_BATCH) throw new RangeError(`${what}: batch must be ≤ ${MAX_BATCH}, got ${batch}`);
   if (typeof range !== "object" || range === null) {
     throw new TypeError(`${what}: range must be an object { minLen, maxLen }, got ${JSON.stringify(range)}`);
   }
   requireIntegerAtLeast(range.minLen, "minLen", what, minAllowed);
   requireIntegerAtLeast(range.maxLen, "maxLen", what, minAllowed);
+  if (range.maxLen > MAX_LENGTH) {
+    throw new RangeError(`${what}: maxLen must be ≤ ${MAX_LENGTH}, got ${range.maxLen}`);
+  }
   if (range.minLen > range.maxLen) {
     throw new RangeError(
       `${what}: minLen must be ≤ maxLen, got minLen ${range.minLen} > maxLen ${range.maxLen}`,
@@ -146,7 +159,15 @@ export function allocateBatch(
   lengths: readonly number[],
 ): EpisodeBatch {
   const batch = lengths.length;
-  const steps = Math.max(...lengths);
+  let steps = 0;
+  for (const length of lengths) steps = Math.max(steps, length); // no spread: B may be large
+  const values = batch * steps * (inputSize + outputSize + 1);
+  if (values > MAX_BATCH_VALUES) {
+    throw new RangeError(
+      `Cannot allocate a batch of ${batch} episodes of ${steps} steps: it needs ${values} values ` +
+        `(B × T × (X + Y + 1)), more than the limit of ${MAX_BATCH_VALUES}; use fewer episodes or shorter lengths`,
+    );
+  }
   return {
     batch,
     steps,

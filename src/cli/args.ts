@@ -156,3 +156,32 @@ export function choiceFlag<T extends string>(value: string, flag: string, allowe
   }
   return value as T;
 }
+
+/**
+ * A writer to standard output (or error) that survives a closed pipe (`deno task train | head`): after the
+ * first `BrokenPipe` it drops further text instead of throwing, so the command finishes its work (a training
+ * run keeps its checkpoints) and exits normally.
+ *
+ * @param stream Standard output or standard error.
+ * @returns The writer.
+ *
+ * @example
+ * ```ts
+ * import { pipeSafeWriter } from "./args.ts";
+ * pipeSafeWriter(Deno.stdout)("hello\n");
+ * ```
+ */
+export function pipeSafeWriter(stream: { writeSync(p: Uint8Array): number }): (text: string) => void {
+  const encoder = new TextEncoder();
+  let closed = false;
+  return (text) => {
+    if (closed) return;
+    try {
+      let bytes = encoder.encode(text);
+      while (bytes.length > 0) bytes = bytes.subarray(stream.writeSync(bytes));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+      closed = true;
+    }
+  };
+}

@@ -25,9 +25,11 @@ import type { EpisodeBatch } from "../../tasks/episode.ts";
 import type { NgramsBatch } from "../../tasks/ngrams.ts";
 import { generatePrograms, MAX_PROGRAM_NESTING, type ProgramDifficulty } from "../../tasks/program.ts";
 import { repeatCopyTask } from "../../tasks/repeat_copy.ts";
-import type { LengthRange, Task } from "../../tasks/task.ts";
+import { type LengthRange, MAX_BATCH, type Task } from "../../tasks/task.ts";
+import { checkRunSize, tapeBytesPerStep } from "../train/run_size.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { CheckpointError, loadCheckpoint, type LoadedCheckpoint } from "../io/checkpoint.ts";
+import { MetricsLogError } from "../io/metrics_log.ts";
 import { Rng } from "../model/random.ts";
 import { createOptimizer, restoreOptimizer } from "../optim/optimizer.ts";
 import type { TrainingBackend } from "../train/backend.ts";
@@ -39,7 +41,15 @@ import {
 } from "../train/create_backend.ts";
 import { frequencyBaseline, softmaxEvaluation } from "../train/metrics.ts";
 import { WebGpuUnavailableError } from "../gpu/device.ts";
-import { choiceFlag, type FlagSpec, helpText, integerFlag, parseFlags, UsageError } from "./args.ts";
+import {
+  choiceFlag,
+  type FlagSpec,
+  helpText,
+  integerFlag,
+  parseFlags,
+  pipeSafeWriter,
+  UsageError,
+} from "./args.ts";
 import { trainingTask } from "./presets.ts";
 import { formatProgramExamples, type ProgramExampleRow, programExamples } from "./program_examples.ts";
 
@@ -261,6 +271,11 @@ export async function evaluateCheckpoint(
           );
         }
         const chunk = chunkOf(batch);
+        checkRunSize(
+          `Cannot evaluate ${task.name} at length ${length}`,
+          layout.size,
+          Math.min(chunk, episodes) * batch.steps * tapeBytesPerStep(checkpoint.config),
+        );
         let cost = 0, errors = 0;
         for (let start = 0; start < episodes; start += chunk) {
           const count = Math.min(chunk, episodes - start);
@@ -455,6 +470,7 @@ export const EVAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
     help: "program task: show this many programs at the target with the model's answers",
     default: "0",
   },
+  "no-write": { type: "boolean", help: "print the table only; do not write eval.json into the checkpoint" },
   "help": { type: "boolean", help: "show this help" },
 };
 
@@ -501,7 +517,7 @@ function listFlag(value: string, flag: string, min: number, max = Number.MAX_SAF
  */
 export async function evalCommand(
   args: string[],
-  write: (text: string) => void = (t) => void Deno.stdout.writeSync(new TextEncoder().encode(t)),
+  write: (text: string) => void = pipeSafeWriter(Deno.stdout),
 ): Promise<EvalResult | undefined> {
   const values = parseFlags(args, EVAL_FLAGS);
   if (values.help) {
@@ -512,7 +528,9 @@ export async function evalCommand(
   const dir = str("checkpoint");
   if (dir === undefined) throw new UsageError("--checkpoint DIR is required (see --help)");
   const lengths = str("lengths") === undefined ? undefined : lengthsFlag(str("lengths")!);
-  const episodes = str("episodes") === undefined ? 64 : integerFlag(str("episodes")!, "episodes", 1);
+  const episodes = str("episodes") === undefined
+    ? 64
+    : integerFlag(str("episodes")!, "episodes", 1, MAX_BATCH);
   const backend = choiceFlag(str("backend") ?? "auto", "backend", BACKEND_CHOICES);
   const seed = str("seed") === undefined ? undefined : integerFlag(str("seed")!, "seed", 0);
   const nestings = str("nestings") === undefined
@@ -544,6 +562,7 @@ export async function evalCommand(
   let result: EvalResult;
   try {
     result = await evaluateCheckpoint(checkpoint, {
+      write: false,
       episodes,
       backend,
       examples,
@@ -557,7 +576,19 @@ export async function evalCommand(
     throw error;
   }
   write(formatEvalTable(result) + "\n");
-  write(`Written to ${result.file}\n`);
+  if (values["no-write"] === true) return result;
+  const file = join(checkpoint.dir, EVAL_FILE);
+  result = { ...result, file };
+  try {
+    await writeFileAtomic(file, JSON.stringify(result, null, 2) + "\n");
+  } catch (error) {
+    throw new CheckpointError(
+      `The evaluation above could not be written to ${file} (${(error as Error).message}); ` +
+        `pass --no-write to evaluate a checkpoint you cannot write into`,
+      { cause: error },
+    );
+  }
+  write(`Written to ${file}\n`);
   return result;
 }
 
@@ -569,7 +600,10 @@ if (import.meta.main) {
       console.error(`error: ${error.message}`);
       Deno.exit(2);
     }
-    if (error instanceof CheckpointError || error instanceof WebGpuUnavailableError) {
+    if (
+      error instanceof MetricsLogError || error instanceof CheckpointError ||
+      error instanceof WebGpuUnavailableError
+    ) {
       console.error(`error: ${error.message}`);
       Deno.exit(1);
     }

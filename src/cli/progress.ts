@@ -199,7 +199,8 @@ export class ProgressDisplay {
   }
 
   #draw(state: ProgressState): void {
-    const columns = Math.max(20, this.#options.columns ?? 120);
+    const given = this.#options.columns;
+    const columns = given !== undefined && given >= 20 ? given : 120; // 0: a terminal that reports no width
     let line = formatProgress(state);
     if (line.length > columns - 1) line = line.slice(0, columns - 2) + "…";
     this.#options.write(`\r\x1b[2K${line}`);

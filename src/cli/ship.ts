@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { CheckpointError, loadCheckpoint, shipModel } from "../io/checkpoint.ts";
 import { METRICS_LOG_FILE } from "../io/metrics_log.ts";
-import { type FlagSpec, helpText, parseFlags, UsageError } from "./args.ts";
+import { type FlagSpec, helpText, parseFlags, pipeSafeWriter, UsageError } from "./args.ts";
 
 /** The flags of `deno task ship`. */
 export const SHIP_FLAGS: Readonly<Record<string, FlagSpec>> = {
@@ -43,7 +43,7 @@ export const SHIP_FLAGS: Readonly<Record<string, FlagSpec>> = {
  */
 export async function shipCommand(
   args: string[],
-  write: (text: string) => void = (t) => void Deno.stdout.writeSync(new TextEncoder().encode(t)),
+  write: (text: string) => void = pipeSafeWriter(Deno.stdout),
 ): Promise<string | undefined> {
   const values = parseFlags(args, SHIP_FLAGS);
   if (values.help) {

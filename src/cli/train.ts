@@ -37,7 +37,14 @@ import {
   type CurriculumName,
 } from "../../tasks/curriculum.ts";
 import { MAX_PROGRAM_LENGTH, MAX_PROGRAM_NESTING, PROGRAM_VOCABULARY } from "../../tasks/program.ts";
-import { type LengthRange, PAPER_TASK_NAMES, type Task, type TaskName } from "../../tasks/task.ts";
+import {
+  type LengthRange,
+  MAX_BATCH,
+  MAX_LENGTH,
+  PAPER_TASK_NAMES,
+  type Task,
+  type TaskName,
+} from "../../tasks/task.ts";
 import {
   CheckpointError,
   checkpointLayout,
@@ -52,6 +59,7 @@ import {
 import {
   appendMetricsRecord,
   METRICS_LOG_FILE,
+  MetricsLogError,
   type MetricsRecord,
   parseMetricsLog,
   truncateMetricsLog,
@@ -66,7 +74,7 @@ import {
   initParameters,
 } from "../model/init.ts";
 import { parameterLayout } from "../model/layout.ts";
-import { Rng } from "../model/random.ts";
+import { MAX_SEED, Rng } from "../model/random.ts";
 import {
   createOptimizer,
   type Optimizer,
@@ -78,6 +86,7 @@ import {
 import { initLstmParameters, type LstmConfig, lstmConfig } from "../reference/lstm_model.ts";
 import { NonFiniteLossError, type TrainingBackend } from "../train/backend.ts";
 import { type BatchSource, taskBatchSource } from "../train/batch_source.ts";
+import { checkRunSize, tapeBytesPerStep } from "../train/run_size.ts";
 import { acquireRunLock, RunLockedError } from "../io/run_lock.ts";
 import { listenForStop, type StopListener, TrainingInterruptedError } from "./stop_signals.ts";
 import {
@@ -99,6 +108,7 @@ import {
   integerFlag,
   numberFlag,
   parseFlags,
+  pipeSafeWriter,
   UsageError,
 } from "./args.ts";
 import { defaultEvalLengths, evaluateCheckpoint, formatEvalTable } from "./eval.ts";
@@ -313,8 +323,6 @@ export class TrainingStoppedError extends Error {
   }
 }
 
-const encoder = new TextEncoder();
-
 /**
  * The console as {@linkcode TrainIo}: progress and results on standard output (a live line when it is a
  * terminal), notices on standard error.
@@ -332,9 +340,10 @@ export function consoleIo(): TrainIo {
   try {
     columns = Deno.consoleSize().columns;
   } catch { /* not a terminal */ }
+  const error = pipeSafeWriter(Deno.stderr);
   return {
-    write: (text) => void Deno.stdout.writeSync(encoder.encode(text)),
-    error: (line) => console.error(line),
+    write: pipeSafeWriter(Deno.stdout),
+    error: (line) => error(line + "\n"),
     live: Deno.stdout.isTerminal(),
     ...(columns !== undefined && { columns }),
   };
@@ -407,9 +416,9 @@ function checkLstmBackend(model: ModelKind, backend: BackendChoice): void {
 
 async function planRun(values: Record<string, string | boolean | undefined>): Promise<RunPlan> {
   const str = (name: string): string | undefined => values[name] as string | undefined;
-  const int = (name: string, fallback: number, min = 1) => {
+  const int = (name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) => {
     const v = str(name);
-    return v === undefined ? fallback : integerFlag(v, name, min);
+    return v === undefined ? fallback : integerFlag(v, name, min, max);
   };
   const backendFlag = str("backend");
   let backend = choiceFlag(backendFlag ?? "auto", "backend", BACKEND_CHOICES);
@@ -516,7 +525,7 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
     }
     const learningRate = str("lr") === undefined
       ? training.optimizer.options.learningRate!
-      : numberFlag(str("lr")!, "lr", 0);
+      : lrFlag(str("lr")!);
     const outDir = str("out") ?? resumeDir;
     if (!samePath(outDir, resumeDir) && await hasCheckpoint(outDir)) {
       throw new UsageError(
@@ -623,7 +632,10 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
   if (programOptions) {
     range = programRange(programOptions.curriculum, programOptions.target);
   } else {
-    range = { minLen: int("min-len", preset.range.minLen), maxLen: int("max-len", preset.range.maxLen) };
+    range = {
+      minLen: int("min-len", preset.range.minLen, 1, MAX_LENGTH),
+      maxLen: int("max-len", preset.range.maxLen, 1, MAX_LENGTH),
+    };
     if (range.minLen > range.maxLen) {
       throw new UsageError(`--min-len must be ≤ --max-len, got ${range.minLen} > ${range.maxLen}`);
     }
@@ -637,13 +649,13 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
   }
   const optimizerName = choiceFlag(str("optimizer") ?? preset.optimizer, "optimizer", OPTIMIZER_NAMES);
   const learningRate = str("lr") !== undefined
-    ? numberFlag(str("lr")!, "lr", 0)
+    ? lrFlag(str("lr")!)
     : optimizerName === preset.optimizer
     ? preset.learningRate
     : optimizerName === "adam"
     ? 1e-3
     : 1e-4;
-  const seed = int("seed", 1, 0);
+  const seed = int("seed", 1, 0, MAX_SEED);
   const gainFlag = str("init-heads-gain"), weightingFlag = str("init-weighting");
   const init: InitOptions = {
     headsGain: gainFlag === undefined ? DEFAULT_INIT.headsGain : numberFlag(gainFlag, "init-heads-gain", 0),
@@ -658,11 +670,7 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
   }
   const outGiven = str("out");
   const outDir = outGiven ?? await defaultOutDir(modelKind === "lstm" ? `${taskName}-lstm` : taskName);
-  if (outGiven !== undefined && await hasCheckpoint(outGiven)) {
-    throw new UsageError(
-      `--out ${outGiven} already holds a checkpoint; continue it with --resume ${outGiven}, or choose another --out`,
-    );
-  }
+  if (outGiven !== undefined) await checkNewOutDir(outGiven);
   return {
     model: modelPlan,
     training: {
@@ -671,13 +679,13 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
       preset: presetName,
       backend,
       range,
-      batch: int("batch", preset.batch),
+      batch: int("batch", preset.batch, 1, MAX_BATCH),
       steps: int("steps", preset.steps),
       seed,
       evalSeed: seed + 1,
       memorySeed: seed + 2,
       reportEvery: reportEvery ?? preset.reportEvery ?? 100,
-      evalEpisodes: int("eval-episodes", 64),
+      evalEpisodes: int("eval-episodes", 64, 1, MAX_BATCH),
       stopAtBitErrors: stopAtBitErrors ?? null,
       ...((init.headsGain !== DEFAULT_INIT.headsGain || init.weighting !== DEFAULT_INIT.weighting) &&
         { init }),
@@ -693,6 +701,54 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
     resume: undefined,
   };
 }
+
+/**
+ * Refuses an `--out` for a new run that cannot become its directory, or that holds an earlier run's files
+ * (which the new run would overwrite): a checkpoint, or a metrics log without one.
+ */
+async function checkNewOutDir(out: string): Promise<void> {
+  if (out.trim() === "") throw new UsageError(`--out must name a directory, got "${out}"`);
+  let info: Deno.FileInfo | null = null;
+  try {
+    info = await Deno.stat(out);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) {
+      throw new UsageError(`--out ${out} is a system path that training may not write; choose another --out`);
+    }
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw new UsageError(`--out ${out} cannot be used: ${(error as Error).message}`);
+    }
+  }
+  if (info === null) return;
+  if (!info.isDirectory) {
+    throw new UsageError(`--out ${out} is a file, not a directory; choose another --out`);
+  }
+  if (await hasCheckpoint(out).catch(() => false)) {
+    throw new UsageError(
+      `--out ${out} already holds a checkpoint; continue it with --resume ${out}, or choose another --out`,
+    );
+  }
+  if (await Deno.stat(join(out, METRICS_LOG_FILE)).then(() => true, () => false)) {
+    throw new UsageError(
+      `--out ${out} holds ${METRICS_LOG_FILE} but no checkpoint (left by an earlier run?); a new run would ` +
+        `overwrite it: move it away, or choose another --out`,
+    );
+  }
+}
+
+/** `--lr`: a positive number that float32 (the WebGPU engine's precision) can hold. */
+function lrFlag(value: string): number {
+  const lr = numberFlag(value, "lr", 0);
+  if (lr > FLOAT32_MAX) {
+    throw new UsageError(
+      `--lr ${value} overflows float32 (at most ${FLOAT32_MAX.toPrecision(3)}); use a learning rate below 1`,
+    );
+  }
+  return lr;
+}
+
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** NTM-only shape flags, which `--model lstm` rejects. */
 const NTM_ONLY_FLAGS = [
@@ -836,6 +892,7 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
   const { model, training, outDir, resume } = plan;
   const task = trainingTask(training);
   const layout = checkpointLayout(model);
+  checkTrainingSize(task, training, model.config, layout.size, resume?.dir);
   const startStep = resume?.progress.step ?? 0;
   const previousSeconds = resume?.progress.seconds ?? 0;
   const params = resume
@@ -863,8 +920,14 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
     ? frequencyBaseline(source.heldOut(training.evalEpisodes, training.evalSeed))
     : null;
 
-  await Deno.mkdir(outDir, { recursive: true });
-  const lock = await acquireRunLock(outDir);
+  let lock;
+  try {
+    await Deno.mkdir(outDir, { recursive: true });
+    lock = await acquireRunLock(outDir);
+  } catch (error) {
+    if (error instanceof RunLockedError) throw error;
+    throw new UsageError(`Cannot write into the output directory ${outDir}: ${(error as Error).message}`);
+  }
   const stop = listenForStop();
   try {
     return await runLocked(plan, io, deps, {
@@ -884,6 +947,41 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
   } finally {
     stop.remove();
     await lock.release();
+  }
+}
+
+/**
+ * Refuses a run whose estimated memory exceeds the limit, before anything is allocated or written: the
+ * training batch or the held-out batch (evaluated at once), each at the longest training length.
+ */
+function checkTrainingSize(
+  task: Task,
+  training: TrainingOptions,
+  config: NtmConfig | LstmConfig,
+  parameters: number,
+  resumed: string | undefined,
+): void {
+  const fields = resumed
+    ? `the run in ${resumed} (training.batch ${training.batch}, training.evalEpisodes ${training.evalEpisodes}, ` +
+      `training.range.maxLen ${training.range.maxLen})`
+    : `--batch ${training.batch} / --eval-episodes ${training.evalEpisodes} at --max-len ${training.range.maxLen}`;
+  const shape = "units" in config
+    ? `LSTM ${config.units}×${config.layers}`
+    : `memory ${config.memoryN}×${config.memoryM}, ${config.readHeads}R/${config.writeHeads}W heads, ` +
+      `controller ${config.controllerSize}×${config.controllerLayers}`;
+  try {
+    const steps =
+      task.generate(new Rng(0), 1, { minLen: training.range.maxLen, maxLen: training.range.maxLen })
+        .steps;
+    const episodes = Math.max(training.batch, training.evalEpisodes);
+    checkRunSize(
+      `Cannot train ${fields} with ${shape}`,
+      parameters,
+      episodes * steps * tapeBytesPerStep(config),
+    );
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
   }
 }
 
@@ -926,11 +1024,18 @@ async function runLocked(
     stop,
   } = prepared;
   const metricsPath = join(outDir, METRICS_LOG_FILE);
-  if (resume && !samePath(outDir, resume.dir)) {
-    // Carry the log over to the new directory, up to the checkpoint's step.
-    await carryMetricsLog(join(resume.dir, METRICS_LOG_FILE), metricsPath, startStep);
-  } else {
-    await truncateMetricsLog(metricsPath, startStep);
+  try {
+    if (resume && !samePath(outDir, resume.dir)) {
+      // Carry the log over to the new directory, up to the checkpoint's step.
+      await carryMetricsLog(join(resume.dir, METRICS_LOG_FILE), metricsPath, startStep);
+    } else {
+      await truncateMetricsLog(metricsPath, startStep);
+    }
+  } catch (error) {
+    if (!(error instanceof MetricsLogError)) throw error;
+    throw new MetricsLogError(
+      `${error.message}; nothing was changed: repair the line or move ${metricsPath} away, then run again`,
+    );
   }
 
   const backendInit = {
@@ -1083,7 +1188,7 @@ async function runLocked(
     if (error instanceof NonFiniteLossError) {
       throw new TrainingStoppedError(
         `${error.message}. The last good checkpoint (step ${saved}) in ${outDir} is left as it was; ` +
-          `try a lower --lr, or --resume ${outDir} with another --seed`,
+          `continue from it with a lower learning rate: deno task train --resume ${outDir} --lr <lower>`,
         { cause: error },
       );
     }
@@ -1178,7 +1283,8 @@ if (import.meta.main) {
     if (error instanceof TrainingInterruptedError) Deno.exit(error.exitCode);
     if (
       error instanceof CheckpointError || error instanceof TrainingStoppedError ||
-      error instanceof WebGpuUnavailableError || error instanceof RunLockedError
+      error instanceof WebGpuUnavailableError || error instanceof RunLockedError ||
+      error instanceof MetricsLogError
     ) {
       console.error(`error: ${error.message}`);
       Deno.exit(1);

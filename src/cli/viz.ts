@@ -17,11 +17,12 @@
 
 import { join } from "node:path";
 import type { EpisodeBatch } from "../../tasks/episode.ts";
+import { MAX_LENGTH } from "../../tasks/task.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { CheckpointError, loadCheckpoint, type LoadedCheckpoint } from "../io/checkpoint.ts";
 import { colourBarSvg, heatmapSvg } from "../io/heatmap.ts";
 import { lineChartSvg } from "../io/line_chart.ts";
-import { METRICS_LOG_FILE, type MetricsRecord, readMetricsLog } from "../io/metrics_log.ts";
+import { METRICS_LOG_FILE, MetricsLogError, type MetricsRecord, readMetricsLog } from "../io/metrics_log.ts";
 import { svgDocument, svgText } from "../io/svg.ts";
 import { readHeadWidth, shiftCount, writeHeadWidth } from "../model/config.ts";
 import { Rng } from "../model/random.ts";
@@ -32,8 +33,9 @@ import {
   type ReferenceForward,
   referenceForward,
 } from "../reference/model.ts";
-import { type FlagSpec, helpText, integerFlag, parseFlags, UsageError } from "./args.ts";
+import { type FlagSpec, helpText, integerFlag, parseFlags, pipeSafeWriter, UsageError } from "./args.ts";
 import { trainingTask } from "./presets.ts";
+import { checkRunSize, tapeBytesPerStep } from "../train/run_size.ts";
 import { PRIORITY_WRITES_FILE, priorityWritesSvg } from "./priority_writes.ts";
 
 /** The file names of the figures inside a checkpoint directory. */
@@ -47,6 +49,8 @@ export interface FigureOptions {
   readonly length?: number;
   /** Seeds the episode (default: the checkpoint's held-out seed). */
   readonly seed?: number;
+  /** Where to write the figures (default: the checkpoint's directory). */
+  readonly outDir?: string;
 }
 
 /** Where {@linkcode renderFigures} wrote. */
@@ -105,6 +109,11 @@ export function runEpisode(
       `Cannot draw ${task.name} at length ${length} (${task.lengthMeaning}): ${(error as Error).message}`,
     );
   }
+  checkRunSize(
+    `Cannot draw ${task.name} at length ${length}`,
+    layout.size,
+    batch.steps * tapeBytesPerStep(config),
+  );
   const memoryRng = new Rng(training.memorySeed);
   const memory0 = config.memoryInit === "random"
     ? randomInitialMemory(config, 1, () => memoryRng.uniform())
@@ -402,12 +411,13 @@ export async function renderFigures(
   const length = options.length ?? checkpoint.training.range.maxLen;
   const seed = options.seed ?? checkpoint.training.evalSeed;
   const { batch, forward } = runEpisode(checkpoint, length, seed);
-  const episode = join(checkpoint.dir, FIGURE_FILES.episode);
+  const outDir = options.outDir ?? checkpoint.dir;
+  const episode = join(outDir, FIGURE_FILES.episode);
   await writeFileAtomic(episode, episodeFigureSvg(checkpoint, length, batch, forward));
 
-  const learningCurve = await renderLearningCurve(checkpoint);
+  const learningCurve = await renderLearningCurve(checkpoint, outDir);
   if (checkpoint.training.task !== "priority-sort") return { episode, learningCurve };
-  const priorityWrites = join(checkpoint.dir, PRIORITY_WRITES_FILE);
+  const priorityWrites = join(outDir, PRIORITY_WRITES_FILE);
   const runs = [0, 1, 2, 3].map((e) =>
     e === 0 ? { batch, forward } : runEpisode(checkpoint, length, seed + e)
   );
@@ -420,6 +430,7 @@ export async function renderFigures(
  * the plain LSTM baseline).
  *
  * @param dir The checkpoint directory (or a checkpoint already loaded from it).
+ * @param outDir Where to write it (default: the checkpoint's directory).
  * @returns The path written, or `null` when the metrics log is missing or has no record.
  * @throws {CheckpointError} when the checkpoint cannot be loaded.
  *
@@ -428,7 +439,10 @@ export async function renderFigures(
  * const path = await renderLearningCurve("runs/program-lstm-1");
  * ```
  */
-export async function renderLearningCurve(dir: string | LoadedCheckpoint): Promise<string | null> {
+export async function renderLearningCurve(
+  dir: string | LoadedCheckpoint,
+  outDir?: string,
+): Promise<string | null> {
   const checkpoint = typeof dir === "string" ? await loadCheckpoint(dir) : dir;
   let records: MetricsRecord[] = [];
   try {
@@ -437,7 +451,7 @@ export async function renderLearningCurve(dir: string | LoadedCheckpoint): Promi
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   if (records.length === 0) return null;
-  const path = join(checkpoint.dir, FIGURE_FILES.learningCurve);
+  const path = join(outDir ?? checkpoint.dir, FIGURE_FILES.learningCurve);
   const model = checkpoint.modelKind === "lstm" ? ", plain LSTM" : "";
   await writeFileAtomic(
     path,
@@ -455,6 +469,7 @@ export const VIZ_FLAGS: Readonly<Record<string, FlagSpec>> = {
     default: "the longest training length",
   },
   "seed": { type: "string", help: "seeds the episode", default: "the checkpoint's held-out seed" },
+  "out": { type: "string", help: "the directory to write the figures into", default: "the checkpoint's" },
   "help": { type: "boolean", help: "show this help" },
 };
 
@@ -475,7 +490,7 @@ export const VIZ_FLAGS: Readonly<Record<string, FlagSpec>> = {
  */
 export async function vizCommand(
   args: string[],
-  write: (text: string) => void = (t) => void Deno.stdout.writeSync(new TextEncoder().encode(t)),
+  write: (text: string) => void = pipeSafeWriter(Deno.stdout),
 ): Promise<FigurePaths | undefined> {
   const values = parseFlags(args, VIZ_FLAGS);
   if (values.help) {
@@ -485,16 +500,41 @@ export async function vizCommand(
   const str = (name: string): string | undefined => values[name] as string | undefined;
   const dir = str("checkpoint");
   if (dir === undefined) throw new UsageError("--checkpoint DIR is required (see --help)");
-  const length = str("length") === undefined ? undefined : integerFlag(str("length")!, "length", 1);
+  const length = str("length") === undefined
+    ? undefined
+    : integerFlag(str("length")!, "length", 1, MAX_LENGTH);
   const seed = str("seed") === undefined ? undefined : integerFlag(str("seed")!, "seed", 0);
+  const outDir = str("out");
+  if (outDir !== undefined) {
+    if (outDir.trim() === "") throw new UsageError(`--out must name a directory, got "${outDir}"`);
+    try {
+      await Deno.mkdir(outDir, { recursive: true });
+    } catch (error) {
+      throw new UsageError(`--out ${outDir} cannot be used: ${(error as Error).message}`);
+    }
+  }
   const checkpoint = await loadCheckpoint(dir);
+  /** Draws, turning a failed write into a one-line error that says how to write elsewhere. */
+  const drawing = async <T>(draw: () => Promise<T>): Promise<T> => {
+    try {
+      return await draw();
+    } catch (error) {
+      const fileSystem = Object.values(Deno.errors).some((E) => error instanceof E);
+      if (!fileSystem) throw error;
+      throw new CheckpointError(
+        `Cannot write the figures into ${outDir ?? dir} (${(error as Error).message}); ` +
+          `pass --out DIR to write them elsewhere`,
+        { cause: error },
+      );
+    }
+  };
   if (checkpoint.modelKind === "lstm") {
     if (length !== undefined || seed !== undefined) {
       throw new UsageError(
         `--length and --seed choose the episode figure, which ${dir} (the plain LSTM baseline) does not have`,
       );
     }
-    const curve = await renderLearningCurve(checkpoint);
+    const curve = await drawing(() => renderLearningCurve(checkpoint, outDir));
     write(`No episode figure: ${dir} holds the plain LSTM baseline, which has no memory or heads\n`);
     write(
       curve
@@ -505,10 +545,13 @@ export async function vizCommand(
   }
   let paths: FigurePaths;
   try {
-    paths = await renderFigures(checkpoint, {
-      ...(length !== undefined && { length }),
-      ...(seed !== undefined && { seed }),
-    });
+    paths = await drawing(() =>
+      renderFigures(checkpoint, {
+        ...(length !== undefined && { length }),
+        ...(seed !== undefined && { seed }),
+        ...(outDir !== undefined && { outDir }),
+      })
+    );
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(`--length: ${error.message}`);
     throw error;
@@ -531,7 +574,7 @@ if (import.meta.main) {
       console.error(`error: ${error.message}`);
       Deno.exit(2);
     }
-    if (error instanceof CheckpointError) {
+    if (error instanceof MetricsLogError || error instanceof CheckpointError) {
       console.error(`error: ${error.message}`);
       Deno.exit(1);
     }

@@ -125,9 +125,10 @@ export async function createWebGpuBackend(init: WebGpuBackendInit): Promise<Trai
       if (report.updates !== step) {
         throw new NonFiniteLossError(
           step,
-          `the gradient of a step after step ${reported} (norm ${report.gradNorm}; ${
-            step - report.updates
-          } update(s) skipped)`,
+          `the gradient of ${step - report.updates} of steps ${
+            reported + 1
+          }…${step} (since the last report; ` +
+            `norm ${report.gradNorm}; those updates were skipped)`,
         );
       }
       if (!Number.isFinite(loss)) throw new NonFiniteLossError(step, `the loss (${loss})`);

@@ -28,13 +28,20 @@ import {
   type CurriculumName,
   type CurriculumState,
 } from "../../tasks/curriculum.ts";
-import { checkProgramDifficulty, type ProgramDifficulty } from "../../tasks/program.ts";
-import { type LengthRange, PAPER_TASK_NAMES, type TaskName } from "../../tasks/task.ts";
-import { type NtmConfig, ntmConfig } from "../model/config.ts";
+import { checkProgramDifficulty, type ProgramDifficulty, programTask } from "../../tasks/program.ts";
+import { taskByName } from "../../tasks/presets.ts";
+import {
+  type LengthRange,
+  MAX_BATCH,
+  MAX_LENGTH,
+  PAPER_TASK_NAMES,
+  type TaskName,
+} from "../../tasks/task.ts";
+import { MAX_PARAMETERS, type NtmConfig, ntmConfig } from "../model/config.ts";
 import { type LstmConfig, lstmConfig, lstmLayout } from "../reference/lstm_model.ts";
 import { INIT_WEIGHTINGS, type InitOptions, type InitWeighting } from "../model/init.ts";
 import { type ParameterLayout, parameterLayout } from "../model/layout.ts";
-import type { RngState } from "../model/random.ts";
+import { MAX_SEED, type RngState } from "../model/random.ts";
 import {
   OPTIMIZER_NAMES,
   type OptimizerName,
@@ -789,6 +796,9 @@ function parseConfigJson(value: unknown, path: string): ConfigJson {
     return fail(`model is not a valid configuration: ${(error as Error).message}`);
   }
   const parameters = checkpointLayout(spec).size;
+  if (parameters > MAX_PARAMETERS) {
+    fail(`the model has ${parameters} parameters, more than the limit of ${MAX_PARAMETERS}`);
+  }
   if (root.parameters !== parameters) {
     fail(
       `parameters must be ${parameters} (the size of the model's layout), got ${
@@ -798,10 +808,17 @@ function parseConfigJson(value: unknown, path: string): ConfigJson {
   }
 
   const t = objectAt(root.training, "training", fail);
-  const int = (o: Record<string, unknown>, key: string, prefix: string, min: number): number => {
+  const int = (
+    o: Record<string, unknown>,
+    key: string,
+    prefix: string,
+    min: number,
+    max = Number.MAX_SAFE_INTEGER,
+  ): number => {
     const v = o[key];
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) {
-      fail(`${prefix}.${key} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in ${min}..${max}`;
+      fail(`${prefix}.${key} must be an integer ${range}, got ${JSON.stringify(v)}`);
     }
     return v as number;
   };
@@ -818,8 +835,8 @@ function parseConfigJson(value: unknown, path: string): ConfigJson {
     return v as T;
   };
   const range = objectAt(t.range, "training.range", fail);
-  const minLen = int(range, "minLen", "training.range", 1),
-    maxLen = int(range, "maxLen", "training.range", 1);
+  const minLen = int(range, "minLen", "training.range", 1, MAX_LENGTH),
+    maxLen = int(range, "maxLen", "training.range", 1, MAX_LENGTH);
   if (minLen > maxLen) fail(`training.range.minLen must be ≤ maxLen, got ${minLen} > ${maxLen}`);
   const optimizer = objectAt(t.optimizer, "training.optimizer", fail);
   const optimizerOptions = objectAt(optimizer.options, "training.optimizer.options", fail);
@@ -859,17 +876,29 @@ function parseConfigJson(value: unknown, path: string): ConfigJson {
     preset: choice(t, "preset", "training", ["quick", "fast", "paper"] as const),
     backend: choice(t, "backend", "training", ["auto", "webgpu", "cpu"] as const),
     range: { minLen, maxLen },
-    batch: int(t, "batch", "training", 1),
+    batch: int(t, "batch", "training", 1, MAX_BATCH),
     steps: int(t, "steps", "training", 0),
-    seed: int(t, "seed", "training", 0),
-    evalSeed: int(t, "evalSeed", "training", 0),
-    memorySeed: int(t, "memorySeed", "training", 0),
+    seed: int(t, "seed", "training", 0, MAX_SEED),
+    evalSeed: int(t, "evalSeed", "training", 0, MAX_SEED + 1),
+    memorySeed: int(t, "memorySeed", "training", 0, MAX_SEED + 2),
     reportEvery: int(t, "reportEvery", "training", 1),
-    evalEpisodes: int(t, "evalEpisodes", "training", 1),
+    evalEpisodes: int(t, "evalEpisodes", "training", 1, MAX_BATCH),
     stopAtBitErrors: stopAt as number | null,
     ...(t.init !== undefined && { init: initOptionsAt(t.init, choice, fail) }),
     optimizer: { name: choice(optimizer, "name", "training.optimizer", OPTIMIZER_NAMES), options },
   };
+
+  const taskShape = task === "program" ? programTask(program!.target) : taskByName(task);
+  const { inputSize, outputSize, outputKind } = spec.config;
+  if (
+    inputSize !== taskShape.inputSize || outputSize !== taskShape.outputSize ||
+    outputKind !== taskShape.outputKind
+  ) {
+    fail(
+      `the model (X = ${inputSize}, Y = ${outputSize}, ${outputKind} output) does not fit training.task ${task}, ` +
+        `which needs X = ${taskShape.inputSize}, Y = ${taskShape.outputSize}, ${taskShape.outputKind} output`,
+    );
+  }
 
   const p = objectAt(root.progress, "progress", fail);
   const rngState = (key: string): RngState => {

@@ -14,6 +14,19 @@ import { writeFileAtomic } from "./atomic_write.ts";
 /** The name of the metrics log inside a run directory. */
 export const METRICS_LOG_FILE = "metrics.jsonl";
 
+/** A metrics log that is not one: the message names the file and the line. */
+export class MetricsLogError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong, naming the file and line.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "MetricsLogError";
+  }
+}
+
 /** One line of the metrics log. */
 export interface MetricsRecord {
   /** Training steps taken in all. */
@@ -102,15 +115,19 @@ export function parseMetricsLog(text: string, source = "the metrics log"): Metri
       value = JSON.parse(line);
     } catch (error) {
       if (i === lastNonEmpty && !text.endsWith("\n")) break; // a line cut short by a killed run
-      throw new Error(`Cannot read ${source}: line ${i + 1} is not valid JSON (${(error as Error).message})`);
+      throw new MetricsLogError(
+        `Cannot read ${source}: line ${i + 1} is not valid JSON (${(error as Error).message})`,
+      );
     }
     const record = value as Record<string, unknown>;
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw new Error(`Cannot read ${source}: line ${i + 1} must be a JSON object, got ${line.slice(0, 60)}`);
+      throw new MetricsLogError(
+        `Cannot read ${source}: line ${i + 1} must be a JSON object, got ${line.slice(0, 60)}`,
+      );
     }
     for (const key of ["step", "sequences", "cost_bits", "bit_errors"]) {
       if (typeof record[key] !== "number") {
-        throw new Error(
+        throw new MetricsLogError(
           `Cannot read ${source}: line ${i + 1} must have a number "${key}", got ${
             JSON.stringify(record[key])
           }`,

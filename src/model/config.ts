@@ -65,6 +65,37 @@ export const DEFAULT_NTM_CONFIG: Omit<NtmConfig, "inputSize" | "outputSize"> = {
   outputKind: "sigmoid",
 };
 
+/** The most parameters a model may have (64 Mi: 512 MiB of float64 values, before the optimiser's slots). */
+export const MAX_PARAMETERS = 2 ** 26;
+
+/**
+ * The largest size of each field {@linkcode ntmConfig} accepts: far beyond the paper's models (C = 100,
+ * N = 128, M = 20, up to 8 heads), small enough that a mistyped size is refused with a message instead of
+ * an allocation failure. The run's total memory is bounded separately (`src/train/run_size.ts`).
+ */
+export const NTM_SIZE_LIMITS: Readonly<
+  Record<
+    | "inputSize"
+    | "outputSize"
+    | "controllerSize"
+    | "controllerLayers"
+    | "memoryN"
+    | "memoryM"
+    | "readHeads"
+    | "writeHeads",
+    number
+  >
+> = Object.freeze({
+  inputSize: 4096,
+  outputSize: 4096,
+  controllerSize: 4096,
+  controllerLayers: 16,
+  memoryN: 65_536,
+  memoryM: 4096,
+  readHeads: 64,
+  writeHeads: 64,
+});
+
 /**
  * Builds a complete, validated configuration from the input and output widths and any overrides.
  *
@@ -95,7 +126,15 @@ export function ntmConfig(
     ["writeHeads", "W"],
     ["shiftRange", "K"],
   ];
-  for (const [field, letter] of sizes) requirePositiveInteger(config[field], `${letter} (${field})`);
+  for (const [field, letter] of sizes) {
+    requirePositiveInteger(config[field], `${letter} (${field})`);
+    const limit = NTM_SIZE_LIMITS[field as keyof typeof NTM_SIZE_LIMITS];
+    if (limit !== undefined && (config[field] as number) > limit) {
+      throw new RangeError(
+        `Cannot build the NTM: ${letter} (${field}) must be ≤ ${limit}, got ${config[field]}`,
+      );
+    }
+  }
   if (2 * config.shiftRange >= config.memoryN) {
     throw new RangeError(
       `Cannot build the NTM: the shift range K (shiftRange) must be below N/2 = ${

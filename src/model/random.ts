@@ -9,6 +9,12 @@
 export type RngState = [number, number, number, number];
 
 /**
+ * The largest seed a training run takes (2³² − 1): the run derives its held-out, memory and probe streams
+ * from `seed + 1 … seed + 3`, which stay exact integers.
+ */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/**
  * Seeded random numbers: uniform floats, integers, bits, normals and Beta(½, ½) draws.
  *
  * @example Draw reproducible numbers

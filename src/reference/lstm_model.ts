@@ -11,7 +11,7 @@
  */
 
 import type { EpisodeBatch } from "../../tasks/episode.ts";
-import { requirePositiveInteger } from "../model/config.ts";
+import { NTM_SIZE_LIMITS, requirePositiveInteger } from "../model/config.ts";
 import type { LayoutEntry, ParameterLayout } from "../model/layout.ts";
 import { Rng } from "../model/random.ts";
 import { linearBackward, linearForward, lstmCellBackward, lstmCellForward } from "./controller.ts";
@@ -50,6 +50,19 @@ export function lstmConfig(config: LstmConfig): LstmConfig {
   requirePositiveInteger(config.outputSize, "Y (outputSize)");
   requirePositiveInteger(config.units, "C (units)");
   requirePositiveInteger(config.layers, "layers");
+  const limits: [keyof LstmConfig, number][] = [
+    ["inputSize", NTM_SIZE_LIMITS.inputSize],
+    ["outputSize", NTM_SIZE_LIMITS.outputSize],
+    ["units", NTM_SIZE_LIMITS.controllerSize],
+    ["layers", NTM_SIZE_LIMITS.controllerLayers],
+  ];
+  for (const [field, limit] of limits) {
+    if ((config[field] as number) > limit) {
+      throw new RangeError(
+        `Cannot build the LSTM baseline: ${field} must be ≤ ${limit}, got ${config[field]}`,
+      );
+    }
+  }
   return config;
 }
 
