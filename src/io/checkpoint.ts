@@ -244,7 +244,7 @@ export class CheckpointError extends Error {
    * @param options The underlying error, if any.
    */
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
+    super(message.replace(/\s*\n\s*/g, " "), options); // one line, even when it quotes a parser's message
     this.name = "CheckpointError";
   }
 }
