@@ -163,3 +163,28 @@ Deno.test("bad invocations of train, eval, viz and ship exit with a one-line err
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("training piped into a reader that closes early finishes its run and exits 0", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ntm-cli-pipe-" });
+  try {
+    const out = join(dir, "run");
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        ...["run", "--allow-read", "--allow-write", "--allow-env", join(ROOT, "src/cli/train.ts"), ...TINY],
+        ...["--steps", "40", "--report-every", "2", "--no-eval", "--max-len", "3", "--out", out],
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const reader = child.stdout.getReader();
+    await reader.read(); // the first line, then the reader goes away like `head -1`
+    await reader.cancel();
+    const [status, stderr] = await Promise.all([child.status, new Response(child.stderr).text()]);
+    assert.equal(status.code, 0, stderr);
+    assert.doesNotMatch(stderr, /BrokenPipe|Uncaught/);
+    assert.equal((await loadCheckpoint(out)).progress.step, 40);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -256,6 +256,9 @@ Deno.test("trainCommand() stops on a non-finite loss and keeps the last good che
     assert.ok(error instanceof TrainingStoppedError, String(error));
     assert.match(error.message, /step 15/);
     assert.match(error.message, /last good checkpoint \(step 10\)/);
+    // The advice names a command that works: --resume with another --seed would be refused.
+    assert.ok(error.message.includes(`deno task train --resume ${run} --lr <lower>`), error.message);
+    assert.doesNotMatch(error.message, /--seed/);
     assert.deepEqual(await Deno.readFile(join(run, CHECKPOINT_FILES.model)), snapshot);
     const checkpoint = await loadCheckpoint(run);
     assert.equal(checkpoint.progress.step, 10);
@@ -284,6 +287,22 @@ Deno.test("trainCommand() redraws one live progress line on a terminal", async (
     assert.ok(out().includes("\r\x1b[2Kstep 20/20"));
     assert.equal(JSON.parse(out().trim().split("\n").at(-1)!).steps, 20);
   });
+});
+
+Deno.test("ProgressDisplay keeps the whole line on a terminal that reports a width of 0", () => {
+  let out = "", now = 0;
+  const progress = new ProgressDisplay({
+    totalSteps: 100,
+    startStep: 0,
+    batch: 4,
+    live: true,
+    write: (t) => void (out += t),
+    now: () => now,
+    columns: 0,
+  });
+  now = 1000;
+  progress.step(10);
+  assert.match(out, /step 10\/100 {2}40 seq {2}40\.0 seq\/s {2}ETA 9s$/);
 });
 
 Deno.test("ProgressDisplay shows the step, costs, rate and ETA", () => {

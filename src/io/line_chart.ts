@@ -113,7 +113,7 @@ export function lineChartSvg(series: readonly ChartSeries[], options: LineChartO
     s.points.filter(([px, py]) => Number.isFinite(px) && Number.isFinite(py))
   );
   const xs = finite.map((p) => p[0]), ys = finite.map((p) => p[1]);
-  let x0 = xs.length ? Math.min(...xs) : 0, x1 = xs.length ? Math.max(...xs) : 1;
+  let x0 = xs.length ? least(xs) : 0, x1 = xs.length ? most(xs) : 1;
   if (x1 <= x0) x1 = x0 + 1;
   if (x0 > 0) x0 = 0;
 
@@ -121,17 +121,17 @@ export function lineChartSvg(series: readonly ChartSeries[], options: LineChartO
   let yTicks: number[];
   if (options.logY) {
     const positive = ys.filter((v) => v > 0);
-    const lo = 10 ** Math.floor(Math.log10(positive.length ? Math.min(...positive) : 0.01));
+    const lo = 10 ** Math.floor(Math.log10(positive.length ? least(positive) : 0.01));
     const floor = ys.some((v) => v <= 0) ? lo / 10 : lo;
-    const hi = 10 ** Math.ceil(Math.log10(Math.max(floor * 10, ...positive)));
+    const hi = 10 ** Math.ceil(Math.log10(Math.max(floor * 10, most(positive))));
     const l0 = Math.log10(floor), l1 = Math.log10(hi);
     mapY = (v) => bottom - ((Math.log10(Math.max(v, floor)) - l0) / (l1 - l0)) * (bottom - top);
     yTicks = [];
     const stride = Math.max(1, Math.ceil((l1 - l0) / 6));
     for (let e = Math.round(l0); e <= Math.round(l1); e += stride) yTicks.push(10 ** e);
   } else {
-    const y0 = Math.min(0, ...ys);
-    let y1 = ys.length ? Math.max(...ys) : 1;
+    const y0 = Math.min(0, least(ys));
+    let y1 = ys.length ? most(ys) : 1;
     if (y1 <= y0) y1 = y0 + 1;
     yTicks = niceTicks(y0, y1, 5);
     y1 = Math.max(y1, yTicks.at(-1)!);
@@ -188,4 +188,18 @@ export function lineChartSvg(series: readonly ChartSeries[], options: LineChartO
   });
   parts.push(`</g>`);
   return parts.join("\n");
+}
+
+/** The smallest of the values (∞ for none), without spreading them into `Math.min`. */
+function least(values: readonly number[]): number {
+  let m = Infinity;
+  for (const v of values) if (v < m) m = v;
+  return m;
+}
+
+/** The largest of the values (−∞ for none). */
+function most(values: readonly number[]): number {
+  let m = -Infinity;
+  for (const v of values) if (v > m) m = v;
+  return m;
 }
