@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { FAST_RECIPE, fastPreset, presetByName, quickPreset } from "../src/cli/presets.ts";
+import { FAST_RECIPE, FAST_TASKS, fastPreset, presetByName, quickPreset } from "../src/cli/presets.ts";
 import { trainCommand, type TrainIo } from "../src/cli/train.ts";
 import { loadCheckpoint } from "../src/io/checkpoint.ts";
 import { paperPreset } from "../tasks/presets.ts";
@@ -13,8 +13,11 @@ Deno.test("fastPreset() keeps the paper's model for every task and trains it wit
     assert.deepEqual(fast.range, paper.range, task);
     assert.equal(fast.optimizer, FAST_RECIPE.optimizer);
     assert.equal(fast.batch, 1);
-    assert.equal(fast.reportEvery, 500);
-    assert.equal(fast.learningRate, task === "copy" ? FAST_RECIPE.learningRate : paper.learningRate, task);
+    assert.equal(fast.reportEvery, FAST_TASKS[task].reportEvery);
+    assert.equal(fast.learningRate, FAST_TASKS[task].learningRate, task);
+    assert.equal(fast.steps, FAST_TASKS[task].steps, task);
+    // Faster than the paper's rate, never more than ten times it.
+    assert.ok(fast.learningRate > paper.learningRate && fast.learningRate <= 10 * paper.learningRate, task);
   }
   assert.deepEqual(presetByName("fast", "copy"), fastPreset("copy"));
 });

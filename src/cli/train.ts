@@ -202,7 +202,7 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "report-every": {
     type: "string",
     help: "evaluate, report and save a checkpoint every this many steps",
-    default: "from the preset (fast: 500, else 100)",
+    default: "from the preset (fast: 500, for N-grams and priority sort 1000; else 100)",
   },
   "stop-at-bit-errors": {
     type: "string",
