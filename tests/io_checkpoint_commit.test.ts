@@ -21,7 +21,7 @@ import { createOptimizer } from "../src/optim/optimizer.ts";
 
 /** A small checkpoint at `step`, whose parameters differ from step to step. */
 function checkpointAt(step: number): NtmCheckpoint {
-  const config = ntmConfig({ inputSize: 4, outputSize: 3, controllerSize: 4, memoryN: 8, memoryM: 4 });
+  const config = ntmConfig({ inputSize: 9, outputSize: 8, controllerSize: 4, memoryN: 8, memoryM: 4 });
   const layout = parameterLayout(config);
   const params = initParameters(config, layout, step);
   const optimizer = createOptimizer("rmsprop", layout.size, { learningRate: 1e-3 });

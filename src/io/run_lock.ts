@@ -1,8 +1,9 @@
 /**
  * An exclusive lock on a training run's output directory, held for the whole run, so that two runs never
- * train into one directory (interleaving `metrics.jsonl` and racing each other's saves). The lock is the
- * file `.lock`, created exclusively, holding the holder's pid, host and start time. A lock whose holder is
- * gone (same host, no such process) is stale and taken over; any other is refused with the holder's pid.
+ * train into one directory (interleaving `metrics.jsonl` and racing each other's saves). The lock is an
+ * advisory file-system lock (flock) on the file `.lock`, which also records the holder's pid and start
+ * time for the error message. The operating system releases the lock when its process ends, however it
+ * ends, so a crashed run never leaves the directory locked; the file itself stays (empty) between runs.
  *
  * @module
  */
@@ -29,53 +30,16 @@ export class RunLockedError extends Error {
 export interface RunLock {
   /** The lock file. */
   readonly path: string;
-  /** Removes the lock file (if it is still this process's); idempotent. */
+  /** Releases the lock (and clears the holder's record); idempotent. */
   release(): Promise<void>;
 }
 
-interface Holder {
-  readonly pid: number;
-  readonly host: string;
-  readonly started: string;
-}
-
-/** The machine's name, read without `--allow-sys` (Linux), else "this machine". */
-async function hostName(): Promise<string> {
-  try {
-    return (await Deno.readTextFile("/proc/sys/kernel/hostname")).trim() || "this machine";
-  } catch {
-    return "this machine";
-  }
-}
-
-/** Whether a process with this pid runs on this host (`true` when it cannot be told). */
-async function isAlive(pid: number): Promise<boolean> {
-  if (Deno.build.os !== "linux") return true;
-  try {
-    await Deno.stat(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function readHolder(text: string): Holder | null {
-  try {
-    const h = JSON.parse(text) as Partial<Holder>;
-    return typeof h.pid === "number" && typeof h.host === "string"
-      ? { pid: h.pid, host: h.host, started: String(h.started ?? "unknown") }
-      : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
- * Takes the lock on `dir` (which must exist).
+ * Takes the lock on `dir` (which must exist), without waiting.
  *
  * @param dir The output directory.
- * @returns The held lock; release it when the run ends.
- * @throws {RunLockedError} when another live process holds it.
+ * @returns The held lock; release it when the run ends (or let the process end).
+ * @throws {RunLockedError} when another open handle, in this process or another, holds it.
  *
  * @example
  * ```ts
@@ -88,37 +52,43 @@ function readHolder(text: string): Holder | null {
  */
 export async function acquireRunLock(dir: string): Promise<RunLock> {
   const path = join(dir, LOCK_FILE);
-  const me: Holder = { pid: Deno.pid, host: await hostName(), started: new Date().toISOString() };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const file = await Deno.open(path, { write: true, createNew: true });
-      await file.write(new TextEncoder().encode(JSON.stringify(me) + "\n"));
-      file.close();
-      let released = false;
-      return {
-        path,
-        async release() {
-          if (released) return;
-          released = true;
-          const holder = readHolder(await Deno.readTextFile(path).catch(() => ""));
-          if (holder?.pid === me.pid && holder.host === me.host) await Deno.remove(path).catch(() => {});
-        },
-      };
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-    }
-    const holder = readHolder(await Deno.readTextFile(path).catch(() => ""));
-    const stale = holder !== null && holder.host === me.host && holder.pid !== me.pid &&
-      !(await isAlive(holder.pid));
-    if (!stale) {
-      throw new RunLockedError(
-        holder
-          ? `${dir} is in use by another training run (pid ${holder.pid} on ${holder.host}, started ` +
-            `${holder.started}); wait for it to finish or stop it, or train into another --out`
-          : `${dir} is locked (${path} exists but names no holder); if no run uses the directory, remove ${path}`,
-      );
-    }
-    await Deno.remove(path).catch(() => {}); // the holder is gone: take the lock over
+  const file = await Deno.open(path, { read: true, write: true, create: true });
+  let locked: boolean;
+  try {
+    locked = await file.tryLock(true);
+  } catch (error) {
+    file.close();
+    throw error;
   }
-  throw new RunLockedError(`${dir}: could not take the lock ${path}; another run keeps taking it`);
+  if (!locked) {
+    file.close();
+    let holder = "";
+    try {
+      const record = JSON.parse(await Deno.readTextFile(path)) as { pid?: unknown; started?: unknown };
+      holder = ` (pid ${record.pid}, started ${record.started})`;
+    } catch { /* the holder has not written its record yet */ }
+    throw new RunLockedError(
+      `${dir} is in use by another training run${holder}; wait for it to finish or stop it, or train into ` +
+        `another --out`,
+    );
+  }
+  const record = new TextEncoder().encode(
+    JSON.stringify({ pid: Deno.pid, started: new Date().toISOString() }) + "\n",
+  );
+  await file.truncate(0);
+  await file.write(record);
+  let released = false;
+  return {
+    path,
+    async release() {
+      if (released) return;
+      released = true;
+      try {
+        await file.truncate(0);
+        await file.unlock();
+      } finally {
+        file.close();
+      }
+    },
+  };
 }
