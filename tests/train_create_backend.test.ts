@@ -5,6 +5,7 @@ import { initParameters } from "../src/model/init.ts";
 import { parameterLayout } from "../src/model/layout.ts";
 import { createOptimizer } from "../src/optim/optimizer.ts";
 import { type BackendInit, createBackend } from "../src/train/create_backend.ts";
+import { NonFiniteLossError } from "../src/train/backend.ts";
 import { Rng } from "../src/model/random.ts";
 import { copyTask } from "../tasks/copy.ts";
 import type { EpisodeBatch } from "../tasks/episode.ts";
@@ -126,6 +127,27 @@ Deno.test("createBackend('auto') probes a resumed run (startStep > 0) from fresh
     await backend.trainStep(probe);
     const report = await backend.lastStep();
     assert.ok(Number.isFinite(report.lossNats));
+  } finally {
+    backend.destroy();
+  }
+});
+
+Deno.test("a WebGPU step whose gradient is not finite is refused, naming the steps since the last report", async () => {
+  assert.ok(navigator.gpu, "this test needs WebGPU (the software adapter is enough)");
+  const { init, probe } = probedInit();
+  // Weights near float32's limit: the pre-activations overflow to ±∞, and ∞ − ∞ makes the gradient NaN.
+  const params = init.params.map((_, i) => (i % 2 ? 1 : -1) * 1e37);
+  const backend = await createBackend("webgpu", { ...init, params }, () => {});
+  try {
+    await backend.trainStep(probe);
+    await backend.trainStep(probe);
+    const error = await backend.lastStep().then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof NonFiniteLossError, String(error));
+    assert.match(
+      error.message,
+      /Training stopped at step 2: the gradient of \d of steps 1…2 .*skipped/,
+      error.message,
+    );
   } finally {
     backend.destroy();
   }
