@@ -77,7 +77,6 @@ import { parameterLayout } from "../model/layout.ts";
 import { MAX_SEED, Rng } from "../model/random.ts";
 import {
   createOptimizer,
-  type Optimizer,
   OPTIMIZER_NAMES,
   type OptimizerName,
   type OptimizerState,
@@ -893,33 +892,6 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
   const task = trainingTask(training);
   const layout = checkpointLayout(model);
   checkTrainingSize(task, training, model.config, layout.size, resume?.dir);
-  const startStep = resume?.progress.step ?? 0;
-  const previousSeconds = resume?.progress.seconds ?? 0;
-  const params = resume
-    ? resume.params
-    : model.modelKind === "lstm"
-    ? initLstmParameters(model.config, layout, training.seed)
-    : initParameters(model.config, layout, training.seed, training.init);
-  const optimizerName: OptimizerName = training.optimizer.name;
-  const optimizer = resume
-    ? restoreOptimizer(resume.optimizer, training.optimizer.options, layout.size)
-    : createOptimizer(optimizerName, layout.size, training.optimizer.options);
-  const dataRng = new Rng(training.seed);
-  if (resume) dataRng.setState(resume.progress.dataRng);
-  let curriculum: Curriculum | undefined;
-  let source: BatchSource;
-  if (training.program) {
-    curriculum = createCurriculum(training.program.curriculum, training.program.target);
-    if (resume?.progress.curriculum) curriculum.restore(resume.progress.curriculum);
-    source = curriculumBatchSource(curriculum);
-  } else {
-    source = taskBatchSource(task, training.range);
-  }
-  const softmax = task.outputKind === "softmax";
-  const baseline = softmax
-    ? frequencyBaseline(source.heldOut(training.evalEpisodes, training.evalSeed))
-    : null;
-
   let lock;
   try {
     await Deno.mkdir(outDir, { recursive: true });
@@ -930,20 +902,7 @@ async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Pro
   }
   const stop = listenForStop();
   try {
-    return await runLocked(plan, io, deps, {
-      task,
-      layout,
-      startStep,
-      previousSeconds,
-      params,
-      optimizer,
-      dataRng,
-      curriculum,
-      source,
-      softmax,
-      baseline,
-      stop,
-    });
+    return await runLocked(plan, io, deps, stop);
   } finally {
     stop.remove();
     await lock.release();
@@ -985,44 +944,43 @@ function checkTrainingSize(
   }
 }
 
-/** What {@linkcode runPlan} prepared before taking the directory's lock. */
-interface Prepared {
-  readonly task: Task;
-  readonly layout: ReturnType<typeof checkpointLayout>;
-  readonly startStep: number;
-  readonly previousSeconds: number;
-  readonly params: Float64Array;
-  readonly optimizer: Optimizer;
-  readonly dataRng: Rng;
-  readonly curriculum: Curriculum | undefined;
-  readonly source: BatchSource;
-  readonly softmax: boolean;
-  readonly baseline: ReturnType<typeof frequencyBaseline> | null;
-  readonly stop: StopListener;
-}
-
 /** The run itself, with the output directory locked. */
 async function runLocked(
   plan: RunPlan,
   io: TrainIo,
   deps: TrainDependencies,
-  prepared: Prepared,
+  stop: StopListener,
 ): Promise<TrainSummary> {
   const { model, training, outDir, resume } = plan;
-  const {
-    task,
-    layout,
-    startStep,
-    previousSeconds,
-    params,
-    optimizer,
-    dataRng,
-    curriculum,
-    source,
-    softmax,
-    baseline,
-    stop,
-  } = prepared;
+  const task = trainingTask(training);
+  const layout = checkpointLayout(model);
+  const startStep = resume?.progress.step ?? 0;
+  const previousSeconds = resume?.progress.seconds ?? 0;
+  const params = resume
+    ? resume.params
+    : model.modelKind === "lstm"
+    ? initLstmParameters(model.config, layout, training.seed)
+    : initParameters(model.config, layout, training.seed, training.init);
+  const optimizerName: OptimizerName = training.optimizer.name;
+  const optimizer = resume
+    ? restoreOptimizer(resume.optimizer, training.optimizer.options, layout.size)
+    : createOptimizer(optimizerName, layout.size, training.optimizer.options);
+  const dataRng = new Rng(training.seed);
+  if (resume) dataRng.setState(resume.progress.dataRng);
+  let curriculum: Curriculum | undefined;
+  let source: BatchSource;
+  if (training.program) {
+    curriculum = createCurriculum(training.program.curriculum, training.program.target);
+    if (resume?.progress.curriculum) curriculum.restore(resume.progress.curriculum);
+    source = curriculumBatchSource(curriculum);
+  } else {
+    source = taskBatchSource(task, training.range);
+  }
+  const softmax = task.outputKind === "softmax";
+  const baseline = softmax
+    ? frequencyBaseline(source.heldOut(training.evalEpisodes, training.evalSeed))
+    : null;
+
   const metricsPath = join(outDir, METRICS_LOG_FILE);
   try {
     if (resume && !samePath(outDir, resume.dir)) {
