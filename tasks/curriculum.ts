@@ -9,8 +9,12 @@
  * | `mix`      | length uniform in 1..target length and nesting uniform in 1..target nesting, independently |
  * | `combined` | with probability 0.2 a `mix` draw, otherwise the `naive` current stage                |
  *
- * The naive stage advances when {@linkcode Curriculum.report} gets a validation accuracy above 0.95, in the
- * paper's order: length first, one digit at a time up to the target length; then nesting goes up by one and
+ * The naive stage advances when {@linkcode Curriculum.report} gets a validation accuracy above 0.95, or when
+ * learning at the stage has stopped making progress (the paper's words, §4: "once learning stops making
+ * progress on the validation set, we increase length by 1"): {@linkcode CURRICULUM_PATIENCE} reports in a row
+ * without beating the stage's best accuracy by {@linkcode CURRICULUM_MIN_PROGRESS}. Without that second rule
+ * a stage the model cannot take past 0.95 holds the curriculum forever (a measured run of all six operations
+ * stayed at 1 digit for 90 % of its steps). The stages come in the paper's order: length first, one digit at a time up to the target length; then nesting goes up by one and
  * length starts again at 1. So a target of length 3, nesting 2 runs (1,1) (2,1) (3,1) (1,2) (2,2) (3,2) and
  * stays at the target from then on.
  *
@@ -20,11 +24,14 @@
 import type { Rng } from "../src/model/random.ts";
 import {
   checkProgramDifficulty,
+  checkProgramOperations,
   encodeProgramEpisodes,
   type GeneratedProgram,
   generateProgram,
+  PROGRAM_OPERATIONS,
   type ProgramBatch,
   type ProgramDifficulty,
+  type ProgramOperation,
 } from "./program.ts";
 
 /** The name of a curriculum strategy (§4). */
@@ -38,6 +45,15 @@ export const CURRICULUM_NAMES: readonly CurriculumName[] = Object.freeze(
 /** The validation accuracy a naive (or combined) curriculum must exceed to advance a stage. */
 export const CURRICULUM_ADVANCE_ACCURACY = 0.95;
 
+/**
+ * Reports in a row without progress after which a naive (or combined) curriculum advances anyway: with the
+ * default report interval of 100 steps, 2,000 steps of a stage that no longer improves.
+ */
+export const CURRICULUM_PATIENCE = 20;
+
+/** The rise over a stage's best validation accuracy that counts as progress (one point in a hundred). */
+export const CURRICULUM_MIN_PROGRESS = 0.01;
+
 /** The share of a combined curriculum's examples drawn as in the mix strategy. */
 export const COMBINED_MIX_PROBABILITY = 0.2;
 
@@ -49,6 +65,10 @@ export interface CurriculumState {
   readonly target: ProgramDifficulty;
   /** The naive stage reached (the target for `baseline` and `mix`). */
   readonly current: ProgramDifficulty;
+  /** The best validation accuracy reported at the current stage (absent before the first report there). */
+  readonly stageBest?: number;
+  /** Reports at the current stage since `stageBest` was set (absent: 0). */
+  readonly reportsSinceProgress?: number;
 }
 
 /** A curriculum: draws each example's difficulty and moves on as validation accuracy improves. */
@@ -57,6 +77,8 @@ export interface Curriculum {
   readonly name: CurriculumName;
   /** The difficulty it heads for. */
   readonly target: ProgramDifficulty;
+  /** The operations its programs compose (all six unless the run chose some, e.g. `["add"]`). */
+  readonly operations: readonly ProgramOperation[];
   /** The current naive stage (for `baseline` and `mix`, the target: the hardest difficulty drawn). */
   readonly current: ProgramDifficulty;
   /**
@@ -68,11 +90,14 @@ export interface Curriculum {
   sample(rng: Rng): ProgramDifficulty;
   /**
    * Reports the latest validation accuracy (per character, in [0, 1]); a naive or combined curriculum
-   * advances one stage when it is above 0.95 and the target is not reached yet. Others ignore it.
+   * advances one stage when it is above 0.95, or when it is the {@linkcode CURRICULUM_PATIENCE}th report in
+   * a row that did not beat the stage's best by {@linkcode CURRICULUM_MIN_PROGRESS}, and the target is not
+   * reached yet. Others ignore it.
    *
    * @param validationAccuracy The accuracy.
+   * @returns Why the stage advanced (`"passed"` the threshold or `"plateau"`), or `undefined` when it stayed.
    */
-  report(validationAccuracy: number): void;
+  report(validationAccuracy: number): "passed" | "plateau" | undefined;
   /**
    * The curriculum's state, to save with a checkpoint.
    *
@@ -92,9 +117,10 @@ export interface Curriculum {
  *
  * @param name `baseline`, `naive`, `mix` or `combined`.
  * @param target The target digits per number (1..9) and nesting (1..3).
+ * @param operations The operations its programs compose (default all six).
  * @returns The curriculum, at its first stage.
  * @throws {TypeError} when the name is not one of the four (the message lists them).
- * @throws {RangeError} when the target is out of range.
+ * @throws {RangeError} when the target or the operations are out of range.
  *
  * @example A naive curriculum advances after a good validation
  * ```ts
@@ -104,7 +130,11 @@ export interface Curriculum {
  * console.assert(c.current.length === 2 && c.current.nesting === 1);
  * ```
  */
-export function createCurriculum(name: string, target: ProgramDifficulty): Curriculum {
+export function createCurriculum(
+  name: string,
+  target: ProgramDifficulty,
+  operations: readonly ProgramOperation[] = PROGRAM_OPERATIONS,
+): Curriculum {
   if (!(CURRICULUM_NAMES as readonly string[]).includes(name)) {
     throw new TypeError(
       `Cannot create the curriculum: name must be one of ${CURRICULUM_NAMES.join(", ")}, got ${
@@ -114,8 +144,11 @@ export function createCurriculum(name: string, target: ProgramDifficulty): Curri
   }
   const strategy = name as CurriculumName;
   const goal: ProgramDifficulty = copy(checkProgramDifficulty(target, "Cannot create the curriculum"));
+  const drawFrom = Object.freeze([...checkProgramOperations(operations, "Cannot create the curriculum")]);
   const advances = strategy === "naive" || strategy === "combined";
   let current: ProgramDifficulty = advances ? copy({ length: 1, nesting: 1 }) : goal;
+  let stageBest: number | undefined;
+  let reportsSinceProgress = 0;
   const mix = (rng: Rng): ProgramDifficulty => {
     const length = rng.int(1, goal.length);
     return { length, nesting: rng.int(1, goal.nesting) };
@@ -123,6 +156,7 @@ export function createCurriculum(name: string, target: ProgramDifficulty): Curri
   return {
     name: strategy,
     target: goal,
+    operations: drawFrom,
     get current(): ProgramDifficulty {
       return current;
     },
@@ -137,7 +171,7 @@ export function createCurriculum(name: string, target: ProgramDifficulty): Curri
           return rng.uniform() < COMBINED_MIX_PROBABILITY ? mix(rng) : current;
       }
     },
-    report(validationAccuracy: number): void {
+    report(validationAccuracy: number): "passed" | "plateau" | undefined {
       if (typeof validationAccuracy !== "number" || Number.isNaN(validationAccuracy)) {
         throw new TypeError(
           `Cannot report to the curriculum: validationAccuracy must be a number in [0, 1], got ${validationAccuracy}`,
@@ -148,10 +182,31 @@ export function createCurriculum(name: string, target: ProgramDifficulty): Curri
           `Cannot report to the curriculum: validationAccuracy must be in [0, 1], got ${validationAccuracy}`,
         );
       }
-      if (advances && validationAccuracy > CURRICULUM_ADVANCE_ACCURACY) current = nextStage(current, goal);
+      if (!advances || sameStage(current, goal)) return undefined;
+      let why: "passed" | "plateau" | undefined;
+      if (validationAccuracy > CURRICULUM_ADVANCE_ACCURACY) {
+        why = "passed";
+      } else if (stageBest === undefined || validationAccuracy >= stageBest + CURRICULUM_MIN_PROGRESS) {
+        stageBest = validationAccuracy;
+        reportsSinceProgress = 0;
+      } else if (++reportsSinceProgress >= CURRICULUM_PATIENCE) {
+        why = "plateau";
+      }
+      if (why !== undefined) {
+        current = nextStage(current, goal);
+        stageBest = undefined;
+        reportsSinceProgress = 0;
+      }
+      return why;
     },
     state(): CurriculumState {
-      return { name: strategy, target: copy(goal), current: copy(current) };
+      return {
+        name: strategy,
+        target: copy(goal),
+        current: copy(current),
+        ...(stageBest !== undefined && { stageBest }),
+        ...(reportsSinceProgress > 0 && { reportsSinceProgress }),
+      };
     },
     restore(state: CurriculumState): void {
       const what = "Cannot restore the curriculum";
@@ -178,13 +233,30 @@ export function createCurriculum(name: string, target: ProgramDifficulty): Curri
       if (!advances && (state.current.length !== goal.length || state.current.nesting !== goal.nesting)) {
         throw new RangeError(`${what}: a ${strategy} curriculum is always at its target`);
       }
+      const best = state.stageBest, since = state.reportsSinceProgress ?? 0;
+      if (best !== undefined && (typeof best !== "number" || !(best >= 0 && best <= 1))) {
+        throw new RangeError(`${what}: the state's stageBest must be in [0, 1], got ${best}`);
+      }
+      if (!Number.isInteger(since) || since < 0 || since >= CURRICULUM_PATIENCE) {
+        throw new RangeError(
+          `${what}: the state's reportsSinceProgress must be an integer in 0..${
+            CURRICULUM_PATIENCE - 1
+          }, got ${since}`,
+        );
+      }
       current = copy(state.current);
+      stageBest = best;
+      reportsSinceProgress = since;
     },
   };
 }
 
 function copy(d: ProgramDifficulty): ProgramDifficulty {
   return Object.freeze({ length: d.length, nesting: d.nesting });
+}
+
+function sameStage(a: ProgramDifficulty, b: ProgramDifficulty): boolean {
+  return a.length === b.length && a.nesting === b.nesting;
 }
 
 function nextStage(d: ProgramDifficulty, goal: ProgramDifficulty): ProgramDifficulty {
@@ -228,7 +300,7 @@ export function generateCurriculumBatch(rng: Rng, batch: number, curriculum: Cur
   for (let b = 0; b < batch; b++) {
     const d = curriculum.sample(rng);
     difficulties.push(d);
-    examples.push(generateProgram(rng, d));
+    examples.push(generateProgram(rng, d, curriculum.operations));
   }
   return { ...encodeProgramEpisodes(examples), difficulties };
 }

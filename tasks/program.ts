@@ -2,7 +2,8 @@
  * The program task of "Learning to Execute" (Zaremba & Sutskever 2014, §3): read a short Python program
  * character by character, then write what it prints, character by character.
  *
- * Two knobs set the difficulty (§3): `length`, the digits per number (1..9; every number is drawn uniformly
+ * Two knobs set the difficulty (§3): `length`, the digits per number (the paper's 1..9, and up to 15 to probe
+ * generalisation; every number is drawn uniformly
  * from 0..10^length − 1, so it has at most that many digits), and `nesting`, how many operations are
  * composed (1..3). The operations, each applied to the expression built so far (`E`, at first one number)
  * with fresh numbers `n`:
@@ -92,8 +93,17 @@ export const PROGRAM_VOCABULARY: readonly string[] = Object.freeze([
 
 const SYMBOL_INDEX: ReadonlyMap<string, number> = new Map(PROGRAM_VOCABULARY.map((c, i) => [c, i]));
 
-/** The largest `length` (digits per number) the generator makes. */
+/** The largest target `length` (digits per number) a run trains towards: the paper's 9. */
 export const MAX_PROGRAM_LENGTH = 9;
+
+/**
+ * The largest `length` the generator makes: 15 digits, past the paper's 9 so that evaluation can probe
+ * generalisation to longer numbers (every number stays below 2^53, the largest integer `Rng.int` draws).
+ */
+export const MAX_PROGRAM_DIGITS = 15;
+
+/** The lengths the program task is evaluated at: the paper's 1..9, then 10, 12 and 15 digits. */
+const PROGRAM_EVAL_LENGTHS: readonly number[] = Object.freeze([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15]);
 
 /** The largest `nesting` (composed operations) the generator makes. */
 export const MAX_PROGRAM_NESTING = 3;
@@ -155,14 +165,14 @@ export function decodeProgramText(ids: ArrayLike<number>): string {
 
 /** A program's difficulty (§3): digits per number and composed operations. */
 export interface ProgramDifficulty {
-  /** Digits per number, 1..9: numbers are drawn uniformly from 0..10^length − 1. */
+  /** Digits per number, 1..15 (the paper's 1..9): numbers are drawn uniformly from 0..10^length − 1. */
   readonly length: number;
   /** Operations composed, 1..3. */
   readonly nesting: number;
 }
 
 /**
- * Checks a difficulty: `length` an integer in 1..9 and `nesting` an integer in 1..3.
+ * Checks a difficulty: `length` an integer in 1..15 and `nesting` an integer in 1..3.
  *
  * @param difficulty The difficulty to check.
  * @param what What failed, for the message (default "Cannot generate a program").
@@ -170,16 +180,16 @@ export interface ProgramDifficulty {
  * @throws {TypeError} when it is not an object of numbers.
  * @throws {RangeError} naming the field and its value, when a field is out of range.
  *
- * @example Reject length 10
+ * @example Reject length 16
  * ```ts
  * import { checkProgramDifficulty } from "./program.ts";
  * let message = "";
  * try {
- *   checkProgramDifficulty({ length: 10, nesting: 1 });
+ *   checkProgramDifficulty({ length: 16, nesting: 1 });
  * } catch (e) {
  *   message = (e as Error).message;
  * }
- * console.assert(message.includes("length must be an integer in 1..9, got 10"));
+ * console.assert(message.includes("length must be an integer in 1..15, got 16"));
  * ```
  */
 export function checkProgramDifficulty(
@@ -189,7 +199,7 @@ export function checkProgramDifficulty(
   if (typeof difficulty !== "object" || difficulty === null) {
     throw new TypeError(`${what}: difficulty must be an object { length, nesting }, got ${difficulty}`);
   }
-  checkKnob(difficulty.length, "length", MAX_PROGRAM_LENGTH, what);
+  checkKnob(difficulty.length, "length", MAX_PROGRAM_DIGITS, what);
   checkKnob(difficulty.nesting, "nesting", MAX_PROGRAM_NESTING, what);
   return difficulty;
 }
@@ -218,6 +228,80 @@ export const PROGRAM_OPERATIONS: readonly ProgramOperation[] = Object.freeze(
   ] as const,
 );
 
+/**
+ * Checks a set of operations to compose: a non-empty list of distinct names from
+ * {@linkcode PROGRAM_OPERATIONS}.
+ *
+ * @param operations The operations.
+ * @param what What failed, for the message (default "Cannot generate a program").
+ * @returns The same operations.
+ * @throws {TypeError} when it is not a list of strings.
+ * @throws {RangeError} naming the bad entry, when one is unknown or repeated, or when the list is empty.
+ *
+ * @example Addition only
+ * ```ts
+ * import { checkProgramOperations } from "./program.ts";
+ * console.assert(checkProgramOperations(["add"]).length === 1);
+ * ```
+ */
+export function checkProgramOperations(
+  operations: readonly ProgramOperation[],
+  what = "Cannot generate a program",
+): readonly ProgramOperation[] {
+  if (!Array.isArray(operations)) {
+    throw new TypeError(
+      `${what}: operations must be a list of ${PROGRAM_OPERATIONS.join(", ")}, got ${operations}`,
+    );
+  }
+  if (operations.length === 0) {
+    throw new RangeError(
+      `${what}: operations must name at least one of ${PROGRAM_OPERATIONS.join(", ")}, got none`,
+    );
+  }
+  operations.forEach((op, i) => {
+    if (!(PROGRAM_OPERATIONS as readonly unknown[]).includes(op)) {
+      throw new RangeError(
+        `${what}: operation ${JSON.stringify(op)} is not one of ${PROGRAM_OPERATIONS.join(", ")}`,
+      );
+    }
+    if (operations.indexOf(op) !== i) throw new RangeError(`${what}: operation ${op} is listed twice`);
+  });
+  return operations;
+}
+
+// The characters each operation can add to a program (beyond `print(`, `)` and the digits every program has).
+const OPERATION_CHARACTERS: Readonly<Record<ProgramOperation, string>> = {
+  add: "+()",
+  subtract: "-()",
+  multiply: "*()",
+  if: " ifels<()",
+  // `v=E`, then `v+n`, `n+v`, `v-n` or `n-v`: any variable name but x.
+  assign: "\n=+-()abcdefghijklmnopqrstuvwyz",
+  // `v=E`, `for x in range(k):`, `  v+=n` (or `-=`), then `v`.
+  loop: "\n =+-:()abcdefghijklmnopqrstuvwxyz",
+};
+
+/**
+ * The characters a program composed of these operations can contain: what a model trained on them has
+ * seen in its programs (the digits, `print(`, `)` and each operation's symbols).
+ *
+ * @param operations The operations.
+ * @returns The characters, in vocabulary order.
+ * @throws {RangeError} when the operations are not valid.
+ *
+ * @example Addition programs
+ * ```ts
+ * import { programCharacters } from "./program.ts";
+ * console.assert(programCharacters(["add"]) === "()+0123456789inprt");
+ * ```
+ */
+export function programCharacters(operations: readonly ProgramOperation[]): string {
+  checkProgramOperations(operations, "Cannot list the program characters");
+  const seen = new Set("print()0123456789");
+  for (const op of operations) for (const c of OPERATION_CHARACTERS[op]) seen.add(c);
+  return PROGRAM_VOCABULARY.filter((c) => seen.has(c)).join("");
+}
+
 /** One generated program: its source, what it prints, and how it was built. */
 export interface GeneratedProgram {
   /** The source text, lines separated by `\n`, ending with the `print(...)` line (no trailing newline). */
@@ -237,9 +321,11 @@ const VARIABLE_NAMES = [..."abcdefghijklmnopqrstuvwyz"];
  * Generates one random program of the given difficulty and runs it.
  *
  * @param rng The random source.
- * @param difficulty Digits per number (1..9) and composed operations (1..3).
+ * @param difficulty Digits per number (1..15) and composed operations (1..3).
+ * @param operations The operations to draw from (default all six; `["add"]` with nesting 1 gives the paper's
+ * addition task, `print(a+b)`).
  * @returns The program text, its output and its tree.
- * @throws {RangeError} when the difficulty is out of range.
+ * @throws {RangeError} when the difficulty or the operations are out of range.
  *
  * @example One program
  * ```ts
@@ -250,8 +336,13 @@ const VARIABLE_NAMES = [..."abcdefghijklmnopqrstuvwyz"];
  * console.assert(/^-?\d+$/.test(answer));
  * ```
  */
-export function generateProgram(rng: Rng, difficulty: ProgramDifficulty): GeneratedProgram {
+export function generateProgram(
+  rng: Rng,
+  difficulty: ProgramDifficulty,
+  operations: readonly ProgramOperation[] = PROGRAM_OPERATIONS,
+): GeneratedProgram {
   const { length, nesting } = checkProgramDifficulty(difficulty);
+  checkProgramOperations(operations);
   const top = 10 ** length - 1;
   const num = (): ProgramExpression => ({ kind: "number", value: BigInt(rng.int(0, top)) });
   const small = (): bigint => BigInt(rng.int(2, 9));
@@ -261,11 +352,11 @@ export function generateProgram(rng: Rng, difficulty: ProgramDifficulty): Genera
     rng.bit() ? { kind: "binary", op, left: a, right: b } : { kind: "binary", op, left: b, right: a };
 
   const statements: ProgramStatement[] = [];
-  const operations: ProgramOperation[] = [];
+  const composed: ProgramOperation[] = [];
   let e = num();
   for (let i = 0; i < nesting; i++) {
-    const op = PROGRAM_OPERATIONS[rng.int(0, PROGRAM_OPERATIONS.length - 1)]!;
-    operations.push(op);
+    const op = operations[rng.int(0, operations.length - 1)]!;
+    composed.push(op);
     switch (op) {
       case "add":
         e = binary("+", e, num());
@@ -306,7 +397,12 @@ export function generateProgram(rng: Rng, difficulty: ProgramDifficulty): Genera
     }
   }
   statements.push({ kind: "print", value: e });
-  return { program: formatProgram(statements), answer: executeProgram(statements), statements, operations };
+  return {
+    program: formatProgram(statements),
+    answer: executeProgram(statements),
+    statements,
+    operations: composed,
+  };
 }
 
 /** A program and what it prints, the two texts of one episode. */
@@ -376,9 +472,10 @@ export function encodeProgramEpisodes(examples: readonly ProgramExample[]): Prog
  *
  * @param rng The random source; the same state gives the same batch.
  * @param batch B: episodes to draw (a positive integer).
- * @param difficulty Digits per number (1..9) and composed operations (1..3).
+ * @param difficulty Digits per number (1..15) and composed operations (1..3).
+ * @param operations The operations to draw from (default all six).
  * @returns The padded batch, X = Y = 49, with `programs` and `answers`.
- * @throws {RangeError} when `batch` or the difficulty is out of range.
+ * @throws {RangeError} when `batch`, the difficulty or the operations are out of range.
  *
  * @example The paper's 6-digit additions and friends
  * ```ts
@@ -388,11 +485,17 @@ export function encodeProgramEpisodes(examples: readonly ProgramExample[]): Prog
  * console.assert(b.batch === 4 && b.programs.length === 4 && b.inputSize === 49);
  * ```
  */
-export function generatePrograms(rng: Rng, batch: number, difficulty: ProgramDifficulty): ProgramBatch {
+export function generatePrograms(
+  rng: Rng,
+  batch: number,
+  difficulty: ProgramDifficulty,
+  operations: readonly ProgramOperation[] = PROGRAM_OPERATIONS,
+): ProgramBatch {
   checkBatch(batch);
   checkProgramDifficulty(difficulty);
+  checkProgramOperations(operations);
   const examples: GeneratedProgram[] = [];
-  for (let b = 0; b < batch; b++) examples.push(generateProgram(rng, difficulty));
+  for (let b = 0; b < batch; b++) examples.push(generateProgram(rng, difficulty, operations));
   return encodeProgramEpisodes(examples);
 }
 
@@ -413,17 +516,20 @@ export interface ProgramTaskOptions {
   readonly length?: number;
   /** Composed operations, 1..3 (default 1). */
   readonly nesting?: number;
+  /** The operations to draw from (default all six; `["add"]` is the paper's addition task). */
+  readonly operations?: readonly ProgramOperation[];
 }
 
 /**
  * Creates the program task as a {@linkcode Task}. Its `generate(rng, batch, range)` reads the range as digits
- * per number: each episode's `length` is drawn uniformly from `minLen..maxLen` (within 1..9), while `nesting`
+ * per number: each episode's `length` is drawn uniformly from `minLen..maxLen` (within 1..15), while `nesting`
  * stays the one given here. For per-episode nesting use a curriculum (`curriculum.ts`).
  *
- * @param options Target `length` (default 9) and fixed `nesting` (default 1).
+ * @param options Target `length` (default 9), fixed `nesting` (default 1) and the `operations` drawn from
+ * (default all six).
  * @returns The task: softmax outputs, X = Y = 49, default range `length..length` (no curriculum), evaluated at
- * every length 1..9.
- * @throws {RangeError} when `length` or `nesting` is out of range.
+ * 1..9, 10, 12 and 15 digits.
+ * @throws {RangeError} when `length`, `nesting` or `operations` is out of range.
  *
  * @example Draw a batch at lengths 1..4, nesting 2
  * ```ts
@@ -439,26 +545,31 @@ export function programTask(options: ProgramTaskOptions = {}): Task {
     { length: options.length ?? MAX_PROGRAM_LENGTH, nesting: options.nesting ?? 1 },
     "Cannot create the program task",
   );
+  const operations = checkProgramOperations(
+    options.operations ?? PROGRAM_OPERATIONS,
+    "Cannot create the program task",
+  );
   const V = PROGRAM_VOCABULARY.length;
+  const drawn = operations.length === PROGRAM_OPERATIONS.length ? "" : `, operations ${operations.join(",")}`;
   return {
     name: "program",
     inputSize: V,
     outputSize: V,
     outputKind: "softmax",
-    lengthMeaning: `digits per number (nesting ${target.nesting})`,
+    lengthMeaning: `digits per number (nesting ${target.nesting}${drawn})`,
     defaultRange: { minLen: target.length, maxLen: target.length },
-    evalLengths: Array.from({ length: MAX_PROGRAM_LENGTH }, (_, i) => i + 1),
+    evalLengths: [...PROGRAM_EVAL_LENGTHS],
     generate(rng: Rng, batch: number, range: LengthRange): EpisodeBatch {
       checkGenerateArgs("program", batch, range);
-      if (range.maxLen > MAX_PROGRAM_LENGTH) {
+      if (range.maxLen > MAX_PROGRAM_DIGITS) {
         throw new RangeError(
-          `Cannot generate program episodes: maxLen must be ≤ ${MAX_PROGRAM_LENGTH} digits, got ${range.maxLen}`,
+          `Cannot generate program episodes: maxLen must be ≤ ${MAX_PROGRAM_DIGITS} digits, got ${range.maxLen}`,
         );
       }
       const examples: GeneratedProgram[] = [];
       for (let b = 0; b < batch; b++) {
         const length = rng.int(range.minLen, range.maxLen);
-        examples.push(generateProgram(rng, { length, nesting: target.nesting }));
+        examples.push(generateProgram(rng, { length, nesting: target.nesting }, operations));
       }
       return encodeProgramEpisodes(examples);
     },

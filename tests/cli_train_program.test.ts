@@ -58,6 +58,9 @@ Deno.test("trainCommand() checks the program task's flags, naming the flag", asy
       [["--task", "copy", "--curriculum", "naive"], "--curriculum applies only to --task program"],
       [["--target-length", "3"], "--target-length applies only to --task program"],
       [["--task", "program", "--max-len", "3"], "--max-len does not apply to --task program"],
+      [["--task", "program", "--operations", "add,divide"], "--operations must be one of add, subtract"],
+      [["--task", "program", "--operations", "add,add"], "--operations must list each operation once"],
+      [["--task", "copy", "--operations", "add"], "--operations applies only to --task program"],
       [["--task", "program", "--preset", "paper"], "--preset paper"],
       [["--task", "program", "--model", "gru"], "--model must be one of ntm, lstm"],
       [
@@ -110,11 +113,15 @@ Deno.test("trainCommand() --task program trains 50 steps from the curriculum and
       curriculum: "combined",
       target: { length: 2, nesting: 1 },
     });
-    assert.deepEqual(checkpoint.progress.curriculum, {
+    const { stageBest, reportsSinceProgress, ...stage } = checkpoint.progress.curriculum!;
+    assert.deepEqual(stage, {
       name: "combined",
       target: { length: 2, nesting: 1 },
       current: { length: 1, nesting: 1 },
     });
+    // Five reports at the first stage: its best accuracy so far, and the reports since it last rose.
+    assert.ok(stageBest! > 0 && stageBest! <= 1, String(stageBest));
+    assert.ok((reportsSinceProgress ?? 0) <= 4, String(reportsSinceProgress));
     assert.equal(checkpoint.progress.characterAccuracy, summary.character_accuracy);
     assert.ok(summary.figures.some((f) => f.endsWith("episode.svg")));
   });

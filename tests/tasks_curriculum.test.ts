@@ -5,6 +5,7 @@ import {
   createCurriculum,
   type Curriculum,
   CURRICULUM_NAMES,
+  CURRICULUM_PATIENCE,
   type CurriculumState,
   generateCurriculumBatch,
 } from "../tasks/curriculum.ts";
@@ -142,8 +143,8 @@ Deno.test("createCurriculum() rejects unknown names, listing the valid ones", ()
 Deno.test("createCurriculum() rejects out-of-range targets, naming the field and value", () => {
   for (
     const [target, message] of [
-      [{ length: 0, nesting: 1 }, /length must be an integer in 1\.\.9, got 0/],
-      [{ length: 10, nesting: 1 }, /length must be an integer in 1\.\.9, got 10/],
+      [{ length: 0, nesting: 1 }, /length must be an integer in 1\.\.15, got 0/],
+      [{ length: 16, nesting: 1 }, /length must be an integer in 1\.\.15, got 16/],
       [{ length: 1, nesting: 0 }, /nesting must be an integer in 1\.\.3, got 0/],
       [{ length: 1, nesting: 4 }, /nesting must be an integer in 1\.\.3, got 4/],
     ] as const
@@ -154,6 +155,14 @@ Deno.test("createCurriculum() rejects out-of-range targets, naming the field and
       return true;
     });
   }
+  assert.throws(() => createCurriculum("naive", { length: 2, nesting: 1 }, []), /at least one of add/);
+  assert.throws(
+    () => createCurriculum("naive", { length: 2, nesting: 1 }, ["add", "divide" as "add"]),
+    /operation "divide" is not one of add, subtract, multiply, if, assign, loop/,
+  );
+  const c = createCurriculum("combined", { length: 2, nesting: 1 }, ["add"]);
+  const b = generateCurriculumBatch(new Rng(3), 32, c);
+  assert.ok(b.programs.every((p) => /^print\(\d+\+\d+\)$/.test(p)), b.programs.join(" "));
 });
 
 Deno.test("Curriculum.report() rejects accuracies outside [0, 1]", () => {
@@ -191,4 +200,30 @@ Deno.test("generateCurriculumBatch() follows a naive curriculum's stage", () => 
   c.report(0.99);
   const second = generateCurriculumBatch(new Rng(1), 32, c);
   assert.ok(second.difficulties.every((d) => d.length === 2 && d.nesting === 1));
+});
+
+Deno.test("a naive curriculum advances after CURRICULUM_PATIENCE reports without progress, and resumes mid-count", () => {
+  const c = createCurriculum("naive", { length: 2, nesting: 1 });
+  assert.equal(c.report(0.5), undefined); // the stage's first report sets its best
+  assert.equal(c.report(0.505), undefined); // below best + 0.01: no progress
+  assert.equal(c.state().reportsSinceProgress, 1);
+  assert.equal(c.report(0.52), undefined); // progress: the count starts again
+  assert.deepEqual([c.state().stageBest, c.state().reportsSinceProgress], [0.52, undefined]);
+  for (let i = 0; i < CURRICULUM_PATIENCE - 1; i++) assert.equal(c.report(0.52), undefined);
+  // A copy restored from the state mid-count advances on the same report as the original.
+  const twin = createCurriculum("naive", { length: 2, nesting: 1 });
+  twin.restore(c.state());
+  assert.equal(c.report(0.3), "plateau");
+  assert.equal(twin.report(0.3), "plateau");
+  assert.deepEqual(c.current, { length: 2, nesting: 1 });
+  assert.deepEqual(twin.state(), c.state());
+  // At the target nothing moves, and a report above 0.95 elsewhere is a pass.
+  assert.equal(c.report(0.1), undefined);
+  const d = createCurriculum("combined", { length: 3, nesting: 1 });
+  assert.equal(d.report(0.96), "passed");
+  assert.throws(
+    () => d.restore({ ...d.state(), reportsSinceProgress: CURRICULUM_PATIENCE }),
+    /reportsSinceProgress must be an integer in 0\.\.19, got 20/,
+  );
+  assert.throws(() => d.restore({ ...d.state(), stageBest: 1.5 }), /stageBest must be in \[0, 1\], got 1.5/);
 });

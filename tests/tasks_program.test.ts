@@ -13,6 +13,7 @@ import {
   PROGRAM_OPERATIONS,
   PROGRAM_VOCABULARY,
   type ProgramBatch,
+  programCharacters,
   programTask,
 } from "../tasks/program.ts";
 import {
@@ -307,25 +308,29 @@ Deno.test("programTask() describes the program task and draws lengths from the r
   assert.equal(task.outputSize, V);
   assert.equal(task.outputKind, "softmax");
   assert.deepEqual(task.defaultRange, { minLen: 6, maxLen: 6 });
-  assert.deepEqual(task.evalLengths, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(task.evalLengths, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15]);
   assert.match(task.lengthMeaning, /digits per number/);
   const b = task.generate(new Rng(4), 32, { minLen: 1, maxLen: 3 }) as ProgramBatch;
   const longest = b.programs.map((p) => Math.max(...(p.match(/\d+/g) ?? []).map((s) => s.length)));
   assert.equal(Math.max(...longest), 3);
   assert.ok(longest.includes(1), "no episode drawn at length 1");
   assert.equal(programTask().defaultRange.maxLen, 9);
-  assert.throws(() => task.generate(new Rng(1), 1, { minLen: 1, maxLen: 10 }), /maxLen must be ≤ 9/);
+  assert.throws(() => task.generate(new Rng(1), 1, { minLen: 1, maxLen: 16 }), /maxLen must be ≤ 15/);
+  // Past the paper's 9 digits, for generalisation probes: 15-digit numbers, uniformly drawn.
+  const long = task.generate(new Rng(2), 64, { minLen: 15, maxLen: 15 }) as ProgramBatch;
+  const numbers = long.programs.flatMap((p) => p.match(/\d+/g) ?? []).filter((n) => n.length > 1);
+  assert.ok(numbers.some((n) => n.length === 15) && numbers.every((n) => n.length <= 15));
   assert.throws(() => task.generate(new Rng(1), 1, { minLen: 0, maxLen: 3 }), RangeError);
   assert.throws(() => task.generate(new Rng(1), 0, { minLen: 1, maxLen: 3 }), RangeError);
 });
 
 Deno.test("generatePrograms() and programTask() reject out-of-range knobs, naming the field", async (t) => {
   const cases = [
-    { length: 0, nesting: 1, message: /length must be an integer in 1\.\.9, got 0/ },
-    { length: 10, nesting: 1, message: /length must be an integer in 1\.\.9, got 10/ },
+    { length: 0, nesting: 1, message: /length must be an integer in 1\.\.15, got 0/ },
+    { length: 16, nesting: 1, message: /length must be an integer in 1\.\.15, got 16/ },
     { length: 3, nesting: 0, message: /nesting must be an integer in 1\.\.3, got 0/ },
     { length: 3, nesting: 4, message: /nesting must be an integer in 1\.\.3, got 4/ },
-    { length: 2.5, nesting: 1, message: /length must be an integer in 1\.\.9, got 2\.5/ },
+    { length: 2.5, nesting: 1, message: /length must be an integer in 1\.\.15, got 2\.5/ },
   ];
   for (const { length, nesting, message } of cases) {
     await t.step(`length ${length}, nesting ${nesting}`, () => {
@@ -342,4 +347,25 @@ Deno.test("generatePrograms() and programTask() reject out-of-range knobs, namin
     });
   }
   assert.throws(() => generatePrograms(new Rng(1), 0, { length: 1, nesting: 1 }), /batch must be/);
+});
+
+Deno.test("programCharacters() lists every character the operations' programs use, and no other", () => {
+  for (const op of PROGRAM_OPERATIONS) {
+    const allowed = new Set(programCharacters([op]));
+    const used = new Set<string>();
+    const rng = new Rng(11);
+    for (let i = 0; i < 400; i++) {
+      const { program } = generateProgram(rng, { length: 1 + (i % 9), nesting: 1 + (i % 3) }, [op]);
+      for (const c of program) used.add(c);
+    }
+    for (const c of used) assert.ok(allowed.has(c), `${op}: ${JSON.stringify(c)} is used but not listed`);
+    // Letters apart (only some variable names turn up in 400 programs), every listed character is used.
+    for (const c of allowed) {
+      if (!/[a-z]/.test(c) || "print".includes(c)) {
+        assert.ok(used.has(c), `${op}: ${JSON.stringify(c)} unused`);
+      }
+    }
+  }
+  assert.equal(programCharacters(["add"]), "()+0123456789inprt");
+  assert.throws(() => programCharacters([]), /at least one/);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createCurriculum, type CurriculumBatch } from "../tasks/curriculum.ts";
+import { createCurriculum, CURRICULUM_PATIENCE, type CurriculumBatch } from "../tasks/curriculum.ts";
 import type { EpisodeBatch } from "../tasks/episode.ts";
 import { generatePrograms, type ProgramBatch, programTask } from "../tasks/program.ts";
 import { Rng } from "../src/model/random.ts";
@@ -116,14 +116,36 @@ Deno.test("trainLoop() keeps a naive curriculum at its stage while the stage's a
 Deno.test("trainLoop() with a combined curriculum draws a fifth of its episodes from the mix", async () => {
   const source = curriculumBatchSource(createCurriculum("combined", { length: 3, nesting: 2 }));
   const { backend, trained, evaluated } = scriptedBackend(() => 0.5);
-  await trainLoop(backend, { ...schedule(source, 50), batch: 20 }, new Rng(3), 0);
+  // 18 reports: fewer than the patience, so the constant accuracy does not move the stage on.
+  await trainLoop(backend, { ...schedule(source, 36), batch: 20 }, new Rng(3), 0);
   const all = trained.flat();
   const naive = all.filter((d) => d === "1,1").length / all.length;
   // P(stage) = 0.8 + 0.2 · P(mix draws 1,1) = 0.8 + 0.2/6.
   assert.ok(Math.abs(naive - (0.8 + 0.2 / 6)) < 0.04, String(naive));
   assert.ok(all.some((d) => d === "3,2"));
   assert.deepEqual(source.curriculum.current, { length: 1, nesting: 1 });
-  assert.equal(evaluated.length, 50); // 25 reports, each with the held-out and the stage batch
+  assert.equal(evaluated.length, 36); // 18 reports, each with the held-out and the stage batch
+});
+
+Deno.test("trainLoop() moves a naive curriculum on once its stage stops making progress", async () => {
+  const source = curriculumBatchSource(createCurriculum("naive", { length: 3, nesting: 1 }));
+  // The stage's accuracy climbs 0.02 a report up to 0.6, then stays: a plateau well below 0.95.
+  let reports = 0;
+  const { backend } = scriptedBackend((b) => {
+    if (b.programs.some((p) => digits(p) === 3)) return 0.5; // the held-out batch
+    return Math.min(0.6, 0.2 + 0.02 * reports++);
+  });
+  const fields: number[] = [];
+  const steps = 2 * (20 + CURRICULUM_PATIENCE + 1);
+  await trainLoop(backend, { ...schedule(source, steps), batch: 4 }, new Rng(1), 0, {
+    onReport: (r) => {
+      fields.push(r.source?.fields.stage_advanced ?? -1);
+    },
+  });
+  // 20 reports of progress (the last at 0.6), then PATIENCE without: the stage moves on, as a plateau.
+  assert.deepEqual(source.curriculum.current, { length: 2, nesting: 1 });
+  assert.equal(fields.indexOf(2), 20 + CURRICULUM_PATIENCE);
+  assert.ok(fields.every((f) => f === 0 || f === 2));
 });
 
 Deno.test("taskBatchSource() draws training and held-out batches from the task over the range", () => {

@@ -50,13 +50,39 @@ export function parseFlags(
   args: string[],
   flags: Readonly<Record<string, FlagSpec>>,
 ): Record<string, string | boolean | undefined> {
+  return parseCommandLine(args, flags, false).values;
+}
+
+/**
+ * Parses a command's arguments into flag values and positional arguments (the program text of
+ * `deno task execute`, say).
+ *
+ * @param args The arguments (`Deno.args`).
+ * @param flags The flags the command accepts.
+ * @param positionals Whether arguments that are not flags are allowed (else each is a usage error).
+ * @returns The flags' values (strings, or `true` for boolean flags) and the positional arguments.
+ * @throws {UsageError} for an unknown flag, a missing value or (when not allowed) a positional argument.
+ *
+ * @example
+ * ```ts
+ * import { parseCommandLine } from "./args.ts";
+ * const { values, positionals } = parseCommandLine(["--n", "2", "print(1+2)"], { n: { type: "string", help: "n" } }, true);
+ * console.assert(values.n === "2" && positionals[0] === "print(1+2)");
+ * ```
+ */
+export function parseCommandLine(
+  args: string[],
+  flags: Readonly<Record<string, FlagSpec>>,
+  positionals: boolean,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   const options: Record<string, { type: "string" | "boolean" }> = {};
   for (const [name, spec] of Object.entries(flags)) options[name] = { type: spec.type };
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<
-      string,
-      string | boolean | undefined
-    >;
+    const parsed = parseArgs({ args, options, strict: true, allowPositionals: positionals });
+    return {
+      values: parsed.values as Record<string, string | boolean | undefined>,
+      positionals: parsed.positionals,
+    };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new UsageError(`${message.replace(/\. To specify a positional.*$/s, "")} (see --help)`);

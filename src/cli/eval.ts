@@ -23,7 +23,12 @@
 import { join } from "node:path";
 import type { EpisodeBatch } from "../../tasks/episode.ts";
 import type { NgramsBatch } from "../../tasks/ngrams.ts";
-import { generatePrograms, MAX_PROGRAM_NESTING, type ProgramDifficulty } from "../../tasks/program.ts";
+import {
+  generatePrograms,
+  MAX_PROGRAM_NESTING,
+  PROGRAM_OPERATIONS,
+  type ProgramDifficulty,
+} from "../../tasks/program.ts";
 import { repeatCopyTask } from "../../tasks/repeat_copy.ts";
 import { type LengthRange, MAX_BATCH, type Task } from "../../tasks/task.ts";
 import { checkRunSize, tapeBytesPerStep } from "../train/run_size.ts";
@@ -31,14 +36,8 @@ import { writeFileAtomic } from "../io/atomic_write.ts";
 import { CheckpointError, loadCheckpoint, type LoadedCheckpoint } from "../io/checkpoint.ts";
 import { MetricsLogError } from "../io/metrics_log.ts";
 import { Rng } from "../model/random.ts";
-import { createOptimizer, restoreOptimizer } from "../optim/optimizer.ts";
 import type { TrainingBackend } from "../train/backend.ts";
-import {
-  BACKEND_CHOICES,
-  type BackendChoice,
-  createBackend,
-  type ModelKind,
-} from "../train/create_backend.ts";
+import { BACKEND_CHOICES, type BackendChoice, type ModelKind } from "../train/create_backend.ts";
 import { frequencyBaseline, softmaxEvaluation } from "../train/metrics.ts";
 import { WebGpuUnavailableError } from "../gpu/device.ts";
 import {
@@ -52,6 +51,8 @@ import {
 } from "./args.ts";
 import { trainingTask } from "./presets.ts";
 import { formatProgramExamples, type ProgramExampleRow, programExamples } from "./program_examples.ts";
+import { runCommand } from "./run_command.ts";
+import { checkpointBackend } from "./checkpoint_backend.ts";
 
 /** The name of the evaluation table inside a checkpoint directory. */
 export const EVAL_FILE = "eval.json";
@@ -193,22 +194,9 @@ export async function evaluateCheckpoint(
       );
     }
   }
-  const common = {
-    layout,
-    params: checkpoint.params.slice(),
-    // Evaluation applies no update; a shipped model, which has no optimiser state, gets a fresh one.
-    optimizer: checkpoint.optimizer
-      ? restoreOptimizer(checkpoint.optimizer, training.optimizer.options, layout.size)
-      : createOptimizer(training.optimizer.name, layout.size, training.optimizer.options),
-    batch: training.batch,
-    memorySeed: training.memorySeed,
-    startStep: progress.step,
-  };
-  const backend = await createBackend(
+  const backend = await checkpointBackend(
+    checkpoint,
     options.backend ?? "auto",
-    checkpoint.modelKind === "lstm"
-      ? { ...common, kind: "lstm", config: checkpoint.config }
-      : { ...common, config: checkpoint.config },
     options.notice ?? console.error,
   );
   // On the CPU, evaluate in chunks so that the reference's tapes of long episodes stay within memory
@@ -227,7 +215,12 @@ export async function evaluateCheckpoint(
         for (const length of lengths) {
           let batch: EpisodeBatch;
           try {
-            batch = generatePrograms(new Rng(seed), episodes, { length, nesting });
+            batch = generatePrograms(
+              new Rng(seed),
+              episodes,
+              { length, nesting },
+              training.program.operations ?? PROGRAM_OPERATIONS,
+            );
           } catch (error) {
             throw new RangeError(
               `Cannot evaluate the program task at length ${length} (${task.lengthMeaning}), nesting ${nesting}: ${
@@ -249,7 +242,13 @@ export async function evaluateCheckpoint(
         }
       }
       if ((options.examples ?? 0) > 0) {
-        examples = await programExamples(backend, new Rng(seed), options.examples!, training.program.target);
+        examples = await programExamples(
+          backend,
+          new Rng(seed),
+          options.examples!,
+          training.program.target,
+          training.program.operations ?? PROGRAM_OPERATIONS,
+        );
       }
     } else {
       if (options.repeats !== undefined && task.name !== "repeat-copy") {
@@ -553,12 +552,6 @@ export async function evalCommand(
       }
     }
   }
-  if (checkpoint.modelKind === "lstm" && backend === "webgpu") {
-    throw new UsageError(
-      `--backend webgpu cannot run ${dir}: it holds the plain LSTM baseline, which runs on the CPU only; ` +
-        "use --backend cpu or auto",
-    );
-  }
   let result: EvalResult;
   try {
     result = await evaluateCheckpoint(checkpoint, {
@@ -593,20 +586,5 @@ export async function evalCommand(
 }
 
 if (import.meta.main) {
-  try {
-    await evalCommand(Deno.args);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`error: ${error.message}`);
-      Deno.exit(2);
-    }
-    if (
-      error instanceof MetricsLogError || error instanceof CheckpointError ||
-      error instanceof WebGpuUnavailableError
-    ) {
-      console.error(`error: ${error.message}`);
-      Deno.exit(1);
-    }
-    throw error;
-  }
+  await runCommand(evalCommand, [MetricsLogError, CheckpointError, WebGpuUnavailableError]);
 }

@@ -9,7 +9,7 @@
  */
 
 import type { CurriculumName } from "../../tasks/curriculum.ts";
-import { type ProgramDifficulty, programTask } from "../../tasks/program.ts";
+import { type ProgramDifficulty, type ProgramOperation, programTask } from "../../tasks/program.ts";
 import { paperPreset, taskByName, type TaskPreset } from "../../tasks/presets.ts";
 import type { LengthRange, PaperTaskName, Task, TaskName } from "../../tasks/task.ts";
 
@@ -181,8 +181,11 @@ export function programPreset(): ProgramPreset {
 export interface TaskOptions {
   /** The task's name. */
   readonly task: TaskName;
-  /** The program task's target difficulty. */
-  readonly program?: { readonly target: ProgramDifficulty };
+  /** The program task's target difficulty and, when not all six, the operations it composes. */
+  readonly program?: {
+    readonly target: ProgramDifficulty;
+    readonly operations?: readonly ProgramOperation[];
+  };
 }
 
 /**
@@ -205,7 +208,8 @@ export function trainingTask(options: TaskOptions): Task {
   if (options.program === undefined) {
     throw new TypeError("Cannot create the program task: the run's options have no program target");
   }
-  return programTask(options.program.target);
+  const { target, operations } = options.program;
+  return programTask({ ...target, ...(operations && { operations }) });
 }
 
 /**

@@ -16,6 +16,8 @@ import {
   PROGRAM_END,
   PROGRAM_VOCABULARY,
   type ProgramDifficulty,
+  type ProgramExample,
+  type ProgramOperation,
 } from "../../tasks/program.ts";
 import type { Rng } from "../model/random.ts";
 import type { TrainingBackend } from "../train/backend.ts";
@@ -47,23 +49,49 @@ const MAX_GENERATED = 24;
  * @param rng Draws the programs (`generateProgram`, one after another).
  * @param count How many programs.
  * @param difficulty Their digits per number and nesting.
+ * @param operations The operations they compose.
  * @returns One row per program.
  * @throws {RangeError} when the difficulty is out of range.
  *
  * @example
  * ```ts ignore
- * const rows = await programExamples(backend, new Rng(2), 3, { length: 2, nesting: 1 });
+ * const rows = await programExamples(backend, new Rng(2), 3, { length: 2, nesting: 1 }, ["add"]);
  * console.log(formatProgramExamples(rows));
  * ```
  */
-export async function programExamples(
+export function programExamples(
   backend: TrainingBackend,
   rng: Rng,
   count: number,
   difficulty: ProgramDifficulty,
+  operations: readonly ProgramOperation[],
 ): Promise<ProgramExampleRow[]> {
-  const examples = Array.from({ length: count }, () => generateProgram(rng, difficulty));
-  if (count === 0) return [];
+  const examples = Array.from({ length: count }, () => generateProgram(rng, difficulty, operations));
+  return answerPrograms(backend, examples);
+}
+
+/**
+ * Runs the model on given programs, with teacher forcing (one pass) and greedily (one pass per answer
+ * character, all programs in one batch, until each writes the end symbol or `maxGenerated` characters).
+ *
+ * @param backend The model.
+ * @param examples The programs and their true answers (characters from {@linkcode PROGRAM_VOCABULARY}).
+ * @param maxGenerated The longest answer greedy decoding writes (default 24).
+ * @returns One row per program.
+ * @throws {RangeError} when a character is not in the vocabulary or an answer is empty.
+ *
+ * @example
+ * ```ts ignore
+ * const [row] = await answerPrograms(backend, [{ program: "print(398345+42598)", answer: "440943" }]);
+ * console.log(row.generated);
+ * ```
+ */
+export async function answerPrograms(
+  backend: TrainingBackend,
+  examples: readonly ProgramExample[],
+  maxGenerated = MAX_GENERATED,
+): Promise<ProgramExampleRow[]> {
+  if (examples.length === 0) return [];
   const V = PROGRAM_VOCABULARY.length;
   const argmaxAt = (output: Float64Array, T: number, b: number, t: number): number => {
     let best = 0;
@@ -86,7 +114,7 @@ export async function programExamples(
   // plus a placeholder, whose target is never read).
   const generated = examples.map(() => "");
   const done = examples.map(() => false);
-  for (let k = 0; k < MAX_GENERATED && done.includes(false); k++) {
+  for (let k = 0; k < maxGenerated && done.includes(false); k++) {
     const open = examples.map((_, b) => b).filter((b) => !done[b]);
     const batch = encodeProgramEpisodes(
       open.map((b) => ({ program: examples[b]!.program, answer: generated[b]! + PROGRAM_END })),

@@ -16,6 +16,7 @@ import { writeFileAtomic } from "../io/atomic_write.ts";
 import { CheckpointError, loadCheckpoint, shipModel } from "../io/checkpoint.ts";
 import { METRICS_LOG_FILE } from "../io/metrics_log.ts";
 import { type FlagSpec, helpText, parseFlags, pipeSafeWriter, UsageError } from "./args.ts";
+import { runCommand } from "./run_command.ts";
 
 /** The flags of `deno task ship`. */
 export const SHIP_FLAGS: Readonly<Record<string, FlagSpec>> = {
@@ -79,18 +80,4 @@ export async function shipCommand(
   return out;
 }
 
-if (import.meta.main) {
-  try {
-    await shipCommand(Deno.args);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`error: ${error.message}`);
-      Deno.exit(2);
-    }
-    if (error instanceof CheckpointError) {
-      console.error(`error: ${error.message}`);
-      Deno.exit(1);
-    }
-    throw error;
-  }
-}
+if (import.meta.main) await runCommand(shipCommand, [CheckpointError]);

@@ -36,7 +36,13 @@ import {
   CURRICULUM_NAMES,
   type CurriculumName,
 } from "../../tasks/curriculum.ts";
-import { MAX_PROGRAM_LENGTH, MAX_PROGRAM_NESTING, PROGRAM_VOCABULARY } from "../../tasks/program.ts";
+import {
+  MAX_PROGRAM_LENGTH,
+  MAX_PROGRAM_NESTING,
+  PROGRAM_OPERATIONS,
+  PROGRAM_VOCABULARY,
+  type ProgramOperation,
+} from "../../tasks/program.ts";
 import {
   type LengthRange,
   MAX_BATCH,
@@ -121,6 +127,7 @@ import {
 } from "./presets.ts";
 import { ProgressDisplay } from "./progress.ts";
 import { renderFigures, renderLearningCurve } from "./viz.ts";
+import { runCommand } from "./run_command.ts";
 
 /** Every task `--task` accepts: the paper's five and the program task. */
 const TASK_NAMES: readonly TaskName[] = [...PAPER_TASK_NAMES, "program"];
@@ -159,6 +166,13 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
     type: "string",
     help: `program task: composed operations to head for, 1..${MAX_PROGRAM_NESTING}`,
     default: "1",
+  },
+  "operations": {
+    type: "string",
+    help: `program task: the operations to compose, comma-separated from ${
+      PROGRAM_OPERATIONS.join(",")
+    } (add with nesting 1: the paper's addition task, print(a+b))`,
+    default: "all six",
   },
   "controller-type": { type: "string", help: "lstm or feedforward", default: "from the preset" },
   "controller": {
@@ -388,9 +402,10 @@ interface ProgramFlags {
   readonly curriculum: CurriculumName | undefined;
   readonly length: number | undefined;
   readonly nesting: number | undefined;
+  readonly operations: readonly ProgramOperation[] | undefined;
 }
 
-const PROGRAM_FLAGS = ["curriculum", "target-length", "target-nesting"] as const;
+const PROGRAM_FLAGS = ["curriculum", "target-length", "target-nesting", "operations"] as const;
 
 function programFlags(str: (name: string) => string | undefined): ProgramFlags {
   const curriculum = str("curriculum"), length = str("target-length"), nesting = str("target-nesting");
@@ -400,7 +415,22 @@ function programFlags(str: (name: string) => string | undefined): ProgramFlags {
     nesting: nesting === undefined
       ? undefined
       : integerFlag(nesting, "target-nesting", 1, MAX_PROGRAM_NESTING),
+    operations: operationsFlag(str("operations")),
   };
+}
+
+/** `--operations add,subtract`: distinct names of program operations, in the canonical order. */
+function operationsFlag(value: string | undefined): readonly ProgramOperation[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(",").map((name) => name.trim());
+  for (const name of names) choiceFlag(name, "operations", PROGRAM_OPERATIONS);
+  if (new Set(names).size !== names.length) {
+    throw new UsageError(`--operations must list each operation once, got ${JSON.stringify(value)}`);
+  }
+  // All six is the default, which a checkpoint records by leaving the field out.
+  return names.length === PROGRAM_OPERATIONS.length
+    ? undefined
+    : PROGRAM_OPERATIONS.filter((op) => names.includes(op));
 }
 
 /** The plain LSTM baseline runs on the CPU only: `--backend webgpu` with it is a usage error. */
@@ -508,6 +538,11 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
       ["curriculum", program.curriculum, training.program?.curriculum],
       ["target-length", program.length, training.program?.target.length],
       ["target-nesting", program.nesting, training.program?.target.nesting],
+      [
+        "operations",
+        str("operations") === undefined ? undefined : (program.operations ?? PROGRAM_OPERATIONS).join(","),
+        (training.program?.operations ?? PROGRAM_OPERATIONS).join(","),
+      ],
     ];
     for (const [flag, given, saved] of same) {
       if (given !== undefined && given !== saved) {
@@ -585,6 +620,7 @@ async function planRun(values: Record<string, string | boolean | undefined>): Pr
         length: program.length ?? programPreset().target.length,
         nesting: program.nesting ?? programPreset().target.nesting,
       },
+      ...(program.operations && { operations: program.operations }),
     }
     : undefined;
   const task = trainingTask({ task: taskName, ...(programOptions && { program: programOptions }) });
@@ -970,7 +1006,11 @@ async function runLocked(
   let curriculum: Curriculum | undefined;
   let source: BatchSource;
   if (training.program) {
-    curriculum = createCurriculum(training.program.curriculum, training.program.target);
+    curriculum = createCurriculum(
+      training.program.curriculum,
+      training.program.target,
+      training.program.operations,
+    );
     if (resume?.progress.curriculum) curriculum.restore(resume.progress.curriculum);
     source = curriculumBatchSource(curriculum);
   } else {
@@ -1027,6 +1067,7 @@ async function runLocked(
   const data = training.program
     ? `${training.program.curriculum} curriculum to length ${training.program.target.length}, nesting ` +
       `${training.program.target.nesting}` +
+      (training.program.operations ? `, operations ${training.program.operations.join(",")}` : "") +
       (curriculum && curriculum.name !== "baseline" && curriculum.name !== "mix"
         ? ` (stage ${curriculum.current.length}/${curriculum.current.nesting})`
         : "")
@@ -1231,22 +1272,11 @@ async function runLocked(
 }
 
 if (import.meta.main) {
-  try {
-    await trainCommand(Deno.args);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`error: ${error.message}`);
-      Deno.exit(2);
-    }
-    if (error instanceof TrainingInterruptedError) Deno.exit(error.exitCode);
-    if (
-      error instanceof CheckpointError || error instanceof TrainingStoppedError ||
-      error instanceof WebGpuUnavailableError || error instanceof RunLockedError ||
-      error instanceof MetricsLogError
-    ) {
-      console.error(`error: ${error.message}`);
-      Deno.exit(1);
-    }
-    throw error;
-  }
+  await runCommand(trainCommand, [
+    CheckpointError,
+    TrainingStoppedError,
+    WebGpuUnavailableError,
+    RunLockedError,
+    MetricsLogError,
+  ]);
 }

@@ -37,6 +37,7 @@ import { type FlagSpec, helpText, integerFlag, parseFlags, pipeSafeWriter, Usage
 import { trainingTask } from "./presets.ts";
 import { checkRunSize, tapeBytesPerStep } from "../train/run_size.ts";
 import { PRIORITY_WRITES_FILE, priorityWritesSvg } from "./priority_writes.ts";
+import { runCommand } from "./run_command.ts";
 
 /** The file names of the figures inside a checkpoint directory. */
 export const FIGURE_FILES: { readonly episode: "episode.svg"; readonly learningCurve: "learning_curve.svg" } =
@@ -566,18 +567,4 @@ export async function vizCommand(
   return paths;
 }
 
-if (import.meta.main) {
-  try {
-    await vizCommand(Deno.args);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`error: ${error.message}`);
-      Deno.exit(2);
-    }
-    if (error instanceof MetricsLogError || error instanceof CheckpointError) {
-      console.error(`error: ${error.message}`);
-      Deno.exit(1);
-    }
-    throw error;
-  }
-}
+if (import.meta.main) await runCommand(vizCommand, [MetricsLogError, CheckpointError]);

@@ -28,7 +28,13 @@ import {
   type CurriculumName,
   type CurriculumState,
 } from "../../tasks/curriculum.ts";
-import { checkProgramDifficulty, type ProgramDifficulty, programTask } from "../../tasks/program.ts";
+import {
+  checkProgramDifficulty,
+  checkProgramOperations,
+  type ProgramDifficulty,
+  type ProgramOperation,
+  programTask,
+} from "../../tasks/program.ts";
 import { taskByName } from "../../tasks/presets.ts";
 import {
   type LengthRange,
@@ -88,6 +94,8 @@ export interface ProgramTrainingOptions {
   readonly curriculum: CurriculumName;
   /** The target difficulty: digits per number (1..9) and nesting (1..3). */
   readonly target: ProgramDifficulty;
+  /** The operations the programs compose, when not all six (`["add"]`: the paper's addition task). */
+  readonly operations?: readonly ProgramOperation[];
 }
 
 /** The options of a training run, as `config.json` records them (`training`). */
@@ -863,9 +871,21 @@ function parseConfigJson(value: unknown, path: string): ConfigJson {
     } catch (error) {
       fail((error as Error).message);
     }
+    let operations: readonly ProgramOperation[] | undefined;
+    if (p.operations !== undefined) {
+      try {
+        operations = checkProgramOperations(
+          p.operations as ProgramOperation[],
+          "training.program.operations is not valid",
+        );
+      } catch (error) {
+        fail((error as Error).message);
+      }
+    }
     program = {
       curriculum: choice(p, "curriculum", "training.program", CURRICULUM_NAMES),
       target: difficulty,
+      ...(operations !== undefined && { operations: [...operations] }),
     };
   } else if (t.program !== undefined) {
     fail(`training.program must be absent for task ${task}, got ${JSON.stringify(t.program)?.slice(0, 60)}`);
@@ -888,7 +908,9 @@ function parseConfigJson(value: unknown, path: string): ConfigJson {
     optimizer: { name: choice(optimizer, "name", "training.optimizer", OPTIMIZER_NAMES), options },
   };
 
-  const taskShape = task === "program" ? programTask(program!.target) : taskByName(task);
+  const taskShape = task === "program"
+    ? programTask({ ...program!.target, ...(program!.operations && { operations: program!.operations }) })
+    : taskByName(task);
   const { inputSize, outputSize, outputKind } = spec.config;
   if (
     inputSize !== taskShape.inputSize || outputSize !== taskShape.outputSize ||
@@ -948,7 +970,7 @@ function parseCurriculumState(
 ): CurriculumState {
   const state = objectAt(value, "progress.curriculum", fail) as unknown as CurriculumState;
   try {
-    createCurriculum(program.curriculum, program.target).restore(state);
+    createCurriculum(program.curriculum, program.target, program.operations).restore(state);
   } catch (error) {
     return fail(`progress.curriculum does not fit training.program: ${(error as Error).message}`);
   }
@@ -956,6 +978,8 @@ function parseCurriculumState(
     name: state.name,
     target: { length: state.target.length, nesting: state.target.nesting },
     current: { length: state.current.length, nesting: state.current.nesting },
+    ...(state.stageBest !== undefined && { stageBest: state.stageBest }),
+    ...(state.reportsSinceProgress !== undefined && { reportsSinceProgress: state.reportsSinceProgress }),
   };
 }
 

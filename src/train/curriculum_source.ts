@@ -55,7 +55,11 @@ export function curriculumBatchSource(curriculum: Curriculum): CurriculumBatchSo
     next: (rng, batch) => generateCurriculumBatch(rng, batch, curriculum),
     heldOut(episodes: number, seed: number): EpisodeBatch {
       if (held?.episodes !== episodes || held.seed !== seed) {
-        held = { episodes, seed, batch: generatePrograms(new Rng(seed), episodes, target) };
+        held = {
+          episodes,
+          seed,
+          batch: generatePrograms(new Rng(seed), episodes, target, curriculum.operations),
+        };
         stageBatches.clear();
       }
       return held.batch;
@@ -71,7 +75,7 @@ export function curriculumBatchSource(curriculum: Curriculum): CurriculumBatchSo
         const key = `${stage.length},${stage.nesting}`;
         let batch = stageBatches.get(key);
         if (!batch) {
-          batch = generatePrograms(new Rng(held.seed), held.episodes, stage);
+          batch = generatePrograms(new Rng(held.seed), held.episodes, stage, curriculum.operations);
           stageBatches.set(key, batch);
         }
         stageEvaluation = await evaluate(batch);
@@ -82,9 +86,9 @@ export function curriculumBatchSource(curriculum: Curriculum): CurriculumBatchSo
           "Cannot report to the curriculum: the evaluation has no characterAccuracy (is the output softmax?)",
         );
       }
-      curriculum.report(accuracy);
+      const why = curriculum.report(accuracy);
       const next = curriculum.current;
-      const moved = sameDifficulty(next, stage) ? "" : ` → ${next.length}/${next.nesting}`;
+      const moved = why === undefined ? "" : ` → ${next.length}/${next.nesting} (${why})`;
       return {
         summary: `${curriculum.name} stage ${stage.length}/${stage.nesting} acc ${
           accuracy.toFixed(3)
@@ -95,6 +99,8 @@ export function curriculumBatchSource(curriculum: Curriculum): CurriculumBatchSo
           stage_char_accuracy: accuracy,
           next_stage_length: next.length,
           next_stage_nesting: next.nesting,
+          // 1: passed the 0.95 threshold, 2: advanced after a plateau, 0: stayed.
+          stage_advanced: why === "passed" ? 1 : why === "plateau" ? 2 : 0,
         },
       };
     },
