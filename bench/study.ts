@@ -32,6 +32,7 @@ import {
   studySvg,
   summarise,
 } from "./_study_report.ts";
+import { cpuModel, runScript } from "./_children.ts";
 
 /** The study's own flags (the training flags follow `--`). */
 export const STUDY_FLAGS: Readonly<Record<string, FlagSpec>> = {
@@ -130,30 +131,6 @@ function planStudy(args: string[]): StudyPlan | undefined {
   };
 }
 
-const SRC = (file: string) => new URL(`../src/cli/${file}`, import.meta.url).pathname;
-
-/** Runs a CLI script of the package as a child process, its output appended to a log file. */
-async function runScript(script: string, args: string[], log: string): Promise<void> {
-  const file = await Deno.open(log, { append: true, create: true });
-  const header = new TextEncoder().encode(`$ deno run ${script} ${args.join(" ")}\n`);
-  await file.write(header);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", "--allow-env", SRC(script), ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) await file.write(chunk);
-  };
-  await Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const status = await child.status;
-  file.close();
-  if (!status.success) {
-    throw new Error(`${script} exited with status ${status.code}; see ${log}`);
-  }
-}
-
 /** Trains (or reuses) one seed and returns its result. */
 async function studySeed(plan: StudyPlan, seed: number): Promise<SeedResult> {
   const dir = join(plan.out, `seed-${seed}`);
@@ -227,17 +204,6 @@ function passThrough(trainArgs: readonly string[]): string[] {
     }
   }
   return out;
-}
-
-/** The CPU model from `lscpu` (Deno needs all permissions to read /proc/cpuinfo), and the core count. */
-async function cpuModel(): Promise<string> {
-  const cores = navigator.hardwareConcurrency;
-  try {
-    const { stdout } = await new Deno.Command("lscpu", { stdout: "piped", stderr: "null" }).output();
-    const model = new TextDecoder().decode(stdout).match(/^Model name:\s*(.+)$/m)?.[1]?.trim();
-    if (model) return `${model}, ${cores} cores`;
-  } catch { /* no lscpu */ }
-  return `unknown CPU, ${cores} cores`;
 }
 
 function quote(arg: string): string {
