@@ -13,7 +13,7 @@ import { type ParameterLayout, parameterLayout } from "../src/model/layout.ts";
 import { Rng } from "../src/model/random.ts";
 import { createOptimizer } from "../src/optim/optimizer.ts";
 import { copyTask } from "../tasks/copy.ts";
-import type { EpisodeBatch } from "../tasks/episode.ts";
+import type { EpisodeBatch } from "../src/model/episode.ts";
 
 /** The device, its kernel cache and the copy model, shared by a benchmark file. */
 export interface BenchSetup {

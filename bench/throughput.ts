@@ -14,7 +14,7 @@
 
 import { choiceFlag, type FlagSpec, helpText, integerFlag, parseFlags, UsageError } from "../src/cli/args.ts";
 import { type GpuContext, requestGpuContext } from "../src/gpu/device.ts";
-import { cpuTimed, type KernelTime, type ProfileClock, profileTrainingStep } from "../src/gpu/profile.ts";
+import { cpuTimed, type KernelTime, type ProfileClock, profileTrainingStep } from "./_profile.ts";
 import { NtmGpuEngine } from "../src/gpu/engine.ts";
 import { KernelCache } from "../src/gpu/kernel.ts";
 import { ntmConfig } from "../src/model/config.ts";
@@ -24,7 +24,7 @@ import { Rng } from "../src/model/random.ts";
 import { createOptimizer } from "../src/optim/optimizer.ts";
 import { createCpuBackend } from "../src/train/cpu_backend.ts";
 import { copyTask } from "../tasks/copy.ts";
-import type { EpisodeBatch } from "../tasks/episode.ts";
+import type { EpisodeBatch } from "../src/model/episode.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   "batch": { type: "string", help: "B: episodes per step", default: "32" },

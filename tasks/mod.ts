@@ -14,7 +14,7 @@
  * @module
  */
 
-export * from "./episode.ts";
+export * from "../src/model/episode.ts";
 export * from "./task.ts";
 export * from "./copy.ts";
 export * from "./repeat_copy.ts";

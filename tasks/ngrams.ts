@@ -32,7 +32,7 @@
  */
 
 import type { Rng } from "../src/model/random.ts";
-import type { EpisodeBatch } from "./episode.ts";
+import type { EpisodeBatch } from "../src/model/episode.ts";
 import { allocateBatch, checkGenerateArgs, type LengthRange, type Task } from "./task.ts";
 
 /** The context of the 6-gram: the 5 bits before the one predicted. */

@@ -61,7 +61,7 @@
  */
 
 import type { Rng } from "../src/model/random.ts";
-import type { EpisodeBatch } from "./episode.ts";
+import type { EpisodeBatch } from "../src/model/episode.ts";
 import {
   executeProgram,
   formatProgram,

@@ -7,7 +7,7 @@
  */
 
 import type { Rng } from "../src/model/random.ts";
-import type { EpisodeBatch } from "./episode.ts";
+import type { EpisodeBatch } from "../src/model/episode.ts";
 
 /** The name of a task: the five of the NTM paper (§4) and Learning to Execute's program task. */
 export type TaskName = "copy" | "repeat-copy" | "associative-recall" | "ngrams" | "priority-sort" | "program";

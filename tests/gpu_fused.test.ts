@@ -19,7 +19,7 @@ import { parameterLayout } from "../src/model/layout.ts";
 import { Rng } from "../src/model/random.ts";
 import { createOptimizer } from "../src/optim/optimizer.ts";
 import { referenceBackward, referenceForward } from "../src/reference/model.ts";
-import type { EpisodeBatch } from "../tasks/episode.ts";
+import type { EpisodeBatch } from "../src/model/episode.ts";
 import { assertClose, readBack, testGpu, upload } from "./_support/gpu.ts";
 import { randomF32, runLaunch } from "./_support/controller_data.ts";
 import { randomBatch } from "./_support/random_batch.ts";

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { Rng } from "../src/model/random.ts";
-import {
-  initLstmParameters,
-  lstmConfig,
-  lstmLayout,
-  lstmLossAndGradient,
-} from "../src/reference/lstm_model.ts";
+import { initLstmParameters, lstmLossAndGradient } from "../src/reference/lstm_model.ts";
+import { lstmConfig, lstmLayout } from "../src/model/lstm_config.ts";
 import { randomArray, randomBatch } from "./_support/random_batch.ts";
 
 for (const outputKind of ["sigmoid", "softmax"] as const) {

@@ -8,13 +8,9 @@ import assert from "node:assert/strict";
 import { type NtmConfig, ntmConfig } from "../src/model/config.ts";
 import { type ParameterLayout, parameterLayout } from "../src/model/layout.ts";
 import { Rng } from "../src/model/random.ts";
-import {
-  randomInitialMemory,
-  referenceBackward,
-  referenceForward,
-  referenceLossAndGradient,
-} from "../src/reference/model.ts";
-import type { EpisodeBatch } from "../tasks/episode.ts";
+import { referenceBackward, referenceForward, referenceLossAndGradient } from "../src/reference/model.ts";
+import { randomInitialMemory } from "../src/model/initial_memory.ts";
+import type { EpisodeBatch } from "../src/model/episode.ts";
 import { randomArray, randomBatch } from "./_support/random_batch.ts";
 import { centralDifference, fmtErr, GRAD_TOLERANCE, relativeError } from "./_support/finite_difference.ts";
 

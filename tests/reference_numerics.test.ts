@@ -27,7 +27,7 @@ import { ntmConfig } from "../src/model/config.ts";
 import { parameterLayout } from "../src/model/layout.ts";
 import { initParameters } from "../src/model/init.ts";
 import { Rng } from "../src/model/random.ts";
-import type { EpisodeBatch } from "../tasks/episode.ts";
+import type { EpisodeBatch } from "../src/model/episode.ts";
 import { randomArray } from "./_support/random_batch.ts";
 import {
   centralDifference,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Rng } from "../src/model/random.ts";
 import { associativeRecallTask } from "../tasks/associative_recall.ts";
-import type { EpisodeBatch } from "../tasks/episode.ts";
+import type { EpisodeBatch } from "../src/model/episode.ts";
 
 /** An Rng stand-in that replays scripted draws, so layouts can be checked by hand. */
 function scripted(draws: { ints?: number[]; bits?: (0 | 1)[] }): Rng & { left(): number } {

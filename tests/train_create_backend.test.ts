@@ -8,7 +8,7 @@ import { type BackendInit, createBackend } from "../src/train/create_backend.ts"
 import { NonFiniteLossError } from "../src/train/backend.ts";
 import { Rng } from "../src/model/random.ts";
 import { copyTask } from "../tasks/copy.ts";
-import type { EpisodeBatch } from "../tasks/episode.ts";
+import type { EpisodeBatch } from "../src/model/episode.ts";
 
 function tinyInit(): BackendInit {
   return probedInit().init;

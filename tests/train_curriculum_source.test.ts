@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createCurriculum, CURRICULUM_PATIENCE, type CurriculumBatch } from "../tasks/curriculum.ts";
-import type { EpisodeBatch } from "../tasks/episode.ts";
+import type { EpisodeBatch } from "../src/model/episode.ts";
 import { generatePrograms, type ProgramBatch, programTask } from "../tasks/program.ts";
 import { Rng } from "../src/model/random.ts";
 import type { TrainingBackend } from "../src/train/backend.ts";

@@ -2,12 +2,8 @@ import assert from "node:assert/strict";
 import { generatePrograms } from "../tasks/program.ts";
 import { Rng } from "../src/model/random.ts";
 import { createOptimizer } from "../src/optim/optimizer.ts";
-import {
-  initLstmParameters,
-  lstmConfig,
-  lstmLayout,
-  lstmLossAndGradient,
-} from "../src/reference/lstm_model.ts";
+import { initLstmParameters, lstmLossAndGradient } from "../src/reference/lstm_model.ts";
+import { lstmConfig, lstmLayout } from "../src/model/lstm_config.ts";
 import { createBackend } from "../src/train/create_backend.ts";
 import { createLstmBackend, lstmUnitsForParameterCount } from "../src/train/lstm_backend.ts";
 import { softmaxAccuracy } from "../src/train/metrics.ts";

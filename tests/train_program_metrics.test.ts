@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import type { EpisodeBatch } from "../tasks/episode.ts";
+import type { EpisodeBatch } from "../src/model/episode.ts";
 import { encodeProgramEpisodes, encodeProgramText } from "../tasks/program.ts";
 import type { TrainingBackend } from "../src/train/backend.ts";
+import { evaluateBatch } from "../src/train/loop.ts";
 import {
-  evaluateBatch,
   type Evaluation,
   frequencyBaseline,
   softmaxAccuracy,

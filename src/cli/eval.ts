@@ -21,7 +21,7 @@
  */
 
 import { join } from "node:path";
-import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { EpisodeBatch } from "../model/episode.ts";
 import type { NgramsBatch } from "../../tasks/ngrams.ts";
 import {
   generatePrograms,

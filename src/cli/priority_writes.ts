@@ -13,7 +13,7 @@ import type { LoadedCheckpoint } from "../io/checkpoint.ts";
 import { lineChartSvg } from "../io/line_chart.ts";
 import { svgDocument } from "../io/svg.ts";
 import type { ReferenceForward } from "../reference/model.ts";
-import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { EpisodeBatch } from "../model/episode.ts";
 
 /** One episode and the reference's forward pass over it (what `runEpisode` of viz.ts returns). */
 export interface EpisodeRun {

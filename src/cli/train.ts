@@ -88,7 +88,8 @@ import {
   type OptimizerState,
   restoreOptimizer,
 } from "../optim/optimizer.ts";
-import { initLstmParameters, type LstmConfig, lstmConfig } from "../reference/lstm_model.ts";
+import { initLstmParameters } from "../reference/lstm_model.ts";
+import { type LstmConfig, lstmConfig } from "../model/lstm_config.ts";
 import { NonFiniteLossError, type TrainingBackend } from "../train/backend.ts";
 import { type BatchSource, taskBatchSource } from "../train/batch_source.ts";
 import { checkRunSize, tapeBytesPerStep } from "../train/run_size.ts";

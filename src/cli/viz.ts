@@ -16,7 +16,7 @@
  */
 
 import { join } from "node:path";
-import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { EpisodeBatch } from "../model/episode.ts";
 import { MAX_LENGTH } from "../../tasks/task.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { CheckpointError, loadCheckpoint, type LoadedCheckpoint } from "../io/checkpoint.ts";
@@ -27,12 +27,8 @@ import { svgDocument, svgText } from "../io/svg.ts";
 import { readHeadWidth, shiftCount, writeHeadWidth } from "../model/config.ts";
 import { Rng } from "../model/random.ts";
 import { headFieldOffsets } from "../reference/head_params.ts";
-import {
-  initialMemory,
-  randomInitialMemory,
-  type ReferenceForward,
-  referenceForward,
-} from "../reference/model.ts";
+import { type ReferenceForward, referenceForward } from "../reference/model.ts";
+import { initialMemory, randomInitialMemory } from "../model/initial_memory.ts";
 import { type FlagSpec, helpText, integerFlag, parseFlags, pipeSafeWriter, UsageError } from "./args.ts";
 import { trainingTask } from "./presets.ts";
 import { checkRunSize, tapeBytesPerStep } from "../train/run_size.ts";

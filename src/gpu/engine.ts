@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { EpisodeBatch } from "../model/episode.ts";
 import { headParamsWidth, type NtmConfig, shiftCount } from "../model/config.ts";
 import type { ParameterLayout } from "../model/layout.ts";
 import type { OptimizerName, OptimizerOptions, OptimizerState } from "../optim/optimizer.ts";

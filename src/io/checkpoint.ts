@@ -44,7 +44,7 @@ import {
   type TaskName,
 } from "../../tasks/task.ts";
 import { MAX_PARAMETERS, type NtmConfig, ntmConfig } from "../model/config.ts";
-import { type LstmConfig, lstmConfig, lstmLayout } from "../reference/lstm_model.ts";
+import { type LstmConfig, lstmConfig, lstmLayout } from "../model/lstm_config.ts";
 import { INIT_WEIGHTINGS, type InitOptions, type InitWeighting } from "../model/init.ts";
 import { type ParameterLayout, parameterLayout } from "../model/layout.ts";
 import { MAX_SEED, type RngState } from "../model/random.ts";
@@ -83,7 +83,7 @@ export const PACKAGE_VERSION: string = denoConfig.version;
 
 export type { CurriculumName, CurriculumState } from "../../tasks/curriculum.ts";
 export type { ProgramDifficulty } from "../../tasks/program.ts";
-export type { LstmConfig } from "../reference/lstm_model.ts";
+export type { LstmConfig } from "../model/lstm_config.ts";
 
 /** The task names a checkpoint can record: the five paper tasks and `program`. */
 const TASK_NAMES: readonly TaskName[] = [...PAPER_TASK_NAMES, "program"];

@@ -10,103 +10,12 @@
  * @module
  */
 
-import type { EpisodeBatch } from "../../tasks/episode.ts";
-import { NTM_SIZE_LIMITS, requirePositiveInteger } from "../model/config.ts";
-import type { LayoutEntry, ParameterLayout } from "../model/layout.ts";
+import type { EpisodeBatch } from "../model/episode.ts";
+import type { ParameterLayout } from "../model/layout.ts";
+import type { LstmConfig } from "../model/lstm_config.ts";
 import { Rng } from "../model/random.ts";
 import { linearBackward, linearForward, lstmCellBackward, lstmCellForward } from "./controller.ts";
 import { crossEntropyBackward, sigmoidCrossEntropyForward, softmaxCrossEntropyForward } from "./output.ts";
-
-/** The shape of a plain LSTM baseline. */
-export interface LstmConfig {
-  /** X: input channels. */
-  readonly inputSize: number;
-  /** Y: output channels. */
-  readonly outputSize: number;
-  /** C: units per layer. */
-  readonly units: number;
-  /** L: stacked layers. */
-  readonly layers: number;
-  /** The output layer and its loss. */
-  readonly outputKind: "sigmoid" | "softmax";
-}
-
-/**
- * Validates a baseline configuration.
- *
- * @param config The fields.
- * @returns The same configuration.
- * @throws {RangeError} when a size is not a positive integer.
- *
- * @example
- * ```ts
- * import { lstmConfig } from "./lstm_model.ts";
- * const config = lstmConfig({ inputSize: 49, outputSize: 49, units: 128, layers: 2, outputKind: "softmax" });
- * console.assert(config.layers === 2);
- * ```
- */
-export function lstmConfig(config: LstmConfig): LstmConfig {
-  requirePositiveInteger(config.inputSize, "X (inputSize)");
-  requirePositiveInteger(config.outputSize, "Y (outputSize)");
-  requirePositiveInteger(config.units, "C (units)");
-  requirePositiveInteger(config.layers, "layers");
-  const limits: [keyof LstmConfig, number][] = [
-    ["inputSize", NTM_SIZE_LIMITS.inputSize],
-    ["outputSize", NTM_SIZE_LIMITS.outputSize],
-    ["units", NTM_SIZE_LIMITS.controllerSize],
-    ["layers", NTM_SIZE_LIMITS.controllerLayers],
-  ];
-  for (const [field, limit] of limits) {
-    if ((config[field] as number) > limit) {
-      throw new RangeError(
-        `Cannot build the LSTM baseline: ${field} must be ≤ ${limit}, got ${config[field]}`,
-      );
-    }
-  }
-  return config;
-}
-
-/**
- * The parameter layout of a baseline.
- *
- * @param config The configuration.
- * @returns The layout.
- *
- * @example
- * ```ts
- * import { lstmConfig, lstmLayout } from "./lstm_model.ts";
- * const layout = lstmLayout(lstmConfig({ inputSize: 2, outputSize: 2, units: 3, layers: 1, outputKind: "sigmoid" }));
- * console.assert(layout.get("lstm.0.weight").shape[1] === 5);
- * ```
- */
-export function lstmLayout(config: LstmConfig): ParameterLayout {
-  const { units: C, layers: L } = config;
-  const shapes: [string, number[]][] = [];
-  for (let l = 0; l < L; l++) {
-    shapes.push([`lstm.${l}.weight`, [4 * C, (l === 0 ? config.inputSize : C) + C]], [`lstm.${l}.bias`, [
-      4 * C,
-    ]]);
-  }
-  shapes.push(["output.weight", [config.outputSize, C]], ["output.bias", [config.outputSize]]);
-  shapes.push(["init.hidden", [L, C]], ["init.cell", [L, C]]);
-  const entries: LayoutEntry[] = [];
-  let offset = 0;
-  for (const [name, shape] of shapes) {
-    const size = shape.reduce((a, b) => a * b, 1);
-    entries.push({ name, shape, offset, size });
-    offset += size;
-  }
-  const byName = new Map(entries.map((e) => [e.name, e]));
-  return {
-    entries,
-    size: offset,
-    get(name: string): LayoutEntry {
-      const entry = byName.get(name);
-      if (!entry) throw new RangeError(`Cannot find parameter "${name}" in the LSTM baseline's layout`);
-      return entry;
-    },
-  };
-}
 
 /**
  * Seeded initialisation: Glorot-uniform weights, zero biases but the forget gates' (1), zero initial state.
@@ -118,7 +27,8 @@ export function lstmLayout(config: LstmConfig): ParameterLayout {
  *
  * @example
  * ```ts
- * import { initLstmParameters, lstmConfig, lstmLayout } from "./lstm_model.ts";
+ * import { initLstmParameters } from "./lstm_model.ts";
+ * import { lstmConfig, lstmLayout } from "../model/lstm_config.ts";
  * const config = lstmConfig({ inputSize: 2, outputSize: 2, units: 3, layers: 1, outputKind: "sigmoid" });
  * console.assert(initLstmParameters(config, lstmLayout(config), 1).length === lstmLayout(config).size);
  * ```

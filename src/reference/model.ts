@@ -16,15 +16,10 @@
  * @module
  */
 
-import {
-  CONSTANT_MEMORY_INIT,
-  type NtmConfig,
-  readHeadWidth,
-  shiftCount,
-  writeHeadWidth,
-} from "../model/config.ts";
+import { type NtmConfig, readHeadWidth, shiftCount, writeHeadWidth } from "../model/config.ts";
 import { layerInputWidth, type ParameterLayout } from "../model/layout.ts";
-import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { EpisodeBatch } from "../model/episode.ts";
+import { initialMemory } from "../model/initial_memory.ts";
 import { softmaxBackwardInto, softmaxInto } from "./activations.ts";
 import {
   contentAddressBackward,
@@ -94,60 +89,6 @@ export interface ReferenceForward {
   readonly loss: Float64Array;
   /** Per episode, what the backward needs. */
   readonly tapes: EpisodeTape[];
-}
-
-/**
- * The initial memory of every episode in a batch, (B, N, M), for `constant` and `learned` memory init;
- * `random` memory init needs the caller to draw it (see {@linkcode randomInitialMemory}).
- *
- * @param config The configuration.
- * @param layout Its layout.
- * @param params Flat parameters.
- * @param batch B.
- * @returns (B, N, M) initial memories.
- *
- * @example
- * ```ts ignore
- * const memory0 = initialMemory(config, layout, params, 8);
- * ```
- */
-export function initialMemory(
-  config: NtmConfig,
-  layout: ParameterLayout,
-  params: Float64Array,
-  batch: number,
-): Float64Array {
-  const size = config.memoryN * config.memoryM, memory = new Float64Array(batch * size);
-  if (config.memoryInit === "constant") memory.fill(CONSTANT_MEMORY_INIT);
-  else if (config.memoryInit === "learned") {
-    const entry = layout.get("init.memory");
-    for (let b = 0; b < batch; b++) memory.set(params.subarray(entry.offset, entry.offset + size), b * size);
-  } else {
-    throw new TypeError(
-      "Cannot build the initial memory: memoryInit is random, so pass memory drawn by randomInitialMemory()",
-    );
-  }
-  return memory;
-}
-
-/**
- * Draws a fresh random initial memory per episode (memory init `random`): uniform in ±1/√(N + M).
- *
- * @param config The configuration.
- * @param batch B.
- * @param uniform A source of uniform numbers in [0, 1) (e.g. `() => rng.uniform()`).
- * @returns (B, N, M) initial memories.
- *
- * @example
- * ```ts ignore
- * const memory0 = randomInitialMemory(config, 8, () => rng.uniform());
- * ```
- */
-export function randomInitialMemory(config: NtmConfig, batch: number, uniform: () => number): Float64Array {
-  const limit = 1 / Math.sqrt(config.memoryN + config.memoryM);
-  const memory = new Float64Array(batch * config.memoryN * config.memoryM);
-  for (let i = 0; i < memory.length; i++) memory[i] = (2 * uniform() - 1) * limit;
-  return memory;
 }
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { EpisodeBatch } from "../model/episode.ts";
 import type { RngState } from "../model/random.ts";
 import type { OptimizerState } from "../optim/optimizer.ts";
 import type { Evaluation } from "./metrics.ts";

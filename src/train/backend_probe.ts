@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { EpisodeBatch } from "../model/episode.ts";
 import type { TrainingBackend } from "./backend.ts";
 
 /** Timing of one backend on the probe batch. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { EpisodeBatch } from "../model/episode.ts";
 import type { LengthRange, Task } from "../../tasks/task.ts";
 import { Rng } from "../model/random.ts";
 import type { Evaluation } from "./metrics.ts";

@@ -4,17 +4,13 @@
  * @module
  */
 
-import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { EpisodeBatch } from "../model/episode.ts";
 import type { NtmConfig } from "../model/config.ts";
 import type { ParameterLayout } from "../model/layout.ts";
 import { Rng, type RngState } from "../model/random.ts";
 import type { Optimizer, OptimizerState } from "../optim/optimizer.ts";
-import {
-  initialMemory,
-  randomInitialMemory,
-  referenceBackward,
-  referenceForward,
-} from "../reference/model.ts";
+import { referenceBackward, referenceForward } from "../reference/model.ts";
+import { initialMemory, randomInitialMemory } from "../model/initial_memory.ts";
 import {
   evaluationMemorySeed,
   NonFiniteLossError,

@@ -16,7 +16,7 @@
  */
 
 import { type Curriculum, generateCurriculumBatch } from "../../tasks/curriculum.ts";
-import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { EpisodeBatch } from "../model/episode.ts";
 import { generatePrograms, type ProgramDifficulty } from "../../tasks/program.ts";
 import { Rng } from "../model/random.ts";
 import type { BatchSource, SourceReport } from "./batch_source.ts";

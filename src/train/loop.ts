@@ -9,11 +9,11 @@
  */
 
 import type { LengthRange, Task } from "../../tasks/task.ts";
-import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { EpisodeBatch } from "../model/episode.ts";
 import type { Rng } from "../model/random.ts";
 import type { TrainingBackend } from "./backend.ts";
 import { type BatchSource, type SourceReport, taskBatchSource } from "./batch_source.ts";
-import { evaluateBatch, type Evaluation } from "./metrics.ts";
+import { type Evaluation, softmaxEvaluation } from "./metrics.ts";
 
 export { type BatchSource, type SourceReport, taskBatchSource } from "./batch_source.ts";
 
@@ -195,4 +195,34 @@ function metrics(
     ...(e.characterAccuracy !== undefined && { characterAccuracy: e.characterAccuracy }),
     ...(e.answerAccuracy !== undefined && { answerAccuracy: e.answerAccuracy }),
   };
+}
+
+/**
+ * Evaluates a backend on a batch with every metric its output kind has. Sigmoid outputs: the backend's own
+ * {@linkcode TrainingBackend.evaluate}. Softmax outputs: the backend's evaluation when it measures the
+ * accuracies itself (the `cpu` backends do); otherwise (the `webgpu` backend, whose evaluation only sums its
+ * per-episode error counts) one {@linkcode TrainingBackend.predict} pass and {@linkcode softmaxEvaluation}
+ * on the CPU, which takes the cost from the float32 probabilities.
+ *
+ * @param backend The engine.
+ * @param batch The episodes.
+ * @param outputKind The model's output layer.
+ * @returns The evaluation, with `characterAccuracy` and `answerAccuracy` for softmax outputs.
+ *
+ * @example
+ * ```ts ignore
+ * const e = await evaluateBatch(backend, heldOut, "softmax");
+ * console.log(e.characterAccuracy, e.answerAccuracy);
+ * ```
+ */
+export async function evaluateBatch(
+  backend: TrainingBackend,
+  batch: EpisodeBatch,
+  outputKind: "sigmoid" | "softmax",
+): Promise<Evaluation> {
+  if (outputKind === "sigmoid" || backend.name === "cpu") {
+    const evaluation = await backend.evaluate(batch);
+    if (outputKind === "sigmoid" || evaluation.characterAccuracy !== undefined) return evaluation;
+  }
+  return softmaxEvaluation(await backend.predict(batch), batch);
 }

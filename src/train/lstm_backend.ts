@@ -7,11 +7,12 @@
  * @module
  */
 
-import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { EpisodeBatch } from "../model/episode.ts";
 import type { ParameterLayout } from "../model/layout.ts";
 import { Rng, type RngState } from "../model/random.ts";
 import type { Optimizer, OptimizerState } from "../optim/optimizer.ts";
-import { type LstmConfig, lstmLossAndGradient } from "../reference/lstm_model.ts";
+import { lstmLossAndGradient } from "../reference/lstm_model.ts";
+import type { LstmConfig } from "../model/lstm_config.ts";
 import { NonFiniteLossError, type StepReport, type TrainingBackend } from "./backend.ts";
 import { errorsPerSequence, type Evaluation, softmaxAccuracy } from "./metrics.ts";
 
@@ -44,7 +45,8 @@ export interface LstmBackendInit {
  * @example Two training steps on a tiny batch
  * ```ts
  * import { createLstmBackend } from "./lstm_backend.ts";
- * import { initLstmParameters, lstmConfig, lstmLayout } from "../reference/lstm_model.ts";
+ * import { initLstmParameters } from "../reference/lstm_model.ts";
+ * import { lstmConfig, lstmLayout } from "../model/lstm_config.ts";
  * import { createOptimizer } from "../optim/optimizer.ts";
  * const config = lstmConfig({ inputSize: 2, outputSize: 2, units: 4, layers: 1, outputKind: "softmax" });
  * const layout = lstmLayout(config);

@@ -6,8 +6,7 @@
  * @module
  */
 
-import type { EpisodeBatch } from "../../tasks/episode.ts";
-import type { TrainingBackend } from "./backend.ts";
+import type { EpisodeBatch } from "../model/episode.ts";
 
 /** Metrics of one evaluation, averaged over the batch's episodes. */
 export interface Evaluation {
@@ -211,36 +210,6 @@ export function softmaxEvaluation(output: ArrayLike<number>, batch: EpisodeBatch
     characterAccuracy: accuracy.characterAccuracy,
     answerAccuracy: accuracy.answerAccuracy,
   };
-}
-
-/**
- * Evaluates a backend on a batch with every metric its output kind has. Sigmoid outputs: the backend's own
- * {@linkcode TrainingBackend.evaluate}. Softmax outputs: the backend's evaluation when it measures the
- * accuracies itself (the `cpu` backends do); otherwise (the `webgpu` backend, whose evaluation only sums its
- * per-episode error counts) one {@linkcode TrainingBackend.predict} pass and {@linkcode softmaxEvaluation}
- * on the CPU, which takes the cost from the float32 probabilities.
- *
- * @param backend The engine.
- * @param batch The episodes.
- * @param outputKind The model's output layer.
- * @returns The evaluation, with `characterAccuracy` and `answerAccuracy` for softmax outputs.
- *
- * @example
- * ```ts ignore
- * const e = await evaluateBatch(backend, heldOut, "softmax");
- * console.log(e.characterAccuracy, e.answerAccuracy);
- * ```
- */
-export async function evaluateBatch(
-  backend: TrainingBackend,
-  batch: EpisodeBatch,
-  outputKind: "sigmoid" | "softmax",
-): Promise<Evaluation> {
-  if (outputKind === "sigmoid" || backend.name === "cpu") {
-    const evaluation = await backend.evaluate(batch);
-    if (outputKind === "sigmoid" || evaluation.characterAccuracy !== undefined) return evaluation;
-  }
-  return softmaxEvaluation(await backend.predict(batch), batch);
 }
 
 function checkOutputSize(output: ArrayLike<number>, batch: EpisodeBatch, what: string): void {

@@ -13,7 +13,7 @@
 
 import type { NtmConfig } from "../model/config.ts";
 import { MAX_PARAMETERS, readHeadWidth, writeHeadWidth } from "../model/config.ts";
-import type { LstmConfig } from "../reference/lstm_model.ts";
+import type { LstmConfig } from "../model/lstm_config.ts";
 
 /** The most memory a run may need by the estimate: 8 GiB. */
 export const MAX_RUN_BYTES = 8 * 2 ** 30;

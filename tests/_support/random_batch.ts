@@ -1,6 +1,6 @@
 /** Test helpers: random batches and random arrays (never zeros) for gradient and parity checks. */
 
-import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { EpisodeBatch } from "../../src/model/episode.ts";
 import type { Rng } from "../../src/model/random.ts";
 
 /** (length) uniform values in [lo, hi). */

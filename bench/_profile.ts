@@ -13,8 +13,8 @@
  */
 
 import process from "node:process";
-import type { NtmGpuEngine, ProfileGroup } from "./engine.ts";
-import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { NtmGpuEngine, ProfileGroup } from "../src/gpu/engine.ts";
+import type { EpisodeBatch } from "../src/model/episode.ts";
 
 /** How {@linkcode profileTrainingStep} measures. */
 export type ProfileClock = "cpu" | "timestamp" | "wall";

@@ -6,22 +6,22 @@
  * @module
  */
 
-import type { EpisodeBatch } from "../../tasks/episode.ts";
+import type { EpisodeBatch } from "../model/episode.ts";
 import type { NtmConfig } from "../model/config.ts";
 import type { ParameterLayout } from "../model/layout.ts";
 import { Rng, type RngState } from "../model/random.ts";
 import type { Optimizer, OptimizerState } from "../optim/optimizer.ts";
-import { randomInitialMemory } from "../reference/model.ts";
+import { randomInitialMemory } from "../model/initial_memory.ts";
 import {
   evaluationMemorySeed,
   NonFiniteLossError,
   type StepReport,
   type TrainingBackend,
-} from "../train/backend.ts";
-import type { Evaluation } from "../train/metrics.ts";
-import { type GpuContext, requestGpuContext } from "./device.ts";
-import { NtmGpuEngine } from "./engine.ts";
-import { KernelCache } from "./kernel.ts";
+} from "./backend.ts";
+import type { Evaluation } from "./metrics.ts";
+import { type GpuContext, requestGpuContext } from "../gpu/device.ts";
+import { NtmGpuEngine } from "../gpu/engine.ts";
+import { KernelCache } from "../gpu/kernel.ts";
 
 /** What the `webgpu` backend starts from. */
 export interface WebGpuBackendInit {
