@@ -18,16 +18,17 @@
 // content_address_backward → content_address_backward_memory (after memory_write_backward, which writes
 // d_memory_prev, and memory_read_backward, which adds into it) → head_params_backward.
 
+//! include _step.wgsl
+//! include _reduce.wgsl
+//! include _content.wgsl
+
 override B: u32;      // batch
 override H: u32;      // heads, R + W
 override N: u32;      // memory rows
 override M: u32;      // memory row width
 override WORKGROUP: u32 = 64;
 
-const COSINE_EPSILON = 1e-8;
 const LOWEST = -3.4028234e38;
-
-struct Step { t: u32, reverse_t: u32 }
 
 // content_address_forward bindings
 @group(0) @binding(0) var<storage, read> k: array<f32>;                      // (T, B, H, M) keys
@@ -55,37 +56,6 @@ struct Step { t: u32, reverse_t: u32 }
 @group(0) @binding(4) var<uniform> memory_step: Step;
 
 var<workgroup> scratch: array<f32, WORKGROUP>;
-
-// Σ of one value per invocation of the workgroup (called by all invocations, in uniform control flow).
-fn workgroup_sum(lid: u32, value: f32) -> f32 {
-  scratch[lid] = value;
-  workgroupBarrier();
-  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { scratch[lid] += scratch[lid + stride]; }
-    workgroupBarrier();
-  }
-  let total = scratch[0];
-  workgroupBarrier();
-  return total;
-}
-
-// max of one value per invocation of the workgroup.
-fn workgroup_max(lid: u32, value: f32) -> f32 {
-  scratch[lid] = value;
-  workgroupBarrier();
-  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { scratch[lid] = max(scratch[lid], scratch[lid + stride]); }
-    workgroupBarrier();
-  }
-  let total = scratch[0];
-  workgroupBarrier();
-  return total;
-}
-
-// Eq. 6's cosine with the denominator guarded by a max (not a sum), as the reference does.
-fn cosine(dot: f32, denominator: f32) -> f32 {
-  return dot / max(denominator, COSINE_EPSILON);
-}
 
 // One workgroup per (b, h); invocation lid handles rows lid, lid + WORKGROUP, …
 @compute @workgroup_size(WORKGROUP)

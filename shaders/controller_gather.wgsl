@@ -8,6 +8,8 @@
 //   d_output_in[t, b, C..C+RM] into d_reads[b] (the carried gradients of h_t and r_t; see lstm.wgsl for
 //   what they hold on entry). d_output_in = W_yᵀ·d_logits comes from linear_backward_input over all T·B rows.
 
+//! include _step.wgsl
+
 override B: u32;          // episodes
 override T: u32;          // steps
 override C: u32;          // units of the top controller layer
@@ -16,8 +18,6 @@ override RM: u32;         // R·M, the read vectors' width
 override WORKGROUP: u32 = 64;
 
 override WIDTH: u32 = C + RM;
-
-struct Step { t: u32, reverse_t: u32 }
 
 // output_gather_forward bindings
 @group(0) @binding(0) var<storage, read> hidden: array<f32>;              // (T + 1, L, B, C) h

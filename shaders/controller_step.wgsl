@@ -29,6 +29,9 @@
 // all its episodes (the engine orders them longest first); the backward then writes zero ∂a.
 // Dispatch: pack_weights ceil(packed vec4s / WORKGROUP); the two step kernels ceil(B / 8) workgroups.
 
+//! include _step.wgsl
+//! include _activations.wgsl
+
 override B: u32;            // episodes
 override C: u32;            // units per layer
 override L: u32;            // layers
@@ -63,8 +66,6 @@ override PACK_H: u32 = PACK_L1 + (L - 1u) * PACK_STRIDE; // heads.weight, (PQ·4
 override PACKED: u32 = PACK_H + 4u * PQ * CQ;     // packed length in vec4s
 
 const EPISODES = 8u;                              // episodes per workgroup (the register tile's width)
-
-struct Step { t: u32, reverse_t: u32 }
 
 // pack_weights bindings
 @group(0) @binding(0) var<storage, read> pack_params: array<f32>;        // (parameter count) flat
@@ -104,17 +105,6 @@ var<workgroup> dz: array<vec4<f32>, EPISODES * max(RQ, PQ)>;
 var<workgroup> group_steps: u32;                  // the group's most active steps, made uniform
 
 // ——— shared helpers ———
-
-fn sigmoid(x: f32) -> f32 {
-  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
-  let e = exp(x);
-  return e / (1.0 + e);
-}
-
-// tanh without overflow in its exponentials (|x| ≥ 15 is ±1 in f32 anyway).
-fn tanh_safe(x: f32) -> f32 {
-  return tanh(clamp(x, -15.0, 15.0));
-}
 
 fn layer_width(l: u32) -> u32 {
   return select(K1, K0, l == 0u);
@@ -283,7 +273,7 @@ fn store_tile_row(kind: u32, out: u32, rows: u32, r: u32, bias: u32, b0: u32, lo
     var a = hi[e % 4u];
     if (e < 4u) { a = lo[e]; }
     if (kind == HIDDEN_TANH) {
-      hidden[out + b * rows + r] = tanh_safe(a + br);
+      hidden[out + b * rows + r] = tanh_stable(a + br);
     } else {
       raw_heads[out + b * rows + r] = a + br;
     }
@@ -306,7 +296,7 @@ fn lstm_cells(t: u32, l: u32, u: u32, b0: u32, ai: vec4<f32>, af: vec4<f32>, ao:
     let i = sigmoid(ai[e] + bi);
     let f = sigmoid(af[e] + bf);
     let o = sigmoid(ao[e] + bo);
-    let g = tanh_safe(ag[e] + bg);
+    let g = tanh_stable(ag[e] + bg);
     let c = f * cell[(prev + b) * C + u] + i * g;
     let gr = (prev + b) * 4u * C;
     gates[gr + u] = i;
@@ -314,7 +304,7 @@ fn lstm_cells(t: u32, l: u32, u: u32, b0: u32, ai: vec4<f32>, af: vec4<f32>, ao:
     gates[gr + 2u * C + u] = o;
     gates[gr + 3u * C + u] = g;
     cell[(next + b) * C + u] = c;
-    hidden[(next + b) * C + u] = o * tanh_safe(c);
+    hidden[(next + b) * C + u] = o * tanh_stable(c);
   }
 }
 
@@ -580,7 +570,7 @@ fn controller_step_backward(
           let fg = saved_gates[gr + C + u];
           let og = saved_gates[gr + 2u * C + u];
           let gg = saved_gates[gr + 3u * C + u];
-          let tanh_c = tanh_safe(saved_cell[(((t + 1u) * L + l) * B + b) * C + u]);
+          let tanh_c = tanh_stable(saved_cell[(((t + 1u) * L + l) * B + b) * C + u]);
           let dh = d_hidden[carried];
           let dc = d_cell[carried] + dh * og * (1.0 - tanh_c * tanh_c);
           da = vec4<f32>(

@@ -24,6 +24,10 @@
 //   on exit              d_hidden is all zeros again: the entry state of step t − 1.
 // d_reads_prev may be the carried d_reads buffer itself (see lstm.wgsl).
 
+//! include _step.wgsl
+//! include _activations.wgsl
+//! include _matvec.wgsl
+
 override B: u32;          // episodes
 override C: u32;          // units per layer
 override L: u32;          // layers
@@ -35,8 +39,6 @@ override K_MAX: u32;      // row stride of controller_in (≥ IN of every layer)
 override W_OFFSET: u32;   // controller.{l}.weight in params, (C, IN)
 override B_OFFSET: u32;   // controller.{l}.bias in params, (C)
 override WORKGROUP: u32 = 64;
-
-struct Step { t: u32, reverse_t: u32 }
 
 // feedforward_forward bindings
 @group(0) @binding(0) var<storage, read> params: array<f32>;              // (parameter count) flat
@@ -54,20 +56,6 @@ struct Step { t: u32, reverse_t: u32 }
 
 var<workgroup> z: array<vec4<f32>, (IN + 3u) / 4u>;   // this episode's in_l, zero-padded
 var<workgroup> dz: array<vec4<f32>, (C + 3u) / 4u>;   // (C) da, zero-padded
-
-// params[at .. at + 4) as a vector.
-fn weights4(at: u32) -> vec4<f32> {
-  return vec4<f32>(params[at], params[at + 1u], params[at + 2u], params[at + 3u]);
-}
-
-// params[row + cols.x], …, params[row + cols.w] as a vector.
-fn weights_at(row: u32, cols: vec4<u32>) -> vec4<f32> {
-  return vec4<f32>(params[row + cols.x], params[row + cols.y], params[row + cols.z], params[row + cols.w]);
-}
-
-fn tanh_safe(x: f32) -> f32 {
-  return tanh(clamp(x, -15.0, 15.0));
-}
 
 // Element k of layer LAYER's input for episode b at step t: [x_t; r_{t−1}] or h_t^{l−1}.
 fn layer_input(b: u32, k: u32, t: u32) -> f32 {
@@ -119,7 +107,7 @@ fn feedforward_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_inv
   for (var u0 = 4u * lid; u0 < C; u0 += 4u * WORKGROUP) {
     let a = unit_preacts(u0);
     for (var j = 0u; j < 4u && u0 + j < C; j++) {
-      hidden[state_next + u0 + j] = tanh_safe(a[j] + params[B_OFFSET + u0 + j]);
+      hidden[state_next + u0 + j] = tanh_stable(a[j] + params[B_OFFSET + u0 + j]);
     }
   }
 }

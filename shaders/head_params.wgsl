@@ -17,6 +17,9 @@
 // gradients (content_address_backward: d_k, d_beta; interpolate_backward: d_g; shift_backward: d_s;
 // sharpen_backward: d_gamma; memory_write_backward: d_e, d_a).
 
+//! include _step.wgsl
+//! include _activations.wgsl
+
 override B: u32;      // batch
 override M: u32;      // memory row width
 override S: u32;      // shifts, 2K + 1
@@ -36,8 +39,6 @@ const FIELD_S = 3u;
 const FIELD_GAMMA = 4u;
 const FIELD_E = 5u;
 const FIELD_A = 6u;
-
-struct Step { t: u32, reverse_t: u32 }
 
 // head_params_forward bindings
 @group(0) @binding(0) var<storage, read> raw_heads: array<f32>;          // (T, B, P) raw head parameters
@@ -84,37 +85,6 @@ fn field_of(p: u32) -> Field {
   return Field(head, FIELD_A, f - 2u * M - S - 3u);
 }
 
-// σ(x) without overflow.
-fn sigmoid(x: f32) -> f32 {
-  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
-  let z = exp(x);
-  return z / (1.0 + z);
-}
-
-// ln(1 + y) for y ≥ 0, accurate for small y (the builtin log(1 + y) loses y below 1e-7).
-fn log1p(y: f32) -> f32 {
-  let u = 1.0 + y;
-  if (u == 1.0) { return y; }
-  return log(u) * (y / (u - 1.0));
-}
-
-// softplus(x) = ln(1 + eˣ) without overflow.
-fn softplus(x: f32) -> f32 {
-  if (x > 0.0) { return x + log1p(exp(-x)); }
-  return log1p(exp(x));
-}
-
-// tanh accurate near 0 (the builtin has an absolute error of about 3e-8 there) and finite everywhere.
-fn tanh_accurate(x: f32) -> f32 {
-  let ax = abs(x);
-  if (ax < 0.25) {
-    let x2 = x * x;
-    return x * (1.0 + x2 * (-1.0 / 3.0 + x2 * (2.0 / 15.0 + x2 * (-17.0 / 315.0))));
-  }
-  if (ax > 15.0) { return sign(x); }
-  return sign(x) * (1.0 - 2.0 / (exp(2.0 * ax) + 1.0));
-}
-
 // One invocation per raw parameter (b, p).
 @compute @workgroup_size(WORKGROUP)
 fn head_params_forward(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -127,7 +97,7 @@ fn head_params_forward(@builtin(global_invocation_id) id: vec3<u32>) {
   let bh = (t * B + b) * H + f.head;                 // (T, B, H) index
   let bw = (t * B + b) * W + f.head - R;             // (T, B, W) index (write heads only)
   switch (f.kind) {
-    case FIELD_K: { k[bh * M + f.j] = tanh_accurate(x); }
+    case FIELD_K: { k[bh * M + f.j] = tanh_stable(x); }
     case FIELD_BETA: { beta[bh] = softplus(x); }
     case FIELD_G: { g[bh] = sigmoid(x); }
     case FIELD_S: {
@@ -140,7 +110,7 @@ fn head_params_forward(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     case FIELD_GAMMA: { gamma[bh] = 1.0 + softplus(x); }
     case FIELD_E: { e[bw * M + f.j] = sigmoid(x); }
-    default: { a[bw * M + f.j] = tanh_accurate(x); }
+    default: { a[bw * M + f.j] = tanh_stable(x); }
   }
 }
 
@@ -158,7 +128,7 @@ fn head_params_backward(@builtin(global_invocation_id) id: vec3<u32>) {
   var d: f32;
   switch (f.kind) {
     case FIELD_K: {
-      let y = tanh_accurate(x);
+      let y = tanh_stable(x);
       d = d_k[bh * M + f.j] * (1.0 - y * y);
     }
     case FIELD_BETA: { d = d_beta[bh] * sigmoid(x); }
@@ -184,7 +154,7 @@ fn head_params_backward(@builtin(global_invocation_id) id: vec3<u32>) {
       d = d_e[bw * M + f.j] * y * (1.0 - y);
     }
     default: {
-      let y = tanh_accurate(x);
+      let y = tanh_stable(x);
       d = d_a[bw * M + f.j] * (1.0 - y * y);
     }
   }

@@ -3,6 +3,8 @@
 //   r_0 = init.read,  w_0 = softmax(init.weighting) per head,  h_0 = init.hidden,  c_0 = init.cell (LSTM),
 //   Mem_0 = 1e-6 (constant) | init.memory (learned) | a given (B, N, M) draw (random).
 
+//! include _step.wgsl
+
 override B: u32;
 override L: u32;            // controller layers
 override C: u32;            // controller units
@@ -20,8 +22,6 @@ override MEMORY_OFFSET: u32;    // init.memory (N, M) (learned memory)
 override WORKGROUP: u32 = 64;
 
 const CONSTANT_MEMORY: f32 = 1e-6;
-
-struct Step { t: u32, reverse_t: u32 }
 
 // init_state_forward bindings
 @group(0) @binding(0) var<storage, read> params: array<f32>;             // (parameter count) flat

@@ -12,11 +12,11 @@
 // Engine order in the backward of step t: shift_backward (writes d_wg) → interpolate_backward →
 // content_address_backward (reads d_wc).
 
+//! include _step.wgsl
+
 override ROWS: u32;   // B·H
 override N: u32;      // memory rows
 override WORKGROUP: u32 = 64;
-
-struct Step { t: u32, reverse_t: u32 }
 
 // interpolate_forward bindings
 @group(0) @binding(0) var<storage, read> wc: array<f32>;                 // (T, ROWS, N) content weighting

@@ -22,6 +22,9 @@
 // and loops over q: no atomics). linear_bias_grad also sums carried per-episode gradients over the batch
 // (e.g. d_reads after t = 0 into init.read: GROUPS = 1, GROUP = B).
 
+//! include _step.wgsl
+//! include _matvec.wgsl
+
 override OUT: u32;        // output width (rows of W)
 override IN: u32;         // input width (columns of W)
 override W_OFFSET: u32;   // W in params / grad, (OUT, IN) row-major
@@ -37,8 +40,6 @@ override Y_BASE: u32 = 0u;
 override Y_STRIDE: u32 = OUT;
 override Y_GROUP_STRIDE: u32 = GROUP * Y_STRIDE;
 override WORKGROUP: u32 = 64;
-
-struct Step { t: u32, reverse_t: u32 }
 
 // linear_forward bindings
 @group(0) @binding(0) var<storage, read> params: array<f32>;          // (parameter count) flat: W, b
@@ -68,16 +69,6 @@ struct Step { t: u32, reverse_t: u32 }
 
 var<workgroup> row_in: array<vec4<f32>, (IN + 3u) / 4u>;    // linear_forward: X[q], zero-padded
 var<workgroup> row_out: array<vec4<f32>, (OUT + 3u) / 4u>;  // linear_backward_input: dY[q], zero-padded
-
-// params[at .. at + 4) as a vector.
-fn weights4(at: u32) -> vec4<f32> {
-  return vec4<f32>(params[at], params[at + 1u], params[at + 2u], params[at + 3u]);
-}
-
-// params[row + cols.x], …, params[row + cols.w] as a vector.
-fn weights_at(row: u32, cols: vec4<u32>) -> vec4<f32> {
-  return vec4<f32>(params[row + cols.x], params[row + cols.y], params[row + cols.z], params[row + cols.w]);
-}
 
 fn x_row(g: u32, i: u32) -> u32 {
   return X_BASE + g * X_GROUP_STRIDE + i * X_STRIDE;

@@ -34,6 +34,10 @@
 // time the controller runs, and this write starts step t − 1's read gradient, to which the engine then adds
 // the output layer's share at step t − 1 (output_gather_backward). After t = 0 it holds ∂J/∂r_0.
 
+//! include _step.wgsl
+//! include _activations.wgsl
+//! include _matvec.wgsl
+
 override B: u32;          // episodes
 override C: u32;          // units per layer
 override L: u32;          // layers
@@ -47,8 +51,6 @@ override B_OFFSET: u32;   // controller.{l}.bias in params, (4C)
 override WORKGROUP: u32 = 64;
 
 override K: u32 = IN + C; // K_l, this layer's input width [in_l; h_prev]
-
-struct Step { t: u32, reverse_t: u32 }
 
 // lstm_forward bindings
 @group(0) @binding(0) var<storage, read> params: array<f32>;              // (parameter count) flat
@@ -70,27 +72,6 @@ struct Step { t: u32, reverse_t: u32 }
 
 var<workgroup> z: array<vec4<f32>, (IN + C + 3u) / 4u>;  // this episode's [in_l; h_prev], zero-padded
 var<workgroup> dz: array<vec4<f32>, C>;                   // (C) per unit u: (da_i, da_f, da_o, da_g)
-
-// params[at .. at + 4) as a vector.
-fn weights4(at: u32) -> vec4<f32> {
-  return vec4<f32>(params[at], params[at + 1u], params[at + 2u], params[at + 3u]);
-}
-
-// params[row + cols.x], …, params[row + cols.w] as a vector.
-fn weights_at(row: u32, cols: vec4<u32>) -> vec4<f32> {
-  return vec4<f32>(params[row + cols.x], params[row + cols.y], params[row + cols.z], params[row + cols.w]);
-}
-
-fn sigmoid(x: f32) -> f32 {
-  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
-  let e = exp(x);
-  return e / (1.0 + e);
-}
-
-// tanh without overflow in its exponentials (|x| ≥ 15 is ±1 in f32 anyway).
-fn tanh_safe(x: f32) -> f32 {
-  return tanh(clamp(x, -15.0, 15.0));
-}
 
 // Element k of layer LAYER's input for episode b at step t: [x_t; r_{t−1}; h_prev] or [h_t^{l−1}; h_prev].
 fn layer_input(b: u32, k: u32, t: u32) -> f32 {
@@ -150,14 +131,14 @@ fn lstm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
     let i = sigmoid(a.x);
     let f = sigmoid(a.y);
     let o = sigmoid(a.z);
-    let g = tanh_safe(a.w);
+    let g = tanh_stable(a.w);
     let c = f * cell[state_prev + u] + i * g;
     gates[gate_row + u] = i;
     gates[gate_row + C + u] = f;
     gates[gate_row + 2u * C + u] = o;
     gates[gate_row + 3u * C + u] = g;
     cell[state_next + u] = c;
-    hidden[state_next + u] = o * tanh_safe(c);
+    hidden[state_next + u] = o * tanh_stable(c);
   }
 }
 
@@ -186,7 +167,7 @@ fn lstm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
     let f = saved_gates[gate_row + C + u];
     let o = saved_gates[gate_row + 2u * C + u];
     let g = saved_gates[gate_row + 3u * C + u];
-    let tanh_c = tanh_safe(saved_cell[state_now + u]);
+    let tanh_c = tanh_stable(saved_cell[state_now + u]);
     let dh = d_hidden[carried + u];
     let dc = d_cell[carried + u] + dh * o * (1.0 - tanh_c * tanh_c);
     let da = vec4<f32>(

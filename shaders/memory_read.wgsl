@@ -13,14 +13,14 @@
 // write heads) → memory_read_backward → sharpen_backward (reads d_w) → … → content_address_backward_memory
 // (adds the content part into d_memory_prev).
 
+//! include _step.wgsl
+
 override B: u32;      // batch
 override H: u32;      // heads, R + W (the weighting buffers hold all heads)
 override R: u32;      // read heads, heads 0 … R − 1
 override N: u32;      // memory rows
 override M: u32;      // memory row width
 override WORKGROUP: u32 = 64;
-
-struct Step { t: u32, reverse_t: u32 }
 
 // memory_read_forward bindings
 @group(0) @binding(0) var<storage, read> w: array<f32>;                  // (T + 1, B, H, N) read at slot t + 1

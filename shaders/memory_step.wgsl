@@ -32,6 +32,10 @@
 // Needs N and M to be multiples of 4, M ≤ 32 and N ≤ 4·WORKGROUP (the engine checks; see kernels_fused.ts).
 // Dispatch: both entry points B workgroups of WORKGROUP ≥ N / 4 invocations.
 
+//! include _step.wgsl
+//! include _activations.wgsl
+//! include _content.wgsl
+
 override B: u32;      // episodes
 override N: u32;      // memory rows, a multiple of 4
 override M: u32;      // memory row width, a multiple of 4
@@ -55,11 +59,8 @@ override NQV: u32 = (NQ + 3u) / 4u;               // vec4s of one slot of `parti
 override SLOTS: u32 = H * (6u + S);               // scalar reductions in flight, see `partials`
 
 const ROW_QUADS = 32u;                            // private capacity: 4 rows × M / 4 vec4s (M ≤ 32)
-const COSINE_EPSILON = 1e-8;
 const SHARPEN_ZERO = 1e-30;
 const LOWEST = -3.4028234e38;
-
-struct Step { t: u32, reverse_t: u32 }
 
 // Buffers of N rows or M columns are read and written as vec4s along that axis: (…, H, N) as (…, H, N/4),
 // (…, N, M) as (…, N, M/4).
@@ -159,42 +160,11 @@ fn field_kind(p: u32) -> vec2<u32> {
   return vec2<u32>(kind, base);
 }
 
-// σ(x) without overflow.
-fn sigmoid(x: f32) -> f32 {
-  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
-  let z = exp(x);
-  return z / (1.0 + z);
-}
-
-// ln(1 + y) for y ≥ 0, accurate for small y (the builtin log(1 + y) loses y below 1e-7).
-fn log1p(y: f32) -> f32 {
-  let u = 1.0 + y;
-  if (u == 1.0) { return y; }
-  return log(u) * (y / (u - 1.0));
-}
-
-// softplus(x) = ln(1 + eˣ) without overflow.
-fn softplus(x: f32) -> f32 {
-  if (x > 0.0) { return x + log1p(exp(-x)); }
-  return log1p(exp(x));
-}
-
-// tanh accurate near 0 (the builtin has an absolute error of about 3e-8 there) and finite everywhere.
-fn tanh_accurate(x: f32) -> f32 {
-  let ax = abs(x);
-  if (ax < 0.25) {
-    let x2 = x * x;
-    return x * (1.0 + x2 * (-1.0 / 3.0 + x2 * (2.0 / 15.0 + x2 * (-17.0 / 315.0))));
-  }
-  if (ax > 15.0) { return sign(x); }
-  return sign(x) * (1.0 - 2.0 / (exp(2.0 * ax) + 1.0));
-}
-
 // The activated value of a raw parameter of kind `kind` with value x, as head_params_forward computes it;
 // for a shift, `softmax` holds the max and the Σ exp(· − max) of its head's S raw values.
 fn activation(kind: u32, x: f32, softmax: vec2<f32>) -> f32 {
   switch (kind) {
-    case FIELD_K, FIELD_A: { return tanh_accurate(x); }
+    case FIELD_K, FIELD_A: { return tanh_stable(x); }
     case FIELD_BETA: { return softplus(x); }
     case FIELD_G, FIELD_E: { return sigmoid(x); }
     case FIELD_S: { return exp(x - softmax.x) / softmax.y; }
@@ -235,11 +205,6 @@ fn activate_backward(p: u32, row: u32) -> f32 {
 fn wrap(i: i32) -> u32 {
   let n = i32(N);
   return u32(((i % n) + n) % n);
-}
-
-// Eq. 6's cosine with the denominator guarded by a max (not a sum), as the reference does.
-fn cosine(dot: f32, denominator: f32) -> f32 {
-  return dot / max(denominator, COSINE_EPSILON);
 }
 
 // Element i of row h of an (H, N) workgroup array of vec4s (one function per array: WGSL has no pointers
@@ -498,7 +463,7 @@ fn raw_gradient(p: u32, row: u32) -> f32 {
   let d = d_fields[p];
   switch (kind.x) {
     case FIELD_K, FIELD_A: {
-      let y = tanh_accurate(x);
+      let y = tanh_stable(x);
       return d * (1.0 - y * y);
     }
     case FIELD_BETA, FIELD_GAMMA: { return d * sigmoid(x); }

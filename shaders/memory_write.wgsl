@@ -20,6 +20,8 @@
 // memory_read_backward, the addressing chain, content_address_backward_memory; then the engine swaps
 // d_memory and d_memory_prev for step t − 1.
 
+//! include _step.wgsl
+
 override B: u32;      // batch
 override H: u32;      // heads, R + W (the weighting buffers hold all heads)
 override R: u32;      // read heads (the write heads follow them)
@@ -27,8 +29,6 @@ override W: u32;      // write heads
 override N: u32;      // memory rows
 override M: u32;      // memory row width
 override WORKGROUP: u32 = 64;
-
-struct Step { t: u32, reverse_t: u32 }
 
 // memory_write_forward bindings
 @group(0) @binding(0) var<storage, read> w: array<f32>;                  // (T + 1, B, H, N) read at slot t + 1

@@ -12,6 +12,8 @@
 // Writes y, d_logits (every step, 0 where masked) and metrics[b] = (loss in nats summed over the masked
 // steps, error count), one invocation per episode looping over its T steps (race-free, no reduction).
 
+//! include _activations.wgsl
+
 override B: u32;          // episodes
 override T: u32;          // steps
 override Y: u32;          // output width
@@ -27,22 +29,10 @@ override WORKGROUP: u32 = 64;
 @group(0) @binding(5) var<storage, read_write> metrics: array<f32>;   // (B, 2) loss in nats, errors
 // binding 6: the step uniform (unused)
 
-fn sigmoid(x: f32) -> f32 {
-  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
-  let e = exp(x);
-  return e / (1.0 + e);
-}
-
-// ln(1 + x) for x in [0, 1], accurate for small x.
-fn log1p_unit(x: f32) -> f32 {
-  if (x < 1e-3) { return x * (1.0 - x * (0.5 - x / 3.0)); }
-  return log(1.0 + x);
-}
-
 // softplus(z) − t·z = ln(1 + e^z) − t·z, without overflow and without cancelling z against t·z.
 fn binary_cross_entropy(z: f32, t: f32) -> f32 {
-  if (z > 0.0) { return (1.0 - t) * z + log1p_unit(exp(-z)); }
-  return log1p_unit(exp(z)) - t * z;
+  if (z > 0.0) { return (1.0 - t) * z + log1p(exp(-z)); }
+  return log1p(exp(z)) - t * z;
 }
 
 // One invocation per episode: B invocations.

@@ -12,13 +12,14 @@
 // Engine order in the backward of step t: memory_write_backward and memory_read_backward (which add into
 // d_w) → sharpen_backward → shift_backward (reads d_w_tilde).
 
+//! include _step.wgsl
+//! include _reduce.wgsl
+
 override ROWS: u32;   // B·H
 override N: u32;      // memory rows
 override WORKGROUP: u32 = 64;
 
 const SHARPEN_ZERO = 1e-30;
-
-struct Step { t: u32, reverse_t: u32 }
 
 // sharpen_forward bindings
 @group(0) @binding(0) var<storage, read> w_tilde: array<f32>;            // (T, ROWS, N) shifted weighting
@@ -36,32 +37,6 @@ struct Step { t: u32, reverse_t: u32 }
 @group(0) @binding(6) var<uniform> backward_step: Step;
 
 var<workgroup> scratch: array<f32, WORKGROUP>;
-
-// Σ of one value per invocation of the workgroup (called by all invocations, in uniform control flow).
-fn workgroup_sum(lid: u32, value: f32) -> f32 {
-  scratch[lid] = value;
-  workgroupBarrier();
-  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { scratch[lid] += scratch[lid + stride]; }
-    workgroupBarrier();
-  }
-  let total = scratch[0];
-  workgroupBarrier();
-  return total;
-}
-
-// max of one value per invocation of the workgroup.
-fn workgroup_max(lid: u32, value: f32) -> f32 {
-  scratch[lid] = value;
-  workgroupBarrier();
-  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { scratch[lid] = max(scratch[lid], scratch[lid + stride]); }
-    workgroupBarrier();
-  }
-  let total = scratch[0];
-  workgroupBarrier();
-  return total;
-}
 
 // One workgroup per row; invocation lid handles elements lid, lid + WORKGROUP, …
 @compute @workgroup_size(WORKGROUP)

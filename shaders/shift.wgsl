@@ -3,12 +3,12 @@
 //   backward: dwg(j) = Σ_o dw̃(j + o mod N) · s(o),  ds(o) = Σ_i dw̃(i) · wg(i − o mod N)
 // The backward writes its gradients (it is their only producer).
 
+//! include _step.wgsl
+
 override ROWS: u32;   // B·H
 override N: u32;      // memory rows
 override S: u32;      // shifts, 2K + 1
 override WORKGROUP: u32 = 64;
-
-struct Step { t: u32, reverse_t: u32 }
 
 // shift_forward bindings
 @group(0) @binding(0) var<storage, read> wg: array<f32>;                 // (T, ROWS, N) gated weighting

@@ -1,4 +1,7 @@
-import shiftCode from "../shaders/shift.wgsl" with { type: "text" };
+import shiftSource from "../shaders/shift.wgsl" with { type: "text" };
+import { linkShader } from "../src/gpu/shader_source.ts";
+
+const shiftCode = linkShader(shiftSource, "shift.wgsl");
 import { Rng } from "../src/model/random.ts";
 import { softmaxInto } from "../src/reference/activations.ts";
 import { shiftBackward, shiftForward } from "../src/reference/addressing.ts";

@@ -115,8 +115,8 @@ export class KernelCache {
 }
 
 /**
- * A uniform buffer of `steps` slots of {@linkcode STEP_UNIFORM_STRIDE} bytes, slot t holding `t` (and
- * `steps − 1 − t`, the reverse index), bound with dynamic offset `t · STEP_UNIFORM_STRIDE`.
+ * A uniform buffer of `steps` slots of {@linkcode STEP_UNIFORM_STRIDE} bytes, slot t holding `t` (the
+ * `Step` struct of `shaders/_step.wgsl`), bound with dynamic offset `t · STEP_UNIFORM_STRIDE`.
  *
  * @param device The device.
  * @param steps How many slots (at least T + 1).
@@ -130,9 +130,9 @@ export class KernelCache {
 export function createStepUniform(device: GPUDevice, steps: number): GPUBuffer {
   const words = STEP_UNIFORM_STRIDE / 4;
   const data = new Uint32Array(steps * words);
-  for (let t = 0; t < steps; t++) data[t * words] = t, data[t * words + 1] = steps - 1 - t;
+  for (let t = 0; t < steps; t++) data[t * words] = t;
   const buffer = device.createBuffer({
-    label: "step uniform (T slots of 256 bytes: t, T−1−t)",
+    label: "step uniform (T slots of 256 bytes: t)",
     size: data.byteLength,
     usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
   });

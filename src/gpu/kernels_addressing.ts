@@ -28,14 +28,23 @@
  * @module
  */
 
-import shiftCode from "../../shaders/shift.wgsl" with { type: "text" };
-import headParamsCode from "../../shaders/head_params.wgsl" with { type: "text" };
-import contentAddressCode from "../../shaders/content_address.wgsl" with { type: "text" };
-import interpolateCode from "../../shaders/interpolate.wgsl" with { type: "text" };
-import sharpenCode from "../../shaders/sharpen.wgsl" with { type: "text" };
-import memoryReadCode from "../../shaders/memory_read.wgsl" with { type: "text" };
-import memoryWriteCode from "../../shaders/memory_write.wgsl" with { type: "text" };
+import shiftCodeSource from "../../shaders/shift.wgsl" with { type: "text" };
+import headParamsCodeSource from "../../shaders/head_params.wgsl" with { type: "text" };
+import contentAddressCodeSource from "../../shaders/content_address.wgsl" with { type: "text" };
+import interpolateCodeSource from "../../shaders/interpolate.wgsl" with { type: "text" };
+import sharpenCodeSource from "../../shaders/sharpen.wgsl" with { type: "text" };
+import memoryReadCodeSource from "../../shaders/memory_read.wgsl" with { type: "text" };
+import memoryWriteCodeSource from "../../shaders/memory_write.wgsl" with { type: "text" };
 import type { KernelSpec } from "./kernel.ts";
+import { linkShader } from "./shader_source.ts";
+
+const shiftCode = linkShader(shiftCodeSource, "shift.wgsl");
+const headParamsCode = linkShader(headParamsCodeSource, "head_params.wgsl");
+const contentAddressCode = linkShader(contentAddressCodeSource, "content_address.wgsl");
+const interpolateCode = linkShader(interpolateCodeSource, "interpolate.wgsl");
+const sharpenCode = linkShader(sharpenCodeSource, "sharpen.wgsl");
+const memoryReadCode = linkShader(memoryReadCodeSource, "memory_read.wgsl");
+const memoryWriteCode = linkShader(memoryWriteCodeSource, "memory_write.wgsl");
 
 /** The sizes the addressing and memory kernels are specialised on (the ntm-spec letters). */
 export interface AddressingSizes {

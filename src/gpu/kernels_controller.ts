@@ -31,14 +31,14 @@
  * @module
  */
 
-import controllerGatherCode from "../../shaders/controller_gather.wgsl" with { type: "text" };
-import lstmCode from "../../shaders/lstm.wgsl" with { type: "text" };
-import feedforwardCode from "../../shaders/feedforward.wgsl" with { type: "text" };
-import linearCode from "../../shaders/linear.wgsl" with { type: "text" };
-import outputLossCode from "../../shaders/output_loss.wgsl" with { type: "text" };
-import clipCode from "../../shaders/clip.wgsl" with { type: "text" };
-import adamCode from "../../shaders/adam.wgsl" with { type: "text" };
-import rmspropCode from "../../shaders/rmsprop.wgsl" with { type: "text" };
+import controllerGatherCodeSource from "../../shaders/controller_gather.wgsl" with { type: "text" };
+import lstmCodeSource from "../../shaders/lstm.wgsl" with { type: "text" };
+import feedforwardCodeSource from "../../shaders/feedforward.wgsl" with { type: "text" };
+import linearCodeSource from "../../shaders/linear.wgsl" with { type: "text" };
+import outputLossCodeSource from "../../shaders/output_loss.wgsl" with { type: "text" };
+import clipCodeSource from "../../shaders/clip.wgsl" with { type: "text" };
+import adamCodeSource from "../../shaders/adam.wgsl" with { type: "text" };
+import rmspropCodeSource from "../../shaders/rmsprop.wgsl" with { type: "text" };
 import { headParamsWidth, type NtmConfig, type OutputKind } from "../model/config.ts";
 import { layerInputWidth, type ParameterLayout } from "../model/layout.ts";
 import { ADAM_DEFAULTS, type AdamOptions } from "../optim/adam.ts";
@@ -46,6 +46,16 @@ import type { OptimizerName } from "../optim/optimizer.ts";
 import { RMSPROP_DEFAULTS, type RmsPropOptions } from "../optim/rmsprop.ts";
 import type { KernelSpec } from "./kernel.ts";
 import type { KernelLaunch, KernelOptions } from "./kernels_addressing.ts";
+import { linkShader } from "./shader_source.ts";
+
+const controllerGatherCode = linkShader(controllerGatherCodeSource, "controller_gather.wgsl");
+const lstmCode = linkShader(lstmCodeSource, "lstm.wgsl");
+const feedforwardCode = linkShader(feedforwardCodeSource, "feedforward.wgsl");
+const linearCode = linkShader(linearCodeSource, "linear.wgsl");
+const outputLossCode = linkShader(outputLossCodeSource, "output_loss.wgsl");
+const clipCode = linkShader(clipCodeSource, "clip.wgsl");
+const adamCode = linkShader(adamCodeSource, "adam.wgsl");
+const rmspropCode = linkShader(rmspropCodeSource, "rmsprop.wgsl");
 
 export type { KernelLaunch, KernelOptions } from "./kernels_addressing.ts";
 

@@ -16,12 +16,16 @@
  * @module
  */
 
-import controllerStepCode from "../../shaders/controller_step.wgsl" with { type: "text" };
-import memoryStepCode from "../../shaders/memory_step.wgsl" with { type: "text" };
+import controllerStepCodeSource from "../../shaders/controller_step.wgsl" with { type: "text" };
+import memoryStepCodeSource from "../../shaders/memory_step.wgsl" with { type: "text" };
 import { headParamsWidth, type NtmConfig } from "../model/config.ts";
 import { layerInputWidth, type ParameterLayout } from "../model/layout.ts";
 import { type AddressingSizes, type KernelLaunch, rawHeadsWidth } from "./kernels_addressing.ts";
 import { controllerInputStride } from "./kernels_controller.ts";
+import { linkShader } from "./shader_source.ts";
+
+const controllerStepCode = linkShader(controllerStepCodeSource, "controller_step.wgsl");
+const memoryStepCode = linkShader(memoryStepCodeSource, "memory_step.wgsl");
 
 /** Episodes per workgroup of the controller step kernels (the width of their register tile). */
 export const CONTROLLER_STEP_EPISODES = 8;

@@ -5,10 +5,13 @@
  * @module
  */
 
-import initStateCode from "../../shaders/init_state.wgsl" with { type: "text" };
+import initStateCodeSource from "../../shaders/init_state.wgsl" with { type: "text" };
 import type { NtmConfig } from "../model/config.ts";
 import type { ParameterLayout } from "../model/layout.ts";
 import type { KernelLaunch } from "./kernels_addressing.ts";
+import { linkShader } from "./shader_source.ts";
+
+const initStateCode = linkShader(initStateCodeSource, "init_state.wgsl");
 
 const WORKGROUP = 64;
 

@@ -1,0 +1,62 @@
+/**
+ * Links a kernel's WGSL source: each line `//! include _name.wgsl` is replaced by that shared helper file
+ * of `shaders/`, so that every equation and activation has one WGSL definition however many kernels use
+ * it. The helpers are imported as text here, so a bundle (the browser build) carries them too.
+ *
+ * | helper              | holds                                                                     |
+ * |---------------------|---------------------------------------------------------------------------|
+ * | `_step.wgsl`        | the `Step` uniform struct (the time step of a dispatch)                   |
+ * | `_activations.wgsl` | `sigmoid`, `log1p`, `softplus`, `tanh_stable`                             |
+ * | `_reduce.wgsl`      | `workgroup_sum`, `workgroup_max` (the includer declares `scratch`)        |
+ * | `_matvec.wgsl`      | `weights4`, `weights_at` (the includer binds `params`)                    |
+ * | `_content.wgsl`     | `cosine`, eq. 6's similarity with its zero-norm guard                     |
+ *
+ * @module
+ */
+
+import step from "../../shaders/_step.wgsl" with { type: "text" };
+import activations from "../../shaders/_activations.wgsl" with { type: "text" };
+import reduce from "../../shaders/_reduce.wgsl" with { type: "text" };
+import matvec from "../../shaders/_matvec.wgsl" with { type: "text" };
+import content from "../../shaders/_content.wgsl" with { type: "text" };
+
+const HELPERS: Readonly<Record<string, string>> = {
+  "_step.wgsl": step,
+  "_activations.wgsl": activations,
+  "_reduce.wgsl": reduce,
+  "_matvec.wgsl": matvec,
+  "_content.wgsl": content,
+};
+
+/** The helper files {@linkcode linkShader} can include. */
+export const SHADER_HELPERS: readonly string[] = Object.freeze(Object.keys(HELPERS));
+
+/**
+ * Replaces every `//! include _name.wgsl` line of a kernel's source with the helper's text (once each).
+ *
+ * @param code The kernel's WGSL source.
+ * @param label The kernel's file, for the error message.
+ * @returns The linked source.
+ * @throws {RangeError} naming the file and the helper when a helper is unknown.
+ *
+ * @example
+ * ```ts
+ * import { linkShader } from "./shader_source.ts";
+ * const code = linkShader("//! include _activations.wgsl\nfn f(x: f32) -> f32 { return sigmoid(x); }", "f.wgsl");
+ * console.assert(code.includes("fn sigmoid("));
+ * ```
+ */
+export function linkShader(code: string, label: string): string {
+  const seen = new Set<string>();
+  return code.replace(/^\/\/! include (\S+)[ \t]*$/gm, (_, name: string) => {
+    const helper = HELPERS[name];
+    if (helper === undefined) {
+      throw new RangeError(
+        `Cannot link ${label}: it includes ${name}, which is not one of ${SHADER_HELPERS.join(", ")}`,
+      );
+    }
+    if (seen.has(name)) return "";
+    seen.add(name);
+    return `// ---- ${name} ----\n${helper}// ---- end of ${name} ----`;
+  });
+}
