@@ -55,6 +55,8 @@ override WORKGROUP: u32 = 64;
 @group(0) @binding(4) var<storage, read_write> d_reads_prev: array<f32>;  // (B, R, M) ∂r_{t−1}, at l = 0
 
 var<workgroup> z: array<vec4<f32>, (IN + 3u) / 4u>;   // this episode's in_l, zero-padded
+// After z: naga sizes override-length workgroup arrays in declaration order.
+//! include _rows_dot.wgsl
 var<workgroup> dz: array<vec4<f32>, (C + 3u) / 4u>;   // (C) da, zero-padded
 
 // Element k of layer LAYER's input for episode b at step t: [x_t; r_{t−1}] or h_t^{l−1}.
@@ -70,22 +72,7 @@ fn unit_preacts(u0: u32) -> vec4<f32> {
   let r1 = W_OFFSET + min(u0 + 1u, C - 1u) * IN;
   let r2 = W_OFFSET + min(u0 + 2u, C - 1u) * IN;
   let r3 = W_OFFSET + min(u0 + 3u, C - 1u) * IN;
-  var acc = vec4<f32>(0.0);
-  let full = IN / 4u;
-  for (var k4 = 0u; k4 < full; k4++) {
-    let zk = z[k4];
-    let k = 4u * k4;
-    acc += vec4<f32>(
-      dot(zk, weights4(r0 + k)),
-      dot(zk, weights4(r1 + k)),
-      dot(zk, weights4(r2 + k)),
-      dot(zk, weights4(r3 + k)),
-    );
-  }
-  for (var k = 4u * full; k < IN; k++) {
-    acc += z[k / 4u][k % 4u] * weights_at(k, vec4<u32>(r0, r1, r2, r3));
-  }
-  return acc;
+  return rows_dot_z(vec4<u32>(r0, r1, r2, r3), IN);
 }
 
 // One workgroup per episode: dispatch (B).

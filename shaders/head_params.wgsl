@@ -19,6 +19,7 @@
 
 //! include _step.wgsl
 //! include _activations.wgsl
+//! include _head_fields.wgsl
 
 override B: u32;      // batch
 override M: u32;      // memory row width
@@ -31,14 +32,6 @@ override H: u32 = R + W;
 override READ_WIDTH: u32 = M + S + 3u;            // one read head's raw parameters
 override WRITE_WIDTH: u32 = 3u * M + S + 3u;      // one write head's raw parameters
 override P: u32 = R * READ_WIDTH + W * WRITE_WIDTH;
-
-const FIELD_K = 0u;
-const FIELD_BETA = 1u;
-const FIELD_G = 2u;
-const FIELD_S = 3u;
-const FIELD_GAMMA = 4u;
-const FIELD_E = 5u;
-const FIELD_A = 6u;
 
 // head_params_forward bindings
 @group(0) @binding(0) var<storage, read> raw_heads: array<f32>;          // (T, B, P) raw head parameters
@@ -63,28 +56,6 @@ const FIELD_A = 6u;
 @group(0) @binding(8) var<storage, read_write> d_raw_heads: array<f32>;  // (T, B, P) written at slot t
 @group(0) @binding(9) var<uniform> backward_step: Step;
 
-// Which field of which head the raw parameter p (0 ≤ p < P) is, and its index j inside the field.
-struct Field { head: u32, kind: u32, j: u32 }
-
-fn field_of(p: u32) -> Field {
-  var head: u32;
-  var f: u32;
-  if (p < R * READ_WIDTH) {
-    head = p / READ_WIDTH;
-    f = p % READ_WIDTH;
-  } else {
-    head = R + (p - R * READ_WIDTH) / WRITE_WIDTH;
-    f = (p - R * READ_WIDTH) % WRITE_WIDTH;
-  }
-  if (f < M) { return Field(head, FIELD_K, f); }
-  if (f == M) { return Field(head, FIELD_BETA, 0u); }
-  if (f == M + 1u) { return Field(head, FIELD_G, 0u); }
-  if (f < M + S + 2u) { return Field(head, FIELD_S, f - M - 2u); }
-  if (f == M + S + 2u) { return Field(head, FIELD_GAMMA, 0u); }
-  if (f < 2u * M + S + 3u) { return Field(head, FIELD_E, f - M - S - 3u); }
-  return Field(head, FIELD_A, f - 2u * M - S - 3u);
-}
-
 // One invocation per raw parameter (b, p).
 @compute @workgroup_size(WORKGROUP)
 fn head_params_forward(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -97,20 +68,20 @@ fn head_params_forward(@builtin(global_invocation_id) id: vec3<u32>) {
   let bh = (t * B + b) * H + f.head;                 // (T, B, H) index
   let bw = (t * B + b) * W + f.head - R;             // (T, B, W) index (write heads only)
   switch (f.kind) {
-    case FIELD_K: { k[bh * M + f.j] = tanh_stable(x); }
-    case FIELD_BETA: { beta[bh] = softplus(x); }
-    case FIELD_G: { g[bh] = sigmoid(x); }
+    case FIELD_K: { k[bh * M + f.j] = head_activation(FIELD_K, x, vec2<f32>()); }
+    case FIELD_BETA: { beta[bh] = head_activation(FIELD_BETA, x, vec2<f32>()); }
+    case FIELD_G: { g[bh] = head_activation(FIELD_G, x, vec2<f32>()); }
     case FIELD_S: {
       let first = t * B * P + id.x - f.j;            // raw s(−K) of this head
       var x_max = raw_heads[first];
       for (var o = 1u; o < S; o++) { x_max = max(x_max, raw_heads[first + o]); }
       var sum = 0.0;
       for (var o = 0u; o < S; o++) { sum += exp(raw_heads[first + o] - x_max); }
-      s[bh * S + f.j] = exp(x - x_max) / sum;
+      s[bh * S + f.j] = head_activation(FIELD_S, x, vec2<f32>(x_max, sum));
     }
-    case FIELD_GAMMA: { gamma[bh] = 1.0 + softplus(x); }
-    case FIELD_E: { e[bw * M + f.j] = sigmoid(x); }
-    default: { a[bw * M + f.j] = tanh_stable(x); }
+    case FIELD_GAMMA: { gamma[bh] = head_activation(FIELD_GAMMA, x, vec2<f32>()); }
+    case FIELD_E: { e[bw * M + f.j] = head_activation(FIELD_E, x, vec2<f32>()); }
+    default: { a[bw * M + f.j] = head_activation(FIELD_A, x, vec2<f32>()); }
   }
 }
 
@@ -127,15 +98,9 @@ fn head_params_backward(@builtin(global_invocation_id) id: vec3<u32>) {
   let bw = b * W + f.head - R;                       // (B, W) index (write heads only)
   var d: f32;
   switch (f.kind) {
-    case FIELD_K: {
-      let y = tanh_stable(x);
-      d = d_k[bh * M + f.j] * (1.0 - y * y);
-    }
-    case FIELD_BETA: { d = d_beta[bh] * sigmoid(x); }
-    case FIELD_G: {
-      let y = sigmoid(x);
-      d = d_g[bh] * y * (1.0 - y);
-    }
+    case FIELD_K: { d = d_k[bh * M + f.j] * head_activation_slope(FIELD_K, x); }
+    case FIELD_BETA: { d = d_beta[bh] * head_activation_slope(FIELD_BETA, x); }
+    case FIELD_G: { d = d_g[bh] * head_activation_slope(FIELD_G, x); }
     case FIELD_S: {
       let first = t * B * P + id.x - f.j;
       var x_max = saved_raw_heads[first];
@@ -148,15 +113,9 @@ fn head_params_backward(@builtin(global_invocation_id) id: vec3<u32>) {
       }
       d = exp(x - x_max) / sum * (d_s[bh * S + f.j] - s_dot_ds);
     }
-    case FIELD_GAMMA: { d = d_gamma[bh] * sigmoid(x); }
-    case FIELD_E: {
-      let y = sigmoid(x);
-      d = d_e[bw * M + f.j] * y * (1.0 - y);
-    }
-    default: {
-      let y = tanh_stable(x);
-      d = d_a[bw * M + f.j] * (1.0 - y * y);
-    }
+    case FIELD_GAMMA: { d = d_gamma[bh] * head_activation_slope(FIELD_GAMMA, x); }
+    case FIELD_E: { d = d_e[bw * M + f.j] * head_activation_slope(FIELD_E, x); }
+    default: { d = d_a[bw * M + f.j] * head_activation_slope(FIELD_A, x); }
   }
   d_raw_heads[t * B * P + id.x] = d;
 }

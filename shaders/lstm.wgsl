@@ -71,6 +71,8 @@ override K: u32 = IN + C; // K_l, this layer's input width [in_l; h_prev]
 @group(0) @binding(6) var<storage, read_write> d_reads_prev: array<f32>;  // (B, R, M) ∂r_{t−1}, at l = 0
 
 var<workgroup> z: array<vec4<f32>, (IN + C + 3u) / 4u>;  // this episode's [in_l; h_prev], zero-padded
+// After z: naga sizes override-length workgroup arrays in declaration order.
+//! include _rows_dot.wgsl
 var<workgroup> dz: array<vec4<f32>, C>;                   // (C) per unit u: (da_i, da_f, da_o, da_g)
 
 // Element k of layer LAYER's input for episode b at step t: [x_t; r_{t−1}; h_prev] or [h_t^{l−1}; h_prev].
@@ -87,22 +89,7 @@ fn gate_preacts(u: u32) -> vec4<f32> {
   let rf = ri + C * K;
   let ro = rf + C * K;
   let rg = ro + C * K;
-  var acc = vec4<f32>(0.0);
-  let full = K / 4u;
-  for (var k4 = 0u; k4 < full; k4++) {
-    let zk = z[k4];
-    let k = 4u * k4;
-    acc += vec4<f32>(
-      dot(zk, weights4(ri + k)),
-      dot(zk, weights4(rf + k)),
-      dot(zk, weights4(ro + k)),
-      dot(zk, weights4(rg + k)),
-    );
-  }
-  for (var k = 4u * full; k < K; k++) {
-    acc += z[k / 4u][k % 4u] * weights_at(k, vec4<u32>(ri, rf, ro, rg));
-  }
-  return acc;
+  return rows_dot_z(vec4<u32>(ri, rf, ro, rg), K);
 }
 
 // One workgroup per episode: dispatch (B).

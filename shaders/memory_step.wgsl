@@ -33,7 +33,10 @@
 // Dispatch: both entry points B workgroups of WORKGROUP ≥ N / 4 invocations.
 
 //! include _step.wgsl
+//! include _shift.wgsl
+//! include _sharpen.wgsl
 //! include _activations.wgsl
+//! include _head_fields.wgsl
 //! include _content.wgsl
 
 override B: u32;      // episodes
@@ -59,7 +62,6 @@ override NQV: u32 = (NQ + 3u) / 4u;               // vec4s of one slot of `parti
 override SLOTS: u32 = H * (6u + S);               // scalar reductions in flight, see `partials`
 
 const ROW_QUADS = 32u;                            // private capacity: 4 rows × M / 4 vec4s (M ≤ 32)
-const SHARPEN_ZERO = 1e-30;
 const LOWEST = -3.4028234e38;
 
 // Buffers of N rows or M columns are read and written as vec4s along that axis: (…, H, N) as (…, H, N/4),
@@ -112,20 +114,6 @@ var<workgroup> last_step: u32;                      // this episode's active ste
 
 // ——— head fields (head_params.wgsl) ———
 
-const FIELD_K = 0u;
-const FIELD_BETA = 1u;
-const FIELD_G = 2u;
-const FIELD_S = 3u;
-const FIELD_GAMMA = 4u;
-const FIELD_E = 5u;
-const FIELD_A = 6u;
-
-// Where head h's raw parameters start in a row of P.
-fn head_base(h: u32) -> u32 {
-  if (h < R) { return h * READ_WIDTH; }
-  return R * READ_WIDTH + (h - R) * WRITE_WIDTH;
-}
-
 fn key(h: u32, j: u32) -> f32 { return fields[head_base(h) + j]; }
 fn strength(h: u32) -> f32 { return fields[head_base(h) + M]; }
 fn gate(h: u32) -> f32 { return fields[head_base(h) + M + 1u]; }
@@ -134,77 +122,34 @@ fn sharpening(h: u32) -> f32 { return fields[head_base(h) + M + S + 2u]; }
 fn erase(hw: u32, j: u32) -> f32 { return fields[head_base(R + hw) + M + S + 3u + j]; }
 fn add_vector(hw: u32, j: u32) -> f32 { return fields[head_base(R + hw) + 2u * M + S + 3u + j]; }
 
-// Which field the raw parameter p is (kind), and where that field's head starts (base).
-fn field_kind(p: u32) -> vec2<u32> {
-  var base: u32;
-  if (p < R * READ_WIDTH) {
-    base = p - p % READ_WIDTH;
-  } else {
-    base = p - (p - R * READ_WIDTH) % WRITE_WIDTH;
-  }
-  let f = p - base;
-  var kind = FIELD_A;
-  if (f < M) {
-    kind = FIELD_K;
-  } else if (f == M) {
-    kind = FIELD_BETA;
-  } else if (f == M + 1u) {
-    kind = FIELD_G;
-  } else if (f < M + S + 2u) {
-    kind = FIELD_S;
-  } else if (f == M + S + 2u) {
-    kind = FIELD_GAMMA;
-  } else if (f < 2u * M + S + 3u) {
-    kind = FIELD_E;
-  }
-  return vec2<u32>(kind, base);
-}
-
-// The activated value of a raw parameter of kind `kind` with value x, as head_params_forward computes it;
-// for a shift, `softmax` holds the max and the Σ exp(· − max) of its head's S raw values.
-fn activation(kind: u32, x: f32, softmax: vec2<f32>) -> f32 {
-  switch (kind) {
-    case FIELD_K, FIELD_A: { return tanh_stable(x); }
-    case FIELD_BETA: { return softplus(x); }
-    case FIELD_G, FIELD_E: { return sigmoid(x); }
-    case FIELD_S: { return exp(x - softmax.x) / softmax.y; }
-    default: { return 1.0 + softplus(x); }           // FIELD_GAMMA
-  }
-}
-
 // Raw parameter p of raw_heads row `row`, activated.
 fn activate_forward(p: u32, row: u32) -> f32 {
-  let kind = field_kind(p);
+  let field = field_of(p);
   var softmax = vec2<f32>(0.0, 1.0);
-  if (kind.x == FIELD_S) {
-    let first = row + kind.y + M + 2u;               // raw s(−K) of this head
+  if (field.kind == FIELD_S) {
+    let first = row + field.base + M + 2u;               // raw s(−K) of this head
     var x_max = raw_heads[first];
     for (var o = 1u; o < S; o++) { x_max = max(x_max, raw_heads[first + o]); }
     var sum = 0.0;
     for (var o = 0u; o < S; o++) { sum += exp(raw_heads[first + o] - x_max); }
     softmax = vec2<f32>(x_max, sum);
   }
-  return activation(kind.x, raw_heads[row + p], softmax);
+  return head_activation(field.kind, raw_heads[row + p], softmax);
 }
 
 // The same from saved_raw_heads (the backward's binding).
 fn activate_backward(p: u32, row: u32) -> f32 {
-  let kind = field_kind(p);
+  let field = field_of(p);
   var softmax = vec2<f32>(0.0, 1.0);
-  if (kind.x == FIELD_S) {
-    let first = row + kind.y + M + 2u;
+  if (field.kind == FIELD_S) {
+    let first = row + field.base + M + 2u;
     var x_max = saved_raw_heads[first];
     for (var o = 1u; o < S; o++) { x_max = max(x_max, saved_raw_heads[first + o]); }
     var sum = 0.0;
     for (var o = 0u; o < S; o++) { sum += exp(saved_raw_heads[first + o] - x_max); }
     softmax = vec2<f32>(x_max, sum);
   }
-  return activation(kind.x, saved_raw_heads[row + p], softmax);
-}
-
-fn wrap(i: i32) -> u32 {
-  let n = i32(N);
-  return u32(((i % n) + n) % n);
+  return head_activation(field.kind, saved_raw_heads[row + p], softmax);
 }
 
 // Element i of row h of an (H, N) workgroup array of vec4s (one function per array: WGSL has no pointers
@@ -244,23 +189,18 @@ fn hsum(v: vec4<f32>) -> f32 { return (v.x + v.y) + (v.z + v.w); }
 // Also keeps k, e and a as vec4s.
 fn store_field(p: u32, v: f32) {
   fields[p] = v;
-  let kind = field_kind(p);
-  let f = p - kind.y;
-  let h = select(R + (kind.y - R * READ_WIDTH) / WRITE_WIDTH, kind.y / READ_WIDTH, p < R * READ_WIDTH);
-  if (kind.x == FIELD_K) {
+  let field = field_of(p);
+  let f = p - field.base;
+  let h = field.head;
+  if (field.kind == FIELD_K) {
     key4[h * MQ + f / 4u][f % 4u] = v;
-  } else if (kind.x == FIELD_E) {
+  } else if (field.kind == FIELD_E) {
     let j = f - M - S - 3u;
     erase4[(h - R) * MQ + j / 4u][j % 4u] = v;
-  } else if (kind.x == FIELD_A) {
+  } else if (field.kind == FIELD_A) {
     let j = f - 2u * M - S - 3u;
     add4[(h - R) * MQ + j / 4u][j % 4u] = v;
   }
-}
-
-// Sharpening's unnormalised weight exp(γ·(ln x − ln max)), 0 where x < 1e-30, per component.
-fn sharpened(x: vec4<f32>, exponent: f32, log_max: f32) -> vec4<f32> {
-  return select(exp(exponent * (log(x) - log_max)), vec4<f32>(0.0), x < vec4<f32>(SHARPEN_ZERO));
 }
 
 // The erase products of this invocation's 4 rows at columns 4·m4 … 4·m4 + 3 (column r of the matrix is
@@ -458,26 +398,14 @@ fn memory_step_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_inv
 
 // ∂raw for raw parameter p, from d_fields (head_params_backward).
 fn raw_gradient(p: u32, row: u32) -> f32 {
-  let kind = field_kind(p);
+  let field = field_of(p);
   let x = saved_raw_heads[row + p];
   let d = d_fields[p];
-  switch (kind.x) {
-    case FIELD_K, FIELD_A: {
-      let y = tanh_stable(x);
-      return d * (1.0 - y * y);
-    }
-    case FIELD_BETA, FIELD_GAMMA: { return d * sigmoid(x); }
-    case FIELD_G, FIELD_E: {
-      let y = sigmoid(x);
-      return d * y * (1.0 - y);
-    }
-    default: {                                       // FIELD_S: softmax backward
-      let first = kind.y + M + 2u;
-      var s_dot_ds = 0.0;
-      for (var o = 0u; o < S; o++) { s_dot_ds += fields[first + o] * d_fields[first + o]; }
-      return fields[p] * (d - s_dot_ds);
-    }
-  }
+  if (field.kind != FIELD_S) { return d * head_activation_slope(field.kind, x); }
+  let first = field.base + M + 2u;                   // the shift's softmax backward
+  var s_dot_ds = 0.0;
+  for (var o = 0u; o < S; o++) { s_dot_ds += fields[first + o] * d_fields[first + o]; }
+  return fields[p] * (d - s_dot_ds);
 }
 
 fn set_field_gradient4(at: u32, v: vec4<f32>) {

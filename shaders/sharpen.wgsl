@@ -14,12 +14,11 @@
 
 //! include _step.wgsl
 //! include _reduce.wgsl
+//! include _sharpen.wgsl
 
 override ROWS: u32;   // B·H
 override N: u32;      // memory rows
 override WORKGROUP: u32 = 64;
-
-const SHARPEN_ZERO = 1e-30;
 
 // sharpen_forward bindings
 @group(0) @binding(0) var<storage, read> w_tilde: array<f32>;            // (T, ROWS, N) shifted weighting
@@ -52,8 +51,7 @@ fn sharpen_forward(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invoc
   var sum = 0.0;
   for (var i = lid; i < N; i += WORKGROUP) {
     let x = w_tilde[in_at + i];
-    var p = 0.0;                                     // exact zeros (and values below 1e-30) stay zero
-    if (!(x < SHARPEN_ZERO)) { p = exp(exponent * (log(x) - log_max)); }
+    let p = sharpened(vec4<f32>(x), exponent, log_max).x; // exact zeros (and below 1e-30) stay zero
     w[out_at + i] = p;
     sum += p;
   }

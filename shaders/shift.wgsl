@@ -4,6 +4,7 @@
 // The backward writes its gradients (it is their only producer).
 
 //! include _step.wgsl
+//! include _shift.wgsl
 
 override ROWS: u32;   // B·H
 override N: u32;      // memory rows
@@ -23,11 +24,6 @@ override WORKGROUP: u32 = 64;
 @group(0) @binding(3) var<storage, read_write> d_wg: array<f32>;         // (ROWS, N) gradient of wg
 @group(0) @binding(4) var<storage, read_write> d_s: array<f32>;          // (ROWS, S) gradient of s
 @group(0) @binding(5) var<uniform> backward_step: Step;
-
-fn wrap(i: i32) -> u32 {
-  let n = i32(N);
-  return u32(((i % n) + n) % n);
-}
 
 // One invocation per element of w̃: ROWS·N.
 @compute @workgroup_size(WORKGROUP)

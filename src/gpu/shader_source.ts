@@ -1,7 +1,9 @@
 /**
  * Links a kernel's WGSL source: each line `//! include _name.wgsl` is replaced by that shared helper file
  * of `shaders/`, so that every equation and activation has one WGSL definition however many kernels use
- * it. The helpers are imported as text here, so a bundle (the browser build) carries them too.
+ * it. The helpers are imported as text here, so a bundle (the browser build) carries them too. A helper
+ * that reads an override-sized workgroup array (`_rows_dot.wgsl` reads `z`) must be included after that
+ * array's declaration: naga 29 (Deno 2.9's WebGPU) panics in its pipeline-constant pass otherwise.
  *
  * | helper              | holds                                                                     |
  * |---------------------|---------------------------------------------------------------------------|
@@ -9,7 +11,11 @@
  * | `_activations.wgsl` | `sigmoid`, `log1p`, `softplus`, `tanh_stable`                             |
  * | `_reduce.wgsl`      | `workgroup_sum`, `workgroup_max` (the includer declares `scratch`)        |
  * | `_matvec.wgsl`      | `weights4`, `weights_at` (the includer binds `params`)                    |
+ * | `_rows_dot.wgsl`    | `rows_dot_z`, four weight rows times the workgroup's input `z`            |
  * | `_content.wgsl`     | `cosine`, eq. 6's similarity with its zero-norm guard                     |
+ * | `_shift.wgsl`       | `wrap`, the ring index of eq. 8's circular convolution                     |
+ * | `_sharpen.wgsl`     | `sharpened`, eq. 9's weights w̃^γ in log space, zeros kept at zero        |
+ * | `_head_fields.wgsl` | the head parameters' field layout, activations and their slopes           |
  *
  * @module
  */
@@ -19,6 +25,10 @@ import activations from "../../shaders/_activations.wgsl" with { type: "text" };
 import reduce from "../../shaders/_reduce.wgsl" with { type: "text" };
 import matvec from "../../shaders/_matvec.wgsl" with { type: "text" };
 import content from "../../shaders/_content.wgsl" with { type: "text" };
+import rowsDot from "../../shaders/_rows_dot.wgsl" with { type: "text" };
+import shift from "../../shaders/_shift.wgsl" with { type: "text" };
+import sharpen from "../../shaders/_sharpen.wgsl" with { type: "text" };
+import headFields from "../../shaders/_head_fields.wgsl" with { type: "text" };
 
 const HELPERS: Readonly<Record<string, string>> = {
   "_step.wgsl": step,
@@ -26,6 +36,10 @@ const HELPERS: Readonly<Record<string, string>> = {
   "_reduce.wgsl": reduce,
   "_matvec.wgsl": matvec,
   "_content.wgsl": content,
+  "_rows_dot.wgsl": rowsDot,
+  "_head_fields.wgsl": headFields,
+  "_shift.wgsl": shift,
+  "_sharpen.wgsl": sharpen,
 };
 
 /** The helper files {@linkcode linkShader} can include. */
