@@ -1,5 +1,5 @@
 /**
- * Parity of the fused path (shaders/controller_step.wgsl, shaders/memory_step.wgsl) and the tiled weight
+ * Parity of the fused path (shaders/controller_step.wgsl, shaders/memory_step_forward.wgsl, memory_step_backward.wgsl) and the tiled weight
  * gradient (linear.wgsl) with the float64 reference, in the cases the whole-step test of gpu_engine.test.ts
  * does not reach: more than one controller group of 8 episodes, episodes of different lengths (the step
  * kernels skip the steps past an episode's last counted output, and the engine runs the episodes longest

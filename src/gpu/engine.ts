@@ -99,7 +99,7 @@ interface Schedule {
 export interface NtmGpuEngineOptions {
   /**
    * Run each time step as 2 fused dispatches forward and 2 backward (`shaders/controller_step.wgsl`,
-   * `shaders/memory_step.wgsl`) instead of one dispatch per op. Defaults to
+   * `shaders/memory_step_forward.wgsl, memory_step_backward.wgsl`) instead of one dispatch per op. Defaults to
    * {@linkcode defaultFused} for the adapter; ignored (off) when the device cannot run the fused kernels.
    */
   readonly fused?: boolean;

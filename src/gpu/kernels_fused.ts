@@ -1,6 +1,6 @@
 /**
  * Typed constructors of the fused kernels, the engine's `fused` path: a whole time step of the controller
- * (`shaders/controller_step.wgsl`) and of the memory (`shaders/memory_step.wgsl`) per dispatch, forward and
+ * (`shaders/controller_step.wgsl`) and of the memory (`shaders/memory_step_forward.wgsl`, `memory_step_backward.wgsl`) per dispatch, forward and
  * backward, so that a time step costs 2 dispatches forward and 2 backward whatever L, R and W are; plus
  * the weight packing they read. (The fused path's weight gradients are `linear_weight_grad_tiled` of
  * `kernels_controller.ts`, which the unfused path uses as well.) Buffer shapes are those of
@@ -17,7 +17,8 @@
  */
 
 import controllerStepCodeSource from "../../shaders/controller_step.wgsl" with { type: "text" };
-import memoryStepCodeSource from "../../shaders/memory_step.wgsl" with { type: "text" };
+import memoryStepForwardSource from "../../shaders/memory_step_forward.wgsl" with { type: "text" };
+import memoryStepBackwardSource from "../../shaders/memory_step_backward.wgsl" with { type: "text" };
 import { headParamsWidth, type NtmConfig } from "../model/config.ts";
 import { layerInputWidth, type ParameterLayout } from "../model/layout.ts";
 import { type AddressingSizes, type KernelLaunch, rawHeadsWidth } from "./kernels_addressing.ts";
@@ -25,7 +26,8 @@ import { controllerInputStride } from "./kernels_controller.ts";
 import { linkShader } from "./shader_source.ts";
 
 const controllerStepCode = linkShader(controllerStepCodeSource, "controller_step.wgsl");
-const memoryStepCode = linkShader(memoryStepCodeSource, "memory_step.wgsl");
+const memoryStepForwardCode = linkShader(memoryStepForwardSource, "memory_step_forward.wgsl");
+const memoryStepBackwardCode = linkShader(memoryStepBackwardSource, "memory_step_backward.wgsl");
 
 /** Episodes per workgroup of the controller step kernels (the width of their register tile). */
 export const CONTROLLER_STEP_EPISODES = 8;
@@ -235,8 +237,8 @@ export function memoryStepWorkgroupBytes(sizes: AddressingSizes): number {
  */
 export function memoryStepForwardKernel(sizes: AddressingSizes, controllerSize: number): KernelLaunch {
   return launch({
-    label: "memory_step",
-    code: memoryStepCode,
+    label: "memory_step_forward",
+    code: memoryStepForwardCode,
     entryPoint: "memory_step_forward",
     inputs: ["raw_heads", "active_steps"],
     outputs: ["wc", "wg", "w_tilde", "w", "reads", "memory"],
@@ -265,8 +267,8 @@ export function memoryStepForwardKernel(sizes: AddressingSizes, controllerSize: 
  */
 export function memoryStepBackwardKernel(sizes: AddressingSizes, controllerSize: number): KernelLaunch {
   return launch({
-    label: "memory_step",
-    code: memoryStepCode,
+    label: "memory_step_backward",
+    code: memoryStepBackwardCode,
     entryPoint: "memory_step_backward",
     inputs: [
       "saved_raw_heads",

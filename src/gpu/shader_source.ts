@@ -15,6 +15,7 @@
  * | `_content.wgsl`     | `cosine`, eq. 6's similarity with its zero-norm guard                     |
  * | `_shift.wgsl`       | `wrap`, the ring index of eq. 8's circular convolution                     |
  * | `_sharpen.wgsl`     | `sharpened`, eq. 9's weights w̃^γ in log space, zeros kept at zero        |
+ * | `_memory_step.wgsl` | the fused memory step's sizes, workgroup memory and helpers (both halves) |
  * | `_head_fields.wgsl` | the head parameters' field layout, activations and their slopes           |
  *
  * @module
@@ -28,6 +29,7 @@ import content from "../../shaders/_content.wgsl" with { type: "text" };
 import rowsDot from "../../shaders/_rows_dot.wgsl" with { type: "text" };
 import shift from "../../shaders/_shift.wgsl" with { type: "text" };
 import sharpen from "../../shaders/_sharpen.wgsl" with { type: "text" };
+import memoryStep from "../../shaders/_memory_step.wgsl" with { type: "text" };
 import headFields from "../../shaders/_head_fields.wgsl" with { type: "text" };
 
 const HELPERS: Readonly<Record<string, string>> = {
@@ -40,6 +42,7 @@ const HELPERS: Readonly<Record<string, string>> = {
   "_head_fields.wgsl": headFields,
   "_shift.wgsl": shift,
   "_sharpen.wgsl": sharpen,
+  "_memory_step.wgsl": memoryStep,
 };
 
 /** The helper files {@linkcode linkShader} can include. */
