@@ -1,0 +1,414 @@
+/**
+ * Planning a `deno task train` run from its flags: a fresh run's model, task, optimiser and schedule from
+ * the preset and the flags, or a resumed run's from its checkpoint (with every flag that would change the
+ * run refused), and the output directory checked before anything is trained.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { PROGRAM_OPERATIONS } from "../../tasks/program.ts";
+import { type LengthRange, MAX_BATCH, MAX_LENGTH } from "../../tasks/task.ts";
+import {
+  hasCheckpoint,
+  loadCheckpoint,
+  type LoadedCheckpoint,
+  type LstmCheckpoint,
+  type NtmCheckpoint,
+  type TrainingOptions,
+} from "../io/checkpoint.ts";
+import { METRICS_LOG_FILE } from "../io/metrics_log.ts";
+import { DEFAULT_NTM_CONFIG, type NtmConfig, ntmConfig } from "../model/config.ts";
+import { DEFAULT_INIT, INIT_WEIGHTINGS, type InitOptions } from "../model/init.ts";
+import { parameterLayout } from "../model/layout.ts";
+import { MAX_SEED, Rng } from "../model/random.ts";
+import { createOptimizer, OPTIMIZER_NAMES, type OptimizerState } from "../optim/optimizer.ts";
+import { lstmConfig } from "../model/lstm_config.ts";
+import { BACKEND_CHOICES, type BackendChoice, MODEL_KINDS, type ModelKind } from "../train/create_backend.ts";
+import { lstmUnitsForParameterCount } from "../train/lstm_backend.ts";
+import { choiceFlag, integerFlag, numberFlag, UsageError } from "./args.ts";
+import {
+  PRESET_NAMES,
+  presetByName,
+  type PresetName,
+  programPreset,
+  programRange,
+  trainingTask,
+} from "./presets.ts";
+import {
+  checkLstmBackend,
+  lrFlag,
+  lstmShapeFromFlags,
+  PROGRAM_FLAGS,
+  programFlags,
+  SHAPE_FLAGS,
+  SHAPE_KEYS,
+  shapeFromFlags,
+  TASK_NAMES,
+} from "./train_flags.ts";
+
+/** The model a run trains: an NTM, or the plain LSTM baseline (with the NTM's parameter count beside it). */
+export type ModelPlan =
+  | Pick<NtmCheckpoint, "modelKind" | "config">
+  | (Pick<LstmCheckpoint, "modelKind" | "config"> & { readonly ntmParameters?: number });
+
+/** A run ready to train: its model, options and where it starts from. */
+export interface RunPlan {
+  readonly model: ModelPlan;
+  readonly training: TrainingOptions;
+  readonly presetName: PresetName;
+  readonly backend: BackendChoice;
+  readonly outDir: string;
+  readonly noEval: boolean;
+  readonly resume: (LoadedCheckpoint & { readonly optimizer: OptimizerState }) | undefined;
+}
+
+export async function planRun(values: Record<string, string | boolean | undefined>): Promise<RunPlan> {
+  const str = (name: string): string | undefined => values[name] as string | undefined;
+  const int = (name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) => {
+    const v = str(name);
+    return v === undefined ? fallback : integerFlag(v, name, min, max);
+  };
+  const backendFlag = str("backend");
+  let backend = choiceFlag(backendFlag ?? "auto", "backend", BACKEND_CHOICES);
+  const modelFlag = str("model") === undefined ? undefined : choiceFlag(str("model")!, "model", MODEL_KINDS);
+  const noEval = values["no-eval"] === true;
+  const reportEveryFlag = str("report-every");
+  const reportEvery = reportEveryFlag === undefined
+    ? undefined
+    : integerFlag(reportEveryFlag, "report-every", 1);
+  const stopAt = str("stop-at-bit-errors");
+  const stopAtBitErrors = stopAt === undefined || stopAt === "never"
+    ? undefined
+    : numberFlag(stopAt, "stop-at-bit-errors", 0);
+  const program = programFlags(str);
+
+  const resumeDir = str("resume");
+  if (resumeDir !== undefined) {
+    const loaded = await loadCheckpoint(resumeDir);
+    const savedOptimizer = loaded.optimizer;
+    if (savedOptimizer === null) {
+      throw new UsageError(
+        `--resume ${resumeDir} holds a shipped model (float32 weights without optimiser state), which cannot ` +
+          `be resumed; resume the training checkpoint it was shipped from, or evaluate it with deno task eval`,
+      );
+    }
+    const resume = { ...loaded, optimizer: savedOptimizer };
+    const { training } = resume;
+    if (backendFlag === undefined) backend = training.backend;
+    const modelKind: ModelKind = resume.modelKind ?? "ntm";
+    if (modelFlag !== undefined && modelFlag !== modelKind) {
+      throw new UsageError(
+        `--model ${modelFlag} would change the model: the checkpoint in ${resumeDir} holds ${modelKind}; ` +
+          `drop --model to resume it, or start a new run with another --out`,
+      );
+    }
+    checkLstmBackend(modelKind, backend);
+    // Flags that would change the model or the run must agree with the checkpoint.
+    const changed = (flag: string, saved: unknown): never => {
+      throw new UsageError(
+        `--${flag} ${str(flag)} would change the model's shape: the checkpoint in ${resumeDir} has ` +
+          `${saved}; drop --${flag} to resume it, or start a new run with another --out`,
+      );
+    };
+    if (resume.modelKind === "lstm") {
+      const shape = lstmShapeFromFlags(str, resume.config);
+      if (shape.units !== resume.config.units) changed("controller", `${resume.config.units} units`);
+      if (shape.layers !== resume.config.layers) {
+        changed("controller-layers", `${resume.config.layers} layers`);
+      }
+    } else {
+      const config = resume.config;
+      const shape = shapeFromFlags(str, config);
+      for (const flag of SHAPE_FLAGS) {
+        if (str(flag) === undefined) continue;
+        const key = SHAPE_KEYS[flag];
+        if (shape[key] !== config[key]) changed(flag, `${key} = ${config[key]}`);
+      }
+    }
+    for (const flag of ["init-heads-gain", "init-weighting"]) {
+      if (str(flag) !== undefined) {
+        throw new UsageError(
+          `--${flag} sets the initialisation, which a resumed run has long left behind; drop --${flag}`,
+        );
+      }
+    }
+    if (training.task !== "program") {
+      for (const flag of PROGRAM_FLAGS) {
+        if (str(flag) !== undefined) {
+          throw new UsageError(
+            `--${flag} applies only to --task program; the checkpoint in ${resumeDir} trains ${training.task}`,
+          );
+        }
+      }
+    }
+    const same: [string, unknown, unknown][] = [
+      ["task", str("task") && choiceFlag(str("task")!, "task", TASK_NAMES), training.task],
+      ["preset", str("preset") && choiceFlag(str("preset")!, "preset", PRESET_NAMES), training.preset],
+      [
+        "optimizer",
+        str("optimizer") && choiceFlag(str("optimizer")!, "optimizer", OPTIMIZER_NAMES),
+        training.optimizer.name,
+      ],
+      ["batch", str("batch") && int("batch", 0), training.batch],
+      ["seed", str("seed") && int("seed", 0, 0), training.seed],
+      ["min-len", str("min-len") && int("min-len", 0), training.range.minLen],
+      ["max-len", str("max-len") && int("max-len", 0), training.range.maxLen],
+      ["eval-episodes", str("eval-episodes") && int("eval-episodes", 0), training.evalEpisodes],
+      ["curriculum", program.curriculum, training.program?.curriculum],
+      ["target-length", program.length, training.program?.target.length],
+      ["target-nesting", program.nesting, training.program?.target.nesting],
+      [
+        "operations",
+        str("operations") === undefined ? undefined : (program.operations ?? PROGRAM_OPERATIONS).join(","),
+        (training.program?.operations ?? PROGRAM_OPERATIONS).join(","),
+      ],
+    ];
+    for (const [flag, given, saved] of same) {
+      if (given !== undefined && given !== saved) {
+        const why = flag === "task"
+          ? "would change the model's shape"
+          : flag === "optimizer"
+          ? "does not match the saved optimiser state"
+          : "would not continue the same run";
+        throw new UsageError(
+          `--${flag} ${str(flag)} ${why}: the checkpoint in ${resumeDir} has ${saved}; drop --${flag} to ` +
+            `resume it, or start a new run with another --out`,
+        );
+      }
+    }
+    const learningRate = str("lr") === undefined
+      ? training.optimizer.options.learningRate!
+      : lrFlag(str("lr")!);
+    const outDir = str("out") ?? resumeDir;
+    if (!samePath(outDir, resumeDir) && await hasCheckpoint(outDir)) {
+      throw new UsageError(
+        `--out ${outDir} already holds a checkpoint; choose an empty directory, or leave --out out to continue ` +
+          `in ${resumeDir}`,
+      );
+    }
+    return {
+      model: resume.modelKind === "lstm"
+        ? { modelKind: "lstm", config: resume.config }
+        : { modelKind: "ntm", config: resume.config },
+      training: {
+        ...training,
+        backend,
+        steps: int("steps", training.steps),
+        reportEvery: reportEvery ?? training.reportEvery,
+        stopAtBitErrors: stopAt === undefined ? training.stopAtBitErrors : stopAtBitErrors ?? null,
+        optimizer: {
+          name: training.optimizer.name,
+          options: { ...training.optimizer.options, learningRate },
+        },
+      },
+      presetName: training.preset,
+      backend,
+      outDir,
+      noEval,
+      resume,
+    };
+  }
+
+  const taskName = choiceFlag(str("task") ?? "copy", "task", TASK_NAMES);
+  const presetName = choiceFlag(str("preset") ?? "quick", "preset", PRESET_NAMES);
+  if (taskName !== "program") {
+    for (const flag of PROGRAM_FLAGS) {
+      if (str(flag) !== undefined) {
+        throw new UsageError(`--${flag} applies only to --task program, not to --task ${taskName}`);
+      }
+    }
+  } else {
+    for (const flag of ["min-len", "max-len"]) {
+      if (str(flag) !== undefined) {
+        throw new UsageError(
+          `--${flag} does not apply to --task program: set the difficulty with --target-length and --target-nesting`,
+        );
+      }
+    }
+    if (presetName !== "quick") {
+      throw new UsageError(
+        `--preset ${presetName} has no setup for --task program (the NTM paper has no program task); use --preset quick`,
+      );
+    }
+  }
+  const preset = taskName === "program" ? programPreset() : presetByName(presetName, taskName);
+  const programOptions = taskName === "program"
+    ? {
+      curriculum: program.curriculum ?? programPreset().curriculum,
+      target: {
+        length: program.length ?? programPreset().target.length,
+        nesting: program.nesting ?? programPreset().target.nesting,
+      },
+      ...(program.operations && { operations: program.operations }),
+    }
+    : undefined;
+  const task = trainingTask({ task: taskName, ...(programOptions && { program: programOptions }) });
+  const model = preset.model;
+  const defaults: NtmConfig = {
+    inputSize: task.inputSize,
+    outputSize: task.outputSize,
+    outputKind: task.outputKind,
+    controllerType: model.controllerType ?? "lstm",
+    controllerSize: model.controllerSize ?? 100,
+    controllerLayers: model.controllerLayers ?? 1,
+    readHeads: model.readHeads ?? 1,
+    writeHeads: model.writeHeads ?? 1,
+    memoryN: model.memoryN ?? 128,
+    memoryM: model.memoryM ?? 20,
+    shiftRange: model.shiftRange ?? 1,
+    memoryInit: DEFAULT_NTM_CONFIG.memoryInit,
+  };
+  const modelKind: ModelKind = modelFlag ?? "ntm";
+  checkLstmBackend(modelKind, backend);
+  let modelPlan: ModelPlan;
+  try {
+    if (modelKind === "lstm") {
+      // A plain LSTM with about as many parameters as the NTM the same preset (and flags) would build.
+      const ntmParameters = parameterLayout(ntmConfig(defaults)).size;
+      const layers = int("controller-layers", 1);
+      const units = lstmUnitsForParameterCount(task.inputSize, task.outputSize, layers, ntmParameters);
+      const config = lstmConfig(lstmShapeFromFlags(str, {
+        inputSize: task.inputSize,
+        outputSize: task.outputSize,
+        units,
+        layers,
+        outputKind: task.outputKind,
+      }));
+      modelPlan = { modelKind: "lstm", config, ntmParameters };
+    } else {
+      modelPlan = { modelKind: "ntm", config: ntmConfig(shapeFromFlags(str, defaults)) };
+    }
+  } catch (error) {
+    if (error instanceof RangeError || error instanceof TypeError) throw new UsageError(error.message);
+    throw error;
+  }
+  let range: LengthRange;
+  if (programOptions) {
+    range = programRange(programOptions.curriculum, programOptions.target);
+  } else {
+    range = {
+      minLen: int("min-len", preset.range.minLen, 1, MAX_LENGTH),
+      maxLen: int("max-len", preset.range.maxLen, 1, MAX_LENGTH),
+    };
+    if (range.minLen > range.maxLen) {
+      throw new UsageError(`--min-len must be ≤ --max-len, got ${range.minLen} > ${range.maxLen}`);
+    }
+    try {
+      task.generate(new Rng(0), 1, range);
+    } catch (error) {
+      throw new UsageError(
+        `--min-len/--max-len ${range.minLen}..${range.maxLen}: ${(error as Error).message}`,
+      );
+    }
+  }
+  const optimizerName = choiceFlag(str("optimizer") ?? preset.optimizer, "optimizer", OPTIMIZER_NAMES);
+  const learningRate = str("lr") !== undefined
+    ? lrFlag(str("lr")!)
+    : optimizerName === preset.optimizer
+    ? preset.learningRate
+    : optimizerName === "adam"
+    ? 1e-3
+    : 1e-4;
+  const seed = int("seed", 1, 0, MAX_SEED);
+  const gainFlag = str("init-heads-gain"), weightingFlag = str("init-weighting");
+  const init: InitOptions = {
+    headsGain: gainFlag === undefined ? DEFAULT_INIT.headsGain : numberFlag(gainFlag, "init-heads-gain", 0),
+    weighting: weightingFlag === undefined
+      ? DEFAULT_INIT.weighting
+      : choiceFlag(weightingFlag, "init-weighting", INIT_WEIGHTINGS),
+  };
+  if (modelKind === "lstm" && (gainFlag !== undefined || weightingFlag !== undefined)) {
+    throw new UsageError(
+      "--init-heads-gain and --init-weighting apply to the NTM's heads, not to --model lstm",
+    );
+  }
+  const outGiven = str("out");
+  const outDir = outGiven ?? await defaultOutDir(modelKind === "lstm" ? `${taskName}-lstm` : taskName);
+  if (outGiven !== undefined) await checkNewOutDir(outGiven);
+  return {
+    model: modelPlan,
+    training: {
+      task: taskName,
+      ...(programOptions && { program: programOptions }),
+      preset: presetName,
+      backend,
+      range,
+      batch: int("batch", preset.batch, 1, MAX_BATCH),
+      steps: int("steps", preset.steps),
+      seed,
+      evalSeed: seed + 1,
+      memorySeed: seed + 2,
+      reportEvery: reportEvery ?? preset.reportEvery ?? 100,
+      evalEpisodes: int("eval-episodes", 64, 1, MAX_BATCH),
+      stopAtBitErrors: stopAtBitErrors ?? null,
+      ...((init.headsGain !== DEFAULT_INIT.headsGain || init.weighting !== DEFAULT_INIT.weighting) &&
+        { init }),
+      optimizer: {
+        name: optimizerName,
+        options: createOptimizer(optimizerName, 1, { learningRate }).options,
+      },
+    },
+    presetName,
+    backend,
+    outDir,
+    noEval,
+    resume: undefined,
+  };
+}
+
+/**
+ * Refuses an `--out` for a new run that cannot become its directory, or that holds an earlier run's files
+ * (which the new run would overwrite): a checkpoint, or a metrics log without one.
+ */
+export async function checkNewOutDir(out: string): Promise<void> {
+  if (out.trim() === "") throw new UsageError(`--out must name a directory, got "${out}"`);
+  let info: Deno.FileInfo | null = null;
+  try {
+    info = await Deno.stat(out);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) {
+      throw new UsageError(`--out ${out} is a system path that training may not write; choose another --out`);
+    }
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw new UsageError(`--out ${out} cannot be used: ${(error as Error).message}`);
+    }
+  }
+  if (info === null) return;
+  if (!info.isDirectory) {
+    throw new UsageError(`--out ${out} is a file, not a directory; choose another --out`);
+  }
+  if (await hasCheckpoint(out).catch(() => false)) {
+    throw new UsageError(
+      `--out ${out} already holds a checkpoint; continue it with --resume ${out}, or choose another --out`,
+    );
+  }
+  if (await Deno.stat(join(out, METRICS_LOG_FILE)).then(() => true, () => false)) {
+    throw new UsageError(
+      `--out ${out} holds ${METRICS_LOG_FILE} but no checkpoint (left by an earlier run?); a new run would ` +
+        `overwrite it: move it away, or choose another --out`,
+    );
+  }
+}
+
+export async function defaultOutDir(task: string): Promise<string> {
+  const stamp = new Date().toISOString().replace(/\.\d+Z$/, "").replace(/[-:]/g, "").replace("T", "-");
+  for (let i = 1;; i++) {
+    const dir = join("runs", `${task}-${stamp}${i === 1 ? "" : `-${i}`}`);
+    if (!(await exists(dir))) return dir;
+  }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+export function samePath(a: string, b: string): boolean {
+  return join(a) === join(b);
+}
