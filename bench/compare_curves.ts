@@ -13,12 +13,11 @@
  */
 
 import { join } from "node:path";
-import { type FlagSpec, helpText, numberFlag, UsageError } from "../src/cli/args.ts";
+import { type FlagSpec, numberFlag, readCommand, requiredFlag, UsageError } from "../src/cli/args.ts";
 import { writeFileAtomic } from "../src/io/atomic_write.ts";
 import { type ChartSeries, lineChartSvg } from "../src/io/line_chart.ts";
 import { METRICS_LOG_FILE, type MetricsRecord, readMetricsLog } from "../src/io/metrics_log.ts";
 import { svgDocument, svgText } from "../src/io/svg.ts";
-import { parseArgs } from "node:util";
 
 /** The flags of `deno task curves`; the runs follow as `NAME=DIR` arguments. */
 export const CURVES_FLAGS: Readonly<Record<string, FlagSpec>> = {
@@ -27,7 +26,7 @@ export const CURVES_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "reference": {
     type: "string",
     help: 'a horizontal line on the cost chart, NAME=BITS (e.g. "Bayes optimum=131.6")',
-    default: "none",
+    defaultFrom: "none",
   },
   "help": { type: "boolean", help: "show this help" },
 };
@@ -114,24 +113,16 @@ export async function curvesCommand(
   args: string[],
   write: (text: string) => void = (t) => void Deno.stdout.writeSync(new TextEncoder().encode(t)),
 ): Promise<string | undefined> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: Object.fromEntries(Object.entries(CURVES_FLAGS).map(([k, f]) => [k, { type: f.type }])),
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    write(helpText("deno task curves --out FILE [flags] NAME=DIR ...", CURVES_FLAGS) + "\n");
-    return undefined;
-  }
-  const out = values.out as string | undefined;
-  if (out === undefined) throw new UsageError("--out FILE is required (see --help)");
+  const line = readCommand(
+    args,
+    "deno task curves --out FILE [flags] NAME=DIR ...",
+    CURVES_FLAGS,
+    write,
+    true,
+  );
+  if (line === undefined) return undefined;
+  const { values, positionals } = line;
+  const out = requiredFlag(line, "out", "FILE");
   if (positionals.length === 0) throw new UsageError("name at least one run as NAME=DIR");
   const pair = (text: string, what: string): [string, string] => {
     const at = text.indexOf("=");
@@ -151,7 +142,7 @@ export async function curvesCommand(
   }
   await writeFileAtomic(
     out,
-    compareCurvesSvg(runs, (values.title as string) ?? "Learning curves", reference),
+    compareCurvesSvg(runs, values.title as string, reference),
   );
   write(`Wrote ${out}\n`);
   return out;

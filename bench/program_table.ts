@@ -36,7 +36,7 @@ export const PROGRAM_TABLE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "lengths": {
     type: "string",
     help: "comma-separated digits per number to evaluate at",
-    default: "1..target length + 2",
+    defaultFrom: "1..target length + 2",
   },
   "episodes": { type: "string", help: "held-out programs per cell", default: "256" },
   "out": { type: "string", help: "directory for the runs and the table", default: "runs/program-table" },
@@ -154,16 +154,16 @@ export async function programTableCommand(args: string[]): Promise<ProgramTable 
     return undefined;
   }
   const str = (name: string) => values[name] as string | undefined;
-  const length = integerFlag(str("target-length") ?? "4", "target-length", 1, MAX_PROGRAM_LENGTH);
-  const nesting = integerFlag(str("target-nesting") ?? "2", "target-nesting", 1, MAX_PROGRAM_NESTING);
-  const steps = integerFlag(str("steps") ?? "4000", "steps", 1);
-  const models = list(str("models") ?? "ntm,lstm", "models", ["ntm", "lstm"]);
-  const curricula = list(str("curricula") ?? CURRICULUM_NAMES.join(","), "curricula", CURRICULUM_NAMES);
+  const length = integerFlag(str("target-length")!, "target-length", 1, MAX_PROGRAM_LENGTH);
+  const nesting = integerFlag(str("target-nesting")!, "target-nesting", 1, MAX_PROGRAM_NESTING);
+  const steps = integerFlag(str("steps")!, "steps", 1);
+  const models = list(str("models")!, "models", ["ntm", "lstm"]);
+  const curricula = list(str("curricula")!, "curricula", CURRICULUM_NAMES);
   const lengths = str("lengths") === undefined
     ? Array.from({ length: Math.min(MAX_PROGRAM_DIGITS, length + 2) }, (_, i) => i + 1)
     : str("lengths")!.split(",").map((v) => integerFlag(v.trim(), "lengths", 1, MAX_PROGRAM_DIGITS));
-  const episodes = integerFlag(str("episodes") ?? "256", "episodes", 1, 65_536);
-  const out = str("out") ?? join("runs", "program-table");
+  const episodes = integerFlag(str("episodes")!, "episodes", 1, 65_536);
+  const out = str("out")!;
   await Deno.mkdir(out, { recursive: true });
   const nestings = Array.from({ length: MAX_PROGRAM_NESTING }, (_, i) => i + 1).join(",");
 

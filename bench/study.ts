@@ -48,13 +48,13 @@ export const STUDY_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "lengths": {
     type: "string",
     help: "comma-separated sequence lengths to test generalisation at, after the extra steps",
-    default: "none",
+    defaultFrom: "none",
   },
   "episodes": { type: "string", help: "episodes per generalisation length", default: "64" },
   "out": {
     type: "string",
     help: "directory for every seed's run and the reports",
-    default: "runs/study/<name>",
+    defaultFrom: "runs/study/<name>",
   },
   "compare": {
     type: "string",
@@ -107,12 +107,12 @@ function planStudy(args: string[]): StudyPlan | undefined {
     }
   }
   const str = (name: string) => values[name] as string | undefined;
-  const seedsText = str("seeds") ?? "3";
+  const seedsText = str("seeds")!;
   const seeds = seedsText.includes(",")
     ? parseList(seedsText, "seeds", 0)
     : Array.from({ length: integerFlag(seedsText, "seeds", 1, 1000) }, (_, i) => i + 1);
   if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds repeats a seed: ${seedsText}`);
-  const name = str("name") ?? "study";
+  const name = str("name")!;
   const lengthsText = str("lengths");
   const backendAt = trainArgs.indexOf("--backend");
   const backend = backendAt >= 0 ? trainArgs[backendAt + 1] : undefined;
@@ -120,11 +120,11 @@ function planStudy(args: string[]): StudyPlan | undefined {
   return {
     name,
     seeds,
-    jobs: integerFlag(str("jobs") ?? "1", "jobs", 1, 64),
-    threshold: numberFlag(str("threshold") ?? "0.1", "threshold", 0, false),
-    extraSteps: integerFlag(str("extra-steps") ?? "0", "extra-steps", 0),
+    jobs: integerFlag(str("jobs")!, "jobs", 1, 64),
+    threshold: numberFlag(str("threshold")!, "threshold", 0, false),
+    extraSteps: integerFlag(str("extra-steps")!, "extra-steps", 0),
     lengths: lengthsText === undefined || lengthsText === "none" ? [] : parseList(lengthsText, "lengths", 1),
-    episodes: integerFlag(str("episodes") ?? "64", "episodes", 1, 100_000),
+    episodes: integerFlag(str("episodes")!, "episodes", 1, 100_000),
     out: str("out") ?? join("runs", "study", name),
     trainArgs,
     backend,

@@ -53,7 +53,7 @@ const FLAGS: Record<string, FlagSpec> = {
 async function main(args: string[]): Promise<void> {
   const values = parseFlags(args, FLAGS);
   if (values.help) return console.log(helpText("deno task throughput [flags]", FLAGS));
-  const str = (name: string) => (values[name] as string | undefined) ?? FLAGS[name]!.default!;
+  const str = (name: string) => values[name] as string;
   const batch = integerFlag(str("batch"), "batch", 1);
   const backendName = choiceFlag(str("backend"), "backend", ["webgpu", "cpu"] as const);
   const steps = integerFlag(str("steps"), "steps", 1);

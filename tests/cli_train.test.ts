@@ -88,7 +88,8 @@ Deno.test("trainCommand() --help lists every flag with its default", async () =>
     assert.ok(out().includes(`--${flag} `), `--help should list --${flag}`);
     assert.ok(TRAIN_FLAGS[flag], flag);
     if (TRAIN_FLAGS[flag]!.type === "string" && flag !== "resume") {
-      assert.ok(TRAIN_FLAGS[flag]!.default !== undefined, `--${flag} should show a default`);
+      const spec = TRAIN_FLAGS[flag]!;
+      assert.ok((spec.default ?? spec.defaultFrom) !== undefined, `--${flag} should show a default`);
     }
   }
   assert.match(out(), /--task VALUE\s+.*\(default: copy\)/);

@@ -8,7 +8,8 @@ function functions(text: string): Map<string, string> {
   const code = text.replace(/\/\/.*$/gm, "");
   const found = new Map<string, string>();
   for (const m of code.matchAll(/^fn (\w+)\(/gm)) {
-    let depth = 0, i = code.indexOf("{", m.index!), end = i;
+    const i = code.indexOf("{", m.index!);
+    let depth = 0, end = i;
     for (; end < code.length; end++) {
       if (code[end] === "{") depth++;
       if (code[end] === "}" && --depth === 0) break;

@@ -14,8 +14,23 @@ export interface FlagSpec {
   readonly type: "string" | "boolean";
   /** Shown in `--help`. */
   readonly help: string;
-  /** Default value, shown in `--help`. */
+  /** The value an absent `string` flag takes: parsing fills it in, and `--help` shows it. */
   readonly default?: string;
+  /**
+   * Where an absent flag's value comes from when it is no one value ("from the preset"): shown in `--help`
+   * only; parsing leaves the flag absent for the command to fill in.
+   */
+  readonly defaultFrom?: string;
+}
+
+/** A parsed command line. */
+export interface CommandLine {
+  /** Values by flag name: strings (given, or the flag's `default`), `true` for given boolean flags. */
+  readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  /** The flags given on the command line (a flag at its default but not given is absent). */
+  readonly given: ReadonlySet<string>;
+  /** The arguments that are not flags (the program text of `deno task execute`, say). */
+  readonly positionals: readonly string[];
 }
 
 /** A user error in the command line: printed without a stack trace. */
@@ -24,9 +39,10 @@ export class UsageError extends Error {
    * Creates the error.
    *
    * @param message What is wrong.
+   * @param options The cause, if another error led to this one.
    */
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "UsageError";
   }
 }
@@ -36,7 +52,7 @@ export class UsageError extends Error {
  *
  * @param args The arguments (e.g. `Deno.args`).
  * @param flags The flags, by name without dashes.
- * @returns Values by flag name (strings or booleans; absent flags are absent).
+ * @returns Values by flag name (strings or booleans; absent flags take their `default`, or are absent).
  * @throws {UsageError} for an unknown flag, a missing value or a stray argument.
  *
  * @example
@@ -60,7 +76,8 @@ export function parseFlags(
  * @param args The arguments (`Deno.args`).
  * @param flags The flags the command accepts.
  * @param positionals Whether arguments that are not flags are allowed (else each is a usage error).
- * @returns The flags' values (strings, or `true` for boolean flags) and the positional arguments.
+ * @returns The flags' values (strings, or `true` for boolean flags; absent flags take their `default`),
+ *   which flags were given, and the positional arguments.
  * @throws {UsageError} for an unknown flag, a missing value or (when not allowed) a positional argument.
  *
  * @example
@@ -74,15 +91,19 @@ export function parseCommandLine(
   args: string[],
   flags: Readonly<Record<string, FlagSpec>>,
   positionals: boolean,
-): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+): CommandLine {
   const options: Record<string, { type: "string" | "boolean" }> = {};
   for (const [name, spec] of Object.entries(flags)) options[name] = { type: spec.type };
   try {
     const parsed = parseArgs({ args, options, strict: true, allowPositionals: positionals });
-    return {
-      values: parsed.values as Record<string, string | boolean | undefined>,
-      positionals: parsed.positionals,
-    };
+    const given = new Set(Object.keys(parsed.values));
+    const values: Record<string, string | boolean | undefined> = { ...parsed.values };
+    for (const [name, spec] of Object.entries(flags)) {
+      if (!given.has(name) && spec.type === "string" && spec.default !== undefined) {
+        values[name] = spec.default;
+      }
+    }
+    return { values, given, positionals: parsed.positionals };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new UsageError(`${message.replace(/\. To specify a positional.*$/s, "")} (see --help)`);
@@ -106,10 +127,114 @@ export function helpText(usage: string, flags: Readonly<Record<string, FlagSpec>
   const lines = [`Usage: ${usage}`, "", "Flags:"];
   for (const [name, spec] of Object.entries(flags)) {
     const left = `  --${name}${spec.type === "string" ? " VALUE" : ""}`;
-    const def = spec.default !== undefined ? ` (default: ${spec.default})` : "";
+    const shown = spec.default ?? spec.defaultFrom;
+    const def = shown !== undefined ? ` (default: ${shown})` : "";
     lines.push(`${left.padEnd(30)} ${spec.help}${def}`);
   }
   return lines.join("\n");
+}
+
+/**
+ * The prologue every `deno task` command shares: parse its flags (and, if it takes them, positional
+ * arguments), answer `--help` with the help text, and hand back the parsed line otherwise.
+ *
+ * @param args The arguments (`Deno.args`).
+ * @param usage The help text's first line, e.g. `deno task eval --checkpoint DIR [flags]`.
+ * @param flags The flags the command accepts (it must have `help`).
+ * @param write Writes the help text.
+ * @param positionals Whether arguments that are not flags are allowed.
+ * @returns The parsed command line, or `undefined` when `--help` was answered.
+ * @throws {UsageError} for an unknown flag, a missing value or a stray argument.
+ *
+ * @example
+ * ```ts
+ * import { readCommand } from "./args.ts";
+ * const flags = { n: { type: "string", help: "n", default: "2" }, help: { type: "boolean", help: "help" } } as const;
+ * const line = readCommand([], "x [flags]", flags, console.log);
+ * console.assert(line?.values.n === "2" && !line.given.has("n"));
+ * ```
+ */
+export function readCommand(
+  args: string[],
+  usage: string,
+  flags: Readonly<Record<string, FlagSpec>>,
+  write: (text: string) => void,
+  positionals = false,
+): CommandLine | undefined {
+  const line = parseCommandLine(args, flags, positionals);
+  if (line.values.help === true) {
+    write(helpText(usage, flags) + "\n");
+    return undefined;
+  }
+  return line;
+}
+
+/**
+ * A string flag's value (given, or its default).
+ *
+ * @param line The parsed command line.
+ * @param flag The flag's name.
+ * @returns The value, or `undefined` for an absent flag without a default.
+ *
+ * @example
+ * ```ts
+ * import { parseCommandLine, stringFlag } from "./args.ts";
+ * const line = parseCommandLine(["--out", "x"], { out: { type: "string", help: "o" } }, false);
+ * console.assert(stringFlag(line, "out") === "x");
+ * ```
+ */
+export function stringFlag(line: CommandLine, flag: string): string | undefined {
+  const value = line.values[flag];
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * A flag the command cannot run without, such as `--checkpoint DIR`.
+ *
+ * @param line The parsed command line.
+ * @param flag The flag's name.
+ * @param what What its value names, for the error (`DIR`).
+ * @returns The value.
+ * @throws {UsageError} when the flag is absent.
+ *
+ * @example
+ * ```ts
+ * import { parseCommandLine, requiredFlag } from "./args.ts";
+ * const line = parseCommandLine(["--checkpoint", "runs/a"], { checkpoint: { type: "string", help: "c" } }, false);
+ * console.assert(requiredFlag(line, "checkpoint", "DIR") === "runs/a");
+ * ```
+ */
+export function requiredFlag(line: CommandLine, flag: string, what: string): string {
+  const value = stringFlag(line, flag);
+  if (value === undefined) throw new UsageError(`--${flag} ${what} is required (see --help)`);
+  return value;
+}
+
+/**
+ * Runs a check of a lower layer, turning its `RangeError` (a value out of what it accepts, said in words a
+ * user reads) into a {@linkcode UsageError}.
+ *
+ * @param check The check.
+ * @returns What the check returns.
+ * @throws {UsageError} with the check's message when it throws a `RangeError`.
+ *
+ * @example
+ * ```ts
+ * import { asUsage, UsageError } from "./args.ts";
+ * try {
+ *   asUsage(() => { throw new RangeError("--n must be 1"); });
+ * } catch (error) {
+ *   console.assert(error instanceof UsageError);
+ * }
+ * ```
+ */
+export function asUsage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
 }
 
 /**

@@ -9,8 +9,8 @@
 import type { LoadedCheckpoint } from "../io/checkpoint.ts";
 import { createOptimizer, restoreOptimizer } from "../optim/optimizer.ts";
 import type { TrainingBackend } from "../train/backend.ts";
-import { type BackendChoice, createBackend } from "../train/create_backend.ts";
-import { UsageError } from "./args.ts";
+import { type BackendChoice, checkBackendChoice, createBackend } from "../train/create_backend.ts";
+import { asUsage } from "./args.ts";
 
 /**
  * Creates a backend holding a checkpoint's model.
@@ -32,12 +32,7 @@ export async function checkpointBackend(
   notice: (line: string) => void,
 ): Promise<TrainingBackend> {
   const { layout, training, progress } = checkpoint;
-  if (checkpoint.modelKind === "lstm" && choice === "webgpu") {
-    throw new UsageError(
-      `--backend webgpu cannot run ${checkpoint.dir}: it holds the plain LSTM baseline, which runs on the CPU ` +
-        "only; use --backend cpu or auto",
-    );
-  }
+  asUsage(() => checkBackendChoice(checkpoint.modelKind ?? "ntm", choice, checkpoint.dir));
   const common = {
     layout,
     params: checkpoint.params.slice(),

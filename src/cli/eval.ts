@@ -43,10 +43,11 @@ import { WebGpuUnavailableError } from "../gpu/device.ts";
 import {
   choiceFlag,
   type FlagSpec,
-  helpText,
   integerFlag,
-  parseFlags,
   pipeSafeWriter,
+  readCommand,
+  requiredFlag,
+  stringFlag,
   UsageError,
 } from "./args.ts";
 import { trainingTask } from "./presets.ts";
@@ -445,24 +446,24 @@ export const EVAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "lengths": {
     type: "string",
     help: "comma-separated lengths, in the task's units (sequence length, items, bits, input vectors)",
-    default: "the task's test lengths",
+    defaultFrom: "the task's test lengths",
   },
   "episodes": { type: "string", help: "episodes per length", default: "64" },
   "backend": { type: "string", help: "auto, webgpu or cpu", default: "auto" },
   "seed": {
     type: "string",
     help: "seeds the episodes of every length",
-    default: "the checkpoint's held-out seed",
+    defaultFrom: "the checkpoint's held-out seed",
   },
   "repeats": {
     type: "string",
     help: "repeat copy: comma-separated repeat counts to evaluate every length at (e.g. 1,10,15,20)",
-    default: "drawn from the training counts 1..10",
+    defaultFrom: "drawn from the training counts 1..10",
   },
   "nestings": {
     type: "string",
     help: "program task: comma-separated nestings to evaluate every length at (1..3)",
-    default: "the run's target nesting",
+    defaultFrom: "the run's target nesting",
   },
   "examples": {
     type: "string",
@@ -518,24 +519,18 @@ export async function evalCommand(
   args: string[],
   write: (text: string) => void = pipeSafeWriter(Deno.stdout),
 ): Promise<EvalResult | undefined> {
-  const values = parseFlags(args, EVAL_FLAGS);
-  if (values.help) {
-    write(helpText("deno task eval --checkpoint DIR [flags]", EVAL_FLAGS) + "\n");
-    return undefined;
-  }
-  const str = (name: string): string | undefined => values[name] as string | undefined;
-  const dir = str("checkpoint");
-  if (dir === undefined) throw new UsageError("--checkpoint DIR is required (see --help)");
+  const line = readCommand(args, "deno task eval --checkpoint DIR [flags]", EVAL_FLAGS, write);
+  if (line === undefined) return undefined;
+  const str = (name: string): string | undefined => stringFlag(line, name);
+  const dir = requiredFlag(line, "checkpoint", "DIR");
   const lengths = str("lengths") === undefined ? undefined : lengthsFlag(str("lengths")!);
-  const episodes = str("episodes") === undefined
-    ? 64
-    : integerFlag(str("episodes")!, "episodes", 1, MAX_BATCH);
-  const backend = choiceFlag(str("backend") ?? "auto", "backend", BACKEND_CHOICES);
+  const episodes = integerFlag(str("episodes")!, "episodes", 1, MAX_BATCH);
+  const backend = choiceFlag(str("backend")!, "backend", BACKEND_CHOICES);
   const seed = str("seed") === undefined ? undefined : integerFlag(str("seed")!, "seed", 0);
   const nestings = str("nestings") === undefined
     ? undefined
     : listFlag(str("nestings")!, "nestings", 1, MAX_PROGRAM_NESTING);
-  const examples = str("examples") === undefined ? 0 : integerFlag(str("examples")!, "examples", 0, 1000);
+  const examples = integerFlag(str("examples")!, "examples", 0, 1000);
   const repeats = str("repeats") === undefined ? undefined : listFlag(str("repeats")!, "repeats", 1, 1000);
   const checkpoint = await loadCheckpoint(dir);
   if (repeats !== undefined && checkpoint.training.task !== "repeat-copy") {
@@ -545,7 +540,7 @@ export async function evalCommand(
   }
   if (checkpoint.training.task !== "program") {
     for (const flag of ["nestings", "examples"]) {
-      if (str(flag) !== undefined) {
+      if (line.given.has(flag)) {
         throw new UsageError(
           `--${flag} applies only to program-task checkpoints; ${dir} holds ${checkpoint.training.task}`,
         );
@@ -569,7 +564,7 @@ export async function evalCommand(
     throw error;
   }
   write(formatEvalTable(result) + "\n");
-  if (values["no-write"] === true) return result;
+  if (line.values["no-write"] === true) return result;
   const file = join(checkpoint.dir, EVAL_FILE);
   result = { ...result, file };
   try {

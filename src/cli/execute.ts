@@ -25,7 +25,15 @@ import { MAX_LENGTH } from "../../tasks/task.ts";
 import { CheckpointError, loadCheckpoint } from "../io/checkpoint.ts";
 import { WebGpuUnavailableError } from "../gpu/device.ts";
 import { BACKEND_CHOICES } from "../train/create_backend.ts";
-import { choiceFlag, type FlagSpec, helpText, parseCommandLine, pipeSafeWriter, UsageError } from "./args.ts";
+import {
+  choiceFlag,
+  type FlagSpec,
+  pipeSafeWriter,
+  readCommand,
+  requiredFlag,
+  stringFlag,
+  UsageError,
+} from "./args.ts";
 import { checkpointBackend } from "./checkpoint_backend.ts";
 import { answerPrograms, type ProgramExampleRow } from "./program_examples.ts";
 import { runCommand } from "./run_command.ts";
@@ -64,21 +72,20 @@ export async function executeCommand(
   write: (text: string) => void = pipeSafeWriter(Deno.stdout),
   notice: (line: string) => void = console.error,
 ): Promise<ExecutedProgram[] | undefined> {
-  const { values, positionals } = parseCommandLine(args, EXECUTE_FLAGS, true);
-  if (values.help) {
-    write(helpText('deno task execute --checkpoint DIR [flags] "PROGRAM" …', EXECUTE_FLAGS) + "\n");
-    return undefined;
-  }
-  const dir = values.checkpoint as string | undefined;
-  if (dir === undefined) throw new UsageError("--checkpoint DIR is required (see --help)");
+  const line = readCommand(
+    args,
+    'deno task execute --checkpoint DIR [flags] "PROGRAM" …',
+    EXECUTE_FLAGS,
+    write,
+    true,
+  );
+  if (line === undefined) return undefined;
+  const { positionals } = line;
+  const dir = requiredFlag(line, "checkpoint", "DIR");
   if (positionals.length === 0) {
     throw new UsageError('give at least one program after the flags, e.g. "print(398345+42598)"');
   }
-  const backendChoice = choiceFlag(
-    (values.backend as string | undefined) ?? "auto",
-    "backend",
-    BACKEND_CHOICES,
-  );
+  const backendChoice = choiceFlag(stringFlag(line, "backend")!, "backend", BACKEND_CHOICES);
   const checkpoint = await loadCheckpoint(dir);
   const program = checkpoint.training.program;
   if (program === undefined) {

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { CheckpointError, loadCheckpoint, shipModel } from "../io/checkpoint.ts";
 import { METRICS_LOG_FILE } from "../io/metrics_log.ts";
-import { type FlagSpec, helpText, parseFlags, pipeSafeWriter, UsageError } from "./args.ts";
+import { type FlagSpec, pipeSafeWriter, readCommand, requiredFlag, UsageError } from "./args.ts";
 import { runCommand } from "./run_command.ts";
 
 /** The flags of `deno task ship`. */
@@ -46,16 +46,10 @@ export async function shipCommand(
   args: string[],
   write: (text: string) => void = pipeSafeWriter(Deno.stdout),
 ): Promise<string | undefined> {
-  const values = parseFlags(args, SHIP_FLAGS);
-  if (values.help) {
-    write(helpText("deno task ship --checkpoint DIR --out DIR", SHIP_FLAGS) + "\n");
-    return undefined;
-  }
-  const dir = values.checkpoint as string | undefined;
-  const out = values.out as string | undefined;
-  if (dir === undefined || out === undefined) {
-    throw new UsageError("--checkpoint DIR and --out DIR are required (see --help)");
-  }
+  const line = readCommand(args, "deno task ship --checkpoint DIR --out DIR", SHIP_FLAGS, write);
+  if (line === undefined) return undefined;
+  const dir = requiredFlag(line, "checkpoint", "DIR");
+  const out = requiredFlag(line, "out", "DIR");
   const checkpoint = await loadCheckpoint(dir);
   if (checkpoint.shipped) {
     throw new UsageError(

@@ -33,7 +33,7 @@ import { CheckpointError } from "../io/checkpoint.ts";
 import { MetricsLogError } from "../io/metrics_log.ts";
 import { RunLockedError } from "../io/run_lock.ts";
 import { WebGpuUnavailableError } from "../gpu/device.ts";
-import { helpText, parseFlags, pipeSafeWriter } from "./args.ts";
+import { pipeSafeWriter, readCommand } from "./args.ts";
 import { runCommand } from "./run_command.ts";
 import { TRAIN_FLAGS } from "./train_flags.ts";
 import { planRun } from "./train_plan.ts";
@@ -105,12 +105,9 @@ export async function trainCommand(
   io: TrainIo = consoleIo(),
   deps: TrainDependencies = {},
 ): Promise<TrainSummary | undefined> {
-  const values = parseFlags(args, TRAIN_FLAGS);
-  if (values.help) {
-    io.write(helpText("deno task train [flags]", TRAIN_FLAGS) + "\n");
-    return undefined;
-  }
-  const plan = await planRun(values);
+  const line = readCommand(args, "deno task train [flags]", TRAIN_FLAGS, io.write);
+  if (line === undefined) return undefined;
+  const plan = await planRun(line);
   return await runPlan(plan, io, deps);
 }
 

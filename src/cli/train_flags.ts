@@ -13,11 +13,11 @@ import {
   type ProgramOperation,
 } from "../../tasks/program.ts";
 import { PAPER_TASK_NAMES, type TaskName } from "../../tasks/task.ts";
-import type { NtmConfig } from "../model/config.ts";
-import { HEADS_GAIN } from "../model/init.ts";
+import { DEFAULT_NTM_CONFIG, type NtmConfig } from "../model/config.ts";
+import { DEFAULT_INIT } from "../model/init.ts";
 import type { LstmConfig } from "../model/lstm_config.ts";
-import type { BackendChoice, ModelKind } from "../train/create_backend.ts";
 import { choiceFlag, type FlagSpec, integerFlag, numberFlag, UsageError } from "./args.ts";
+import { programPreset } from "./presets.ts";
 
 /** Every task `--task` accepts: the paper's five and the program task. */
 export const TASK_NAMES: readonly TaskName[] = [...PAPER_TASK_NAMES, "program"];
@@ -40,72 +40,76 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "backend": {
     type: "string",
     help: "auto, webgpu or cpu (the float64 reference)",
-    default: "auto, or the checkpoint's on --resume",
+    defaultFrom: "auto, or the checkpoint's on --resume",
   },
   "curriculum": {
     type: "string",
     help: `program task: ${CURRICULUM_NAMES.join(", ")} (Zaremba & Sutskever §4)`,
-    default: "combined",
+    default: programPreset().curriculum,
   },
   "target-length": {
     type: "string",
     help: `program task: digits per number to head for, 1..${MAX_PROGRAM_LENGTH}`,
-    default: "2",
+    default: String(programPreset().target.length),
   },
   "target-nesting": {
     type: "string",
     help: `program task: composed operations to head for, 1..${MAX_PROGRAM_NESTING}`,
-    default: "1",
+    default: String(programPreset().target.nesting),
   },
   "operations": {
     type: "string",
     help: `program task: the operations to compose, comma-separated from ${
       PROGRAM_OPERATIONS.join(",")
     } (add with nesting 1: the paper's addition task, print(a+b))`,
-    default: "all six",
+    defaultFrom: "all six",
   },
-  "controller-type": { type: "string", help: "lstm or feedforward", default: "from the preset" },
+  "controller-type": { type: "string", help: "lstm or feedforward", defaultFrom: "from the preset" },
   "controller": {
     type: "string",
     help: "C: units per controller layer (--model lstm: units per LSTM layer)",
-    default: "from the preset (--model lstm: matched to the NTM's parameter count)",
+    defaultFrom: "from the preset (--model lstm: matched to the NTM's parameter count)",
   },
-  "controller-layers": { type: "string", help: "stacked controller layers", default: "from the preset" },
-  "read-heads": { type: "string", help: "R: read heads", default: "from the preset" },
-  "write-heads": { type: "string", help: "W: write heads", default: "from the preset" },
-  "memory-n": { type: "string", help: "N: memory rows", default: "from the preset" },
-  "memory-m": { type: "string", help: "M: memory row width", default: "from the preset" },
-  "shift-range": { type: "string", help: "K: shifts −K..K", default: "1" },
-  "memory-init": { type: "string", help: "learned, constant or random", default: "learned" },
+  "controller-layers": { type: "string", help: "stacked controller layers", defaultFrom: "from the preset" },
+  "read-heads": { type: "string", help: "R: read heads", defaultFrom: "from the preset" },
+  "write-heads": { type: "string", help: "W: write heads", defaultFrom: "from the preset" },
+  "memory-n": { type: "string", help: "N: memory rows", defaultFrom: "from the preset" },
+  "memory-m": { type: "string", help: "M: memory row width", defaultFrom: "from the preset" },
+  "shift-range": { type: "string", help: "K: shifts −K..K", defaultFrom: "from the preset" },
+  "memory-init": {
+    type: "string",
+    help: "learned, constant or random",
+    defaultFrom: DEFAULT_NTM_CONFIG.memoryInit,
+  },
   "init-heads-gain": {
     type: "string",
     help: "Glorot gain of the head-parameter map's initial weights (pytorch-ntm: 1.4)",
-    default: String(HEADS_GAIN),
+    default: String(DEFAULT_INIT.headsGain),
   },
   "init-weighting": {
     type: "string",
     help: "initial weightings' logits: uniform (all 0) or random (Glorot, as Collier & Beel)",
-    default: "uniform",
+    default: DEFAULT_INIT.weighting,
   },
   "optimizer": {
     type: "string",
     help: "adam or rmsprop (Graves' centred RMSProp)",
-    default: "from the preset",
+    defaultFrom: "from the preset",
   },
-  "lr": { type: "string", help: "learning rate (may change on --resume)", default: "from the preset" },
-  "batch": { type: "string", help: "B: episodes per step", default: "from the preset" },
+  "lr": { type: "string", help: "learning rate (may change on --resume)", defaultFrom: "from the preset" },
+  "batch": { type: "string", help: "B: episodes per step", defaultFrom: "from the preset" },
   "steps": {
     type: "string",
     help: "train until this many steps in all (a resumed run counts from the start)",
-    default: "from the preset",
+    defaultFrom: "from the preset",
   },
   "seed": { type: "string", help: "seeds initialisation and data", default: "1" },
-  "min-len": { type: "string", help: "shortest training length", default: "from the preset" },
-  "max-len": { type: "string", help: "longest training length", default: "from the preset" },
+  "min-len": { type: "string", help: "shortest training length", defaultFrom: "from the preset" },
+  "max-len": { type: "string", help: "longest training length", defaultFrom: "from the preset" },
   "report-every": {
     type: "string",
     help: "evaluate, report and save a checkpoint every this many steps",
-    default: "from the preset (fast: 500, for N-grams and priority sort 1000; else 100)",
+    defaultFrom: "from the preset (fast: 500, for N-grams and priority sort 1000; else 100)",
   },
   "stop-at-bit-errors": {
     type: "string",
@@ -117,7 +121,7 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "out": {
     type: "string",
     help: "directory for the checkpoint, metrics.jsonl, eval.json and figures",
-    default: "runs/<task>-<timestamp>, or the --resume directory",
+    defaultFrom: "runs/<task>-<timestamp>, or the --resume directory",
   },
   "resume": {
     type: "string",
@@ -174,16 +178,6 @@ export function operationsFlag(value: string | undefined): readonly ProgramOpera
   return names.length === PROGRAM_OPERATIONS.length
     ? undefined
     : PROGRAM_OPERATIONS.filter((op) => names.includes(op));
-}
-
-/** The plain LSTM baseline runs on the CPU only: `--backend webgpu` with it is a usage error. */
-export function checkLstmBackend(model: ModelKind, backend: BackendChoice): void {
-  if (model === "lstm" && backend === "webgpu") {
-    throw new UsageError(
-      "--backend webgpu cannot run --model lstm: the plain LSTM baseline runs on the CPU only (float64); " +
-        "use --backend cpu or auto",
-    );
-  }
 }
 
 /** `--lr`: a positive number that float32 (the WebGPU engine's precision) can hold. */

@@ -24,9 +24,23 @@ import { parameterLayout } from "../model/layout.ts";
 import { MAX_SEED, Rng } from "../model/random.ts";
 import { createOptimizer, OPTIMIZER_NAMES, type OptimizerState } from "../optim/optimizer.ts";
 import { lstmConfig } from "../model/lstm_config.ts";
-import { BACKEND_CHOICES, type BackendChoice, MODEL_KINDS, type ModelKind } from "../train/create_backend.ts";
+import {
+  BACKEND_CHOICES,
+  type BackendChoice,
+  checkBackendChoice,
+  MODEL_KINDS,
+  type ModelKind,
+} from "../train/create_backend.ts";
 import { lstmUnitsForParameterCount } from "../train/lstm_backend.ts";
-import { choiceFlag, integerFlag, numberFlag, UsageError } from "./args.ts";
+import {
+  asUsage,
+  choiceFlag,
+  type CommandLine,
+  integerFlag,
+  numberFlag,
+  stringFlag,
+  UsageError,
+} from "./args.ts";
 import {
   PRESET_NAMES,
   presetByName,
@@ -36,7 +50,6 @@ import {
   trainingTask,
 } from "./presets.ts";
 import {
-  checkLstmBackend,
   lrFlag,
   lstmShapeFromFlags,
   PROGRAM_FLAGS,
@@ -63,8 +76,19 @@ export interface RunPlan {
   readonly resume: (LoadedCheckpoint & { readonly optimizer: OptimizerState }) | undefined;
 }
 
-export async function planRun(values: Record<string, string | boolean | undefined>): Promise<RunPlan> {
-  const str = (name: string): string | undefined => values[name] as string | undefined;
+/**
+ * Plans a run from its command line: a resumed run's from its checkpoint, refusing any given flag that
+ * would change it; a fresh run's from the preset, the flags and their defaults.
+ */
+export async function planRun(line: CommandLine): Promise<RunPlan> {
+  /** A flag's value if it was given (a resumed run refuses what it would change). */
+  const str = (name: string): string | undefined => line.given.has(name) ? stringFlag(line, name) : undefined;
+  /** A flag's value, given or its default (a fresh run). */
+  const value = (name: string): string => {
+    const v = stringFlag(line, name);
+    if (v === undefined) throw new Error(`--${name} has no default`);
+    return v;
+  };
   const int = (name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) => {
     const v = str(name);
     return v === undefined ? fallback : integerFlag(v, name, min, max);
@@ -72,7 +96,7 @@ export async function planRun(values: Record<string, string | boolean | undefine
   const backendFlag = str("backend");
   let backend = choiceFlag(backendFlag ?? "auto", "backend", BACKEND_CHOICES);
   const modelFlag = str("model") === undefined ? undefined : choiceFlag(str("model")!, "model", MODEL_KINDS);
-  const noEval = values["no-eval"] === true;
+  const noEval = line.values["no-eval"] === true;
   const reportEveryFlag = str("report-every");
   const reportEvery = reportEveryFlag === undefined
     ? undefined
@@ -103,7 +127,7 @@ export async function planRun(values: Record<string, string | boolean | undefine
           `drop --model to resume it, or start a new run with another --out`,
       );
     }
-    checkLstmBackend(modelKind, backend);
+    asUsage(() => checkBackendChoice(modelKind, backend, `--model ${modelKind}`));
     // Flags that would change the model or the run must agree with the checkpoint.
     const changed = (flag: string, saved: unknown): never => {
       throw new UsageError(
@@ -210,8 +234,8 @@ export async function planRun(values: Record<string, string | boolean | undefine
     };
   }
 
-  const taskName = choiceFlag(str("task") ?? "copy", "task", TASK_NAMES);
-  const presetName = choiceFlag(str("preset") ?? "quick", "preset", PRESET_NAMES);
+  const taskName = choiceFlag(value("task"), "task", TASK_NAMES);
+  const presetName = choiceFlag(value("preset"), "preset", PRESET_NAMES);
   if (taskName !== "program") {
     for (const flag of PROGRAM_FLAGS) {
       if (str(flag) !== undefined) {
@@ -233,34 +257,26 @@ export async function planRun(values: Record<string, string | boolean | undefine
     }
   }
   const preset = taskName === "program" ? programPreset() : presetByName(presetName, taskName);
+  const programValues = programFlags((name) => stringFlag(line, name));
   const programOptions = taskName === "program"
     ? {
-      curriculum: program.curriculum ?? programPreset().curriculum,
-      target: {
-        length: program.length ?? programPreset().target.length,
-        nesting: program.nesting ?? programPreset().target.nesting,
-      },
-      ...(program.operations && { operations: program.operations }),
+      curriculum: programValues.curriculum!,
+      target: { length: programValues.length!, nesting: programValues.nesting! },
+      ...(programValues.operations && { operations: programValues.operations }),
     }
     : undefined;
   const task = trainingTask({ task: taskName, ...(programOptions && { program: programOptions }) });
   const model = preset.model;
   const defaults: NtmConfig = {
+    ...DEFAULT_NTM_CONFIG,
+    ...model,
     inputSize: task.inputSize,
     outputSize: task.outputSize,
     outputKind: task.outputKind,
-    controllerType: model.controllerType ?? "lstm",
-    controllerSize: model.controllerSize ?? 100,
-    controllerLayers: model.controllerLayers ?? 1,
-    readHeads: model.readHeads ?? 1,
-    writeHeads: model.writeHeads ?? 1,
-    memoryN: model.memoryN ?? 128,
-    memoryM: model.memoryM ?? 20,
-    shiftRange: model.shiftRange ?? 1,
     memoryInit: DEFAULT_NTM_CONFIG.memoryInit,
   };
-  const modelKind: ModelKind = modelFlag ?? "ntm";
-  checkLstmBackend(modelKind, backend);
+  const modelKind = choiceFlag(value("model"), "model", MODEL_KINDS);
+  asUsage(() => checkBackendChoice(modelKind, backend, `--model ${modelKind}`));
   let modelPlan: ModelPlan;
   try {
     if (modelKind === "lstm") {
@@ -307,18 +323,13 @@ export async function planRun(values: Record<string, string | boolean | undefine
     ? lrFlag(str("lr")!)
     : optimizerName === preset.optimizer
     ? preset.learningRate
-    : optimizerName === "adam"
-    ? 1e-3
-    : 1e-4;
-  const seed = int("seed", 1, 0, MAX_SEED);
-  const gainFlag = str("init-heads-gain"), weightingFlag = str("init-weighting");
+    : createOptimizer(optimizerName, 1).options.learningRate!;
+  const seed = integerFlag(value("seed"), "seed", 0, MAX_SEED);
   const init: InitOptions = {
-    headsGain: gainFlag === undefined ? DEFAULT_INIT.headsGain : numberFlag(gainFlag, "init-heads-gain", 0),
-    weighting: weightingFlag === undefined
-      ? DEFAULT_INIT.weighting
-      : choiceFlag(weightingFlag, "init-weighting", INIT_WEIGHTINGS),
+    headsGain: numberFlag(value("init-heads-gain"), "init-heads-gain", 0),
+    weighting: choiceFlag(value("init-weighting"), "init-weighting", INIT_WEIGHTINGS),
   };
-  if (modelKind === "lstm" && (gainFlag !== undefined || weightingFlag !== undefined)) {
+  if (modelKind === "lstm" && (line.given.has("init-heads-gain") || line.given.has("init-weighting"))) {
     throw new UsageError(
       "--init-heads-gain and --init-weighting apply to the NTM's heads, not to --model lstm",
     );
@@ -340,7 +351,7 @@ export async function planRun(values: Record<string, string | boolean | undefine
       evalSeed: seed + 1,
       memorySeed: seed + 2,
       reportEvery: reportEvery ?? preset.reportEvery ?? 100,
-      evalEpisodes: int("eval-episodes", 64, 1, MAX_BATCH),
+      evalEpisodes: integerFlag(value("eval-episodes"), "eval-episodes", 1, MAX_BATCH),
       stopAtBitErrors: stopAtBitErrors ?? null,
       ...((init.headsGain !== DEFAULT_INIT.headsGain || init.weighting !== DEFAULT_INIT.weighting) &&
         { init }),

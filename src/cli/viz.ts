@@ -29,7 +29,15 @@ import { Rng } from "../model/random.ts";
 import { headFieldOffsets } from "../reference/head_params.ts";
 import { type ReferenceForward, referenceForward } from "../reference/model.ts";
 import { initialMemory, randomInitialMemory } from "../model/initial_memory.ts";
-import { type FlagSpec, helpText, integerFlag, parseFlags, pipeSafeWriter, UsageError } from "./args.ts";
+import {
+  type FlagSpec,
+  integerFlag,
+  pipeSafeWriter,
+  readCommand,
+  requiredFlag,
+  stringFlag,
+  UsageError,
+} from "./args.ts";
 import { trainingTask } from "./presets.ts";
 import { checkRunSize, tapeBytesPerStep } from "../train/run_size.ts";
 import { PRIORITY_WRITES_FILE, priorityWritesSvg } from "./priority_writes.ts";
@@ -463,10 +471,10 @@ export const VIZ_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "length": {
     type: "string",
     help: "the episode's length, in the task's units",
-    default: "the longest training length",
+    defaultFrom: "the longest training length",
   },
-  "seed": { type: "string", help: "seeds the episode", default: "the checkpoint's held-out seed" },
-  "out": { type: "string", help: "the directory to write the figures into", default: "the checkpoint's" },
+  "seed": { type: "string", help: "seeds the episode", defaultFrom: "the checkpoint's held-out seed" },
+  "out": { type: "string", help: "the directory to write the figures into", defaultFrom: "the checkpoint's" },
   "help": { type: "boolean", help: "show this help" },
 };
 
@@ -489,14 +497,10 @@ export async function vizCommand(
   args: string[],
   write: (text: string) => void = pipeSafeWriter(Deno.stdout),
 ): Promise<FigurePaths | undefined> {
-  const values = parseFlags(args, VIZ_FLAGS);
-  if (values.help) {
-    write(helpText("deno task viz --checkpoint DIR [flags]", VIZ_FLAGS) + "\n");
-    return undefined;
-  }
-  const str = (name: string): string | undefined => values[name] as string | undefined;
-  const dir = str("checkpoint");
-  if (dir === undefined) throw new UsageError("--checkpoint DIR is required (see --help)");
+  const line = readCommand(args, "deno task viz --checkpoint DIR [flags]", VIZ_FLAGS, write);
+  if (line === undefined) return undefined;
+  const str = (name: string): string | undefined => stringFlag(line, name);
+  const dir = requiredFlag(line, "checkpoint", "DIR");
   const length = str("length") === undefined
     ? undefined
     : integerFlag(str("length")!, "length", 1, MAX_LENGTH);

@@ -81,6 +81,30 @@ export interface BackendOptions {
 }
 
 /**
+ * Refuses a backend that cannot run a kind of model: the plain LSTM baseline runs on the CPU only, so
+ * `webgpu` with it is an error (the one wording every command uses).
+ *
+ * @param kind The model's kind.
+ * @param choice The backend asked for.
+ * @param subject What the user asked to run, for the message (`--model lstm`, a checkpoint's directory).
+ * @throws {RangeError} for the LSTM baseline on `webgpu`.
+ *
+ * @example
+ * ```ts
+ * import { checkBackendChoice } from "./create_backend.ts";
+ * checkBackendChoice("ntm", "webgpu", "--model ntm");
+ * ```
+ */
+export function checkBackendChoice(kind: ModelKind, choice: BackendChoice, subject: string): void {
+  if (kind === "lstm" && choice === "webgpu") {
+    throw new RangeError(
+      `--backend webgpu cannot run ${subject}: the plain LSTM baseline runs on the CPU only (float64); ` +
+        "use --backend cpu or auto",
+    );
+  }
+}
+
+/**
  * Creates the backend a choice names. `auto` takes a hardware GPU whenever there is one; with only a
  * software adapter and a probe batch it measures both backends and takes the faster, saying which and why
  * in one notice; with no adapter it falls back to the CPU with a notice. The plain LSTM baseline
@@ -106,12 +130,7 @@ export async function createBackend(
   options: BackendOptions = {},
 ): Promise<TrainingBackend> {
   if (init.kind === "lstm") {
-    if (choice === "webgpu") {
-      throw new RangeError(
-        "Cannot run the plain LSTM baseline on --backend webgpu: it runs on the CPU only (float64); " +
-          "use --backend cpu or auto",
-      );
-    }
+    checkBackendChoice("lstm", choice, "this model");
     if (choice === "auto") {
       notice("notice: the plain LSTM baseline runs on the CPU only (float64); using the CPU");
     }
