@@ -37,21 +37,10 @@ import { pipeSafeWriter, readCommand } from "./args.ts";
 import { runCommand } from "./run_command.ts";
 import { TRAIN_FLAGS } from "./train_flags.ts";
 import { planRun } from "./train_plan.ts";
-import {
-  runPlan,
-  type TrainDependencies,
-  TrainingStoppedError,
-  type TrainIo,
-  type TrainSummary,
-} from "./train_run.ts";
+import { runPlan, TrainingStoppedError, type TrainIo, type TrainSummary } from "./train_run.ts";
 
 export { TRAIN_FLAGS } from "./train_flags.ts";
-export {
-  type TrainDependencies,
-  TrainingStoppedError,
-  type TrainIo,
-  type TrainSummary,
-} from "./train_run.ts";
+export { TrainingStoppedError, type TrainIo, type TrainSummary } from "./train_run.ts";
 
 /**
  * The console as {@linkcode TrainIo}: progress and results on standard output (a live line when it is a
@@ -86,7 +75,6 @@ export function consoleIo(): TrainIo {
  *
  * @param args The command-line arguments.
  * @param io Where to write (default: the console).
- * @param deps Substitutes for tests.
  * @returns The final summary, or `undefined` for `--help`.
  * @throws {UsageError} for an unknown flag, a malformed value, or a resume flag that contradicts the
  *   checkpoint.
@@ -103,12 +91,11 @@ export function consoleIo(): TrainIo {
 export async function trainCommand(
   args: string[],
   io: TrainIo = consoleIo(),
-  deps: TrainDependencies = {},
 ): Promise<TrainSummary | undefined> {
   const line = readCommand(args, "deno task train [flags]", TRAIN_FLAGS, io.write);
   if (line === undefined) return undefined;
   const plan = await planRun(line);
-  return await runPlan(plan, io, deps);
+  return await runPlan(plan, io);
 }
 
 if (import.meta.main) {

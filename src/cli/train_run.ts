@@ -60,12 +60,6 @@ export interface TrainIo {
   readonly columns?: number;
 }
 
-/** Substitutes for the parts `deno task train` is built from, for tests. */
-export interface TrainDependencies {
-  /** Creates the backend (default {@linkcode createBackend}); tests wrap it to inject failures. */
-  readonly createBackend?: typeof createBackend;
-}
-
 /** The final JSON line of `deno task train`. */
 export interface TrainSummary {
   /** The task. */
@@ -168,7 +162,7 @@ function symbolName(index: number): string {
   return JSON.stringify(PROGRAM_VOCABULARY[index] ?? "?").replaceAll('"', "'");
 }
 
-export async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencies): Promise<TrainSummary> {
+export async function runPlan(plan: RunPlan, io: TrainIo): Promise<TrainSummary> {
   const { model, training, outDir, resume } = plan;
   const task = trainingTask(training);
   const layout = checkpointLayout(model);
@@ -183,7 +177,7 @@ export async function runPlan(plan: RunPlan, io: TrainIo, deps: TrainDependencie
   }
   const stop = listenForStop();
   try {
-    return await runLocked(plan, io, deps, stop);
+    return await runLocked(plan, io, stop);
   } finally {
     stop.remove();
     await lock.release();
@@ -229,7 +223,6 @@ function checkTrainingSize(
 async function runLocked(
   plan: RunPlan,
   io: TrainIo,
-  deps: TrainDependencies,
   stop: StopListener,
 ): Promise<TrainSummary> {
   const { model, training, outDir, resume } = plan;
@@ -290,7 +283,7 @@ async function runLocked(
     startStep,
     ...(resume && { memoryRngState: resume.progress.memoryRng }),
   };
-  const backend = await (deps.createBackend ?? createBackend)(
+  const backend = await createBackend(
     plan.backend,
     model.modelKind === "lstm"
       ? { ...backendInit, kind: "lstm", config: model.config }
