@@ -1,4 +1,4 @@
-// Adam (Kingma & Ba 2015, bias-corrected), Collier & Beel's optimiser for the NTM (ntm-spec "Training"),
+// Adam (Kingma & Ba 2015, bias-corrected), Collier & Beel's optimiser for the NTM (docs/model.md "Training"),
 // one pass over the flat parameters after clip_norm and clip_scale. Float64 twin: `adamUpdate` in
 // src/optim/adam.ts (defaults lr 1e-3, β1 0.9, β2 0.999, ε 1e-8):
 //   m ← β1·m + (1−β1)·g

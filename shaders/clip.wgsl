@@ -1,4 +1,4 @@
-// Gradient clipping over the flat gradient (ntm-spec "Training": Adam with global-norm clip 50, Graves'
+// Gradient clipping over the flat gradient (docs/model.md "Training": Adam with global-norm clip 50, Graves'
 // RMSProp with elementwise clip 10). Float64 twin: `l2Norm`, `clipGlobalNorm`, `clipElementwise` in
 // src/optim/clip.ts. A training step runs clip_norm, then clip_scale (Adam) or clip_elementwise (RMSProp),
 // then the optimiser; nothing is read back.

@@ -1,4 +1,4 @@
-// The output layer's input `[h_t; r_t]` (ntm-spec "Output": y_t = σ(W_y·[h_t; r_t] + b_y)), gathered from
+// The output layer's input `[h_t; r_t]` (docs/model.md "Output": y_t = σ(W_y·[h_t; r_t] + b_y)), gathered from
 // the controller's top layer and the read vectors, and its gradient scattered back. (The controller's own
 // input, [x_t; r_{t−1}; h_prev], is gathered inside lstm_forward / feedforward_forward.)
 //

@@ -1,4 +1,4 @@
-// Feed-forward controller layer l = LAYER at time step t (ntm-spec "One time step"), B episodes, one
+// Feed-forward controller layer l = LAYER at time step t (docs/model.md "One time step"), B episodes, one
 // workgroup per episode. Float64 twin: `linearForward` + `tanhForward` / `tanhBackward` + `linearBackward`
 // in src/reference/controller.ts.
 //

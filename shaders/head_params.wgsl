@@ -1,4 +1,4 @@
-// Head activations (NTM paper §3.3, ntm-spec "Each head reads its raw parameters"), for time step t,
+// Head activations (NTM paper §3.3, docs/model.md "Each head reads its raw parameters"), for time step t,
 // batched over B episodes and all H = R + W heads.
 //
 // raw_heads holds, per episode, P = R·(M + S + 3) + W·(3M + S + 3) values: the read heads first, each

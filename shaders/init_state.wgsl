@@ -1,4 +1,4 @@
-// The learned initial state of every episode (ntm-spec "Initial state"), written into slot 0 of the state
+// The learned initial state of every episode (docs/model.md "Initial state"), written into slot 0 of the state
 // buffers, and its backward, which sums the gradients of slot 0 over the batch into the flat `grad`.
 //   r_0 = init.read,  w_0 = softmax(init.weighting) per head,  h_0 = init.hidden,  c_0 = init.cell (LSTM),
 //   Mem_0 = 1e-6 (constant) | init.memory (learned) | a given (B, N, M) draw (random).

@@ -1,4 +1,4 @@
-// Interpolation (NTM paper §3.3.1, eq. 7), for time step t, one row = one head of one episode
+// Interpolation (NTM paper §3.3.2, eq. 7), for time step t, one row = one head of one episode
 // (ROWS = B·H), gating the content weighting with the head's previous weighting w_{t−1} = w slot t:
 //   forward:  wg(i) = g·wc(i) + (1 − g)·w_{t−1}(i)
 //   backward: dwc(i) = g·dwg(i),  dw_{t−1}(i) = (1 − g)·dwg(i),  dg = Σ_i dwg(i)·(wc(i) − w_{t−1}(i))

@@ -1,5 +1,5 @@
 // Affine map over rows, Y[q] = W·X[q] + b, with W (OUT, IN) and b (OUT) in the flat parameter buffer at
-// W_OFFSET and B_OFFSET. One kernel serves the head-parameter map (ntm-spec "Each head reads its raw
+// W_OFFSET and B_OFFSET. One kernel serves the head-parameter map (docs/model.md "Each head reads its raw
 // parameters off h_t with a linear map": raw_heads = W_h·h_top + b_h, per step), the output layer
 // (y_t = σ(W_y·[h_t; r_t] + b_y), all T·B rows after the time loop) and the weight gradients of the
 // controller. Float64 twin: `linearForward` / `linearBackward` in src/reference/controller.ts.

@@ -1,4 +1,4 @@
-// LSTM controller layer l = LAYER at time step t (ntm-spec "One time step"), B episodes, one workgroup
+// LSTM controller layer l = LAYER at time step t (docs/model.md "One time step"), B episodes, one workgroup
 // per episode. Float64 twin: `linearForward` + `lstmCellForward` / `lstmCellBackward` + `linearBackward`
 // in src/reference/controller.ts.
 //

@@ -1,5 +1,5 @@
 // Output nonlinearity, loss, its gradient and the per-episode metrics, for all T steps and B episodes at
-// once (after the output layer's linear_forward; ntm-spec "Output" and "Training"). Float64 twin:
+// once (after the output layer's linear_forward; docs/model.md "Output" and "Training"). Float64 twin:
 // `sigmoidCrossEntropyForward`, `softmaxCrossEntropyForward`, `crossEntropyBackward` in
 // src/reference/output.ts and `errorsPerSequence` in src/train/metrics.ts.
 //

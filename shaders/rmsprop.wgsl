@@ -1,4 +1,4 @@
-// Graves' (2013) centred RMSProp with momentum, the NTM paper's optimiser (ntm-spec "Training"), one pass
+// Graves' (2013) centred RMSProp with momentum, the NTM paper's optimiser (docs/model.md "Training"), one pass
 // over the flat parameters after clip_norm and clip_elementwise. Float64 twin: `rmsPropUpdate` in
 // src/optim/rmsprop.ts (defaults lr 1e-4, ρ 0.95, μ 0.9, ε 1e-4):
 //   n ← ρ·n + (1−ρ)·g²

@@ -1,4 +1,4 @@
-// Circular shift (NTM paper §3.3, eq. 8), for time step t, one row = one head of one episode (ROWS = B·H):
+// Circular shift (NTM paper §3.3.2, eq. 8), for time step t, one row = one head of one episode (ROWS = B·H):
 //   forward:  w̃(i) = Σ_o wg(i − o mod N) · s(o),  o in −K..K,  s stored as [s(−K), …, s(0), …, s(K)]
 //   backward: dwg(j) = Σ_o dw̃(j + o mod N) · s(o),  ds(o) = Σ_i dw̃(i) · wg(i − o mod N)
 // The backward writes its gradients (it is their only producer).

@@ -1,5 +1,5 @@
 /**
- * The known NaN failure modes of NTM implementations (`ntm-spec`: a zero cosine denominator, `pow(0, γ)`,
+ * The known NaN failure modes of NTM implementations (docs/model.md "Numerical guards": a zero cosine denominator, `pow(0, γ)`,
  * exp overflow in β, saturated activations) give finite values in the reference, and its gradients there
  * are the true ones wherever the function is differentiable.
  */

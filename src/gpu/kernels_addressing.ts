@@ -46,7 +46,7 @@ const sharpenCode = linkShader(sharpenCodeSource, "sharpen.wgsl");
 const memoryReadCode = linkShader(memoryReadCodeSource, "memory_read.wgsl");
 const memoryWriteCode = linkShader(memoryWriteCodeSource, "memory_write.wgsl");
 
-/** The sizes the addressing and memory kernels are specialised on (the ntm-spec letters). */
+/** The sizes the addressing and memory kernels are specialised on (the letters of `docs/model.md`). */
 export interface AddressingSizes {
   /** B: episodes in the batch. */
   readonly B: number;

@@ -20,7 +20,7 @@ export type MemoryInit = "constant" | "learned" | "random";
 /** The output layer: independent sigmoid bits with binary cross-entropy, or a softmax with categorical cross-entropy. */
 export type OutputKind = "sigmoid" | "softmax";
 
-/** Every size and choice that fixes the shape of an NTM. Letters are those of `ntm-spec`. */
+/** Every size and choice that fixes the shape of an NTM. Letters are those of `docs/model.md` "Dimensions". */
 export interface NtmConfig {
   /** X: input channels per step. */
   readonly inputSize: number;

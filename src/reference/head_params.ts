@@ -1,5 +1,5 @@
 /**
- * Float64 reference of the head-parameter activations (paper §3.3 and `ntm-spec`): one head's raw vector,
+ * Float64 reference of the head-parameter activations (paper §3.3 and `docs/model.md`): one head's raw vector,
  * read off the controller by a linear map, becomes `k, β, g, s, γ` (and `e, a` for a write head).
  *
  * Layout of one head's raw and activated vectors (the same offsets):
