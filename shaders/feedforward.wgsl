@@ -58,6 +58,8 @@ var<workgroup> z: array<vec4<f32>, (IN + 3u) / 4u>;   // this episode's in_l, ze
 // After z: naga sizes override-length workgroup arrays in declaration order.
 //! include _rows_dot.wgsl
 var<workgroup> dz: array<vec4<f32>, (C + 3u) / 4u>;   // (C) da, zero-padded
+//! include _cols_dot.wgsl
+//! include _layer_input.wgsl
 
 // Element k of layer LAYER's input for episode b at step t: [x_t; r_{t−1}] or h_t^{l−1}.
 fn layer_input(b: u32, k: u32, t: u32) -> f32 {
@@ -80,15 +82,7 @@ fn unit_preacts(u0: u32) -> vec4<f32> {
 fn feedforward_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let b = wid.x;
   let t = step.t;
-  let row = ((t * L + LAYER) * B + b) * K_MAX;
-  for (var k = lid; k < 4u * ((IN + 3u) / 4u); k += WORKGROUP) {
-    var v = 0.0;
-    if (k < IN) {
-      v = layer_input(b, k, t);
-      controller_in[row + k] = v;
-    }
-    z[k / 4u][k % 4u] = v;
-  }
+  stage_layer_input(b, t, IN, lid);
   workgroupBarrier();
   let state_next = (((t + 1u) * L + LAYER) * B + b) * C;
   for (var u0 = 4u * lid; u0 < C; u0 += 4u * WORKGROUP) {
@@ -128,23 +122,9 @@ fn feedforward_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_in
   }
   workgroupBarrier();
   // ∂z = Wᵀ·da, 4 columns per invocation.
-  let full = C / 4u;
   for (var k0 = 4u * lid; k0 < IN; k0 += 4u * WORKGROUP) {
     let cols = min(vec4<u32>(k0, k0 + 1u, k0 + 2u, k0 + 3u), vec4<u32>(IN - 1u));  // clamped; extras dropped
-    var acc = vec4<f32>(0.0);
-    for (var u4 = 0u; u4 < full; u4++) {
-      let d = dz[u4];
-      let r0 = W_OFFSET + 4u * u4 * IN;
-      let r1 = r0 + IN;
-      let r2 = r1 + IN;
-      let r3 = r2 + IN;
-      acc += d.x * weights_at(r0, cols) + d.y * weights_at(r1, cols) + d.z * weights_at(r2, cols)
-        + d.w * weights_at(r3, cols);
-    }
-    for (var u = 4u * full; u < C; u++) {
-      let r = W_OFFSET + u * IN;
-      acc += dz[u / 4u][u % 4u] * weights_at(r, cols);
-    }
+    let acc = dz_dot_cols(W_OFFSET, C, IN, cols);
     for (var j = 0u; j < 4u && k0 + j < IN; j++) {
       route_input_gradient(b, k0 + j, acc[j]);
     }

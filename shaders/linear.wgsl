@@ -67,8 +67,11 @@ override WORKGROUP: u32 = 64;
 @group(0) @binding(1) var<storage, read_write> bias_grad: array<f32>; // (parameter count) flat: db added
 // binding 2: the step uniform (unused)
 
-var<workgroup> row_in: array<vec4<f32>, (IN + 3u) / 4u>;    // linear_forward: X[q], zero-padded
-var<workgroup> row_out: array<vec4<f32>, (OUT + 3u) / 4u>;  // linear_backward_input: dY[q], zero-padded
+var<workgroup> z: array<vec4<f32>, (IN + 3u) / 4u>;     // linear_forward: X[q], zero-padded
+// After z: naga sizes override-length workgroup arrays in declaration order.
+//! include _rows_dot.wgsl
+var<workgroup> dz: array<vec4<f32>, (OUT + 3u) / 4u>;   // linear_backward_input: dY[q], zero-padded
+//! include _cols_dot.wgsl
 
 fn x_row(g: u32, i: u32) -> u32 {
   return X_BASE + g * X_GROUP_STRIDE + i * X_STRIDE;
@@ -92,30 +95,16 @@ fn linear_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
   for (var c = lid; c < 4u * ((IN + 3u) / 4u); c += WORKGROUP) {
     var v = 0.0;
     if (c < IN) { v = x[xr + c]; }
-    row_in[c / 4u][c % 4u] = v;
+    z[c / 4u][c % 4u] = v;
   }
   workgroupBarrier();
   let yr = y_row(q.x, q.y);
-  let full = IN / 4u;
   for (var r0 = 4u * lid; r0 < OUT; r0 += 4u * WORKGROUP) {
     let w0 = W_OFFSET + r0 * IN;
     let w1 = W_OFFSET + min(r0 + 1u, OUT - 1u) * IN;
     let w2 = W_OFFSET + min(r0 + 2u, OUT - 1u) * IN;
     let w3 = W_OFFSET + min(r0 + 3u, OUT - 1u) * IN;
-    var acc = vec4<f32>(0.0);
-    for (var c4 = 0u; c4 < full; c4++) {
-      let v = row_in[c4];
-      let c = 4u * c4;
-      acc += vec4<f32>(
-        dot(v, weights4(w0 + c)),
-        dot(v, weights4(w1 + c)),
-        dot(v, weights4(w2 + c)),
-        dot(v, weights4(w3 + c)),
-      );
-    }
-    for (var c = 4u * full; c < IN; c++) {
-      acc += row_in[c / 4u][c % 4u] * weights_at(c, vec4<u32>(w0, w1, w2, w3));
-    }
+    let acc = rows_dot_z(vec4<u32>(w0, w1, w2, w3), IN);
     for (var j = 0u; j < 4u && r0 + j < OUT; j++) {
       y[yr + r0 + j] = acc[j] + params[B_OFFSET + r0 + j];
     }
@@ -130,27 +119,13 @@ fn linear_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_i
   for (var r = lid; r < 4u * ((OUT + 3u) / 4u); r += WORKGROUP) {
     var v = 0.0;
     if (r < OUT) { v = dy[yr + r]; }
-    row_out[r / 4u][r % 4u] = v;
+    dz[r / 4u][r % 4u] = v;
   }
   workgroupBarrier();
   let xr = x_row(q.x, q.y);
-  let full = OUT / 4u;
   for (var c0 = 4u * lid; c0 < IN; c0 += 4u * WORKGROUP) {
     let cols = min(vec4<u32>(c0, c0 + 1u, c0 + 2u, c0 + 3u), vec4<u32>(IN - 1u));  // clamped; extras dropped
-    var acc = vec4<f32>(0.0);
-    for (var r4 = 0u; r4 < full; r4++) {
-      let d = row_out[r4];
-      let w0 = W_OFFSET + 4u * r4 * IN;
-      let w1 = w0 + IN;
-      let w2 = w1 + IN;
-      let w3 = w2 + IN;
-      acc += d.x * weights_at(w0, cols) + d.y * weights_at(w1, cols) + d.z * weights_at(w2, cols)
-        + d.w * weights_at(w3, cols);
-    }
-    for (var r = 4u * full; r < OUT; r++) {
-      let w = W_OFFSET + r * IN;
-      acc += row_out[r / 4u][r % 4u] * weights_at(w, cols);
-    }
+    let acc = dz_dot_cols(W_OFFSET, OUT, IN, cols);
     for (var j = 0u; j < 4u && c0 + j < IN; j++) {
       if (ACCUMULATE) {
         dx[xr + c0 + j] += acc[j];

@@ -74,6 +74,7 @@ var<workgroup> z: array<vec4<f32>, (IN + C + 3u) / 4u>;  // this episode's [in_l
 // After z: naga sizes override-length workgroup arrays in declaration order.
 //! include _rows_dot.wgsl
 var<workgroup> dz: array<vec4<f32>, C>;                   // (C) per unit u: (da_i, da_f, da_o, da_g)
+//! include _layer_input.wgsl
 
 // Element k of layer LAYER's input for episode b at step t: [x_t; r_{t−1}; h_prev] or [h_t^{l−1}; h_prev].
 fn layer_input(b: u32, k: u32, t: u32) -> f32 {
@@ -97,15 +98,7 @@ fn gate_preacts(u: u32) -> vec4<f32> {
 fn lstm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let b = wid.x;
   let t = step.t;
-  let row = ((t * L + LAYER) * B + b) * K_MAX;
-  for (var k = lid; k < 4u * ((K + 3u) / 4u); k += WORKGROUP) {
-    var v = 0.0;
-    if (k < K) {
-      v = layer_input(b, k, t);
-      controller_in[row + k] = v;
-    }
-    z[k / 4u][k % 4u] = v;
-  }
+  stage_layer_input(b, t, K, lid);
   workgroupBarrier();
   let state_prev = ((t * L + LAYER) * B + b) * C;        // slot t of (T + 1, L, B, C)
   let state_next = (((t + 1u) * L + LAYER) * B + b) * C; // slot t + 1

@@ -52,6 +52,19 @@
 
 //! include _memory_step.wgsl
 
+// red[H + h] = Σ_i sa(h, i) for every head h, the normaliser of the softmax and of the sharpened weights:
+// each owner's sum over its 4 rows, then across the workgroup (called by every invocation).
+fn head_totals(owner: bool, i4: u32, lid: u32) {
+  for (var h = 0u; h < H; h++) {
+    var sum = 0.0;
+    if (owner) { sum = hsum(sa[h * NQ + i4]); }
+    put_partial(H + h, i4, sum);
+  }
+  workgroupBarrier();
+  for (var h = lid; h < H; h += WORKGROUP) { red[H + h] = partials_sum(H + h); }
+  workgroupBarrier();
+}
+
 // Raw parameter p of raw_heads row `row`, activated.
 fn activate_forward(p: u32, row: u32) -> f32 {
   let field = field_of(p);
@@ -123,20 +136,11 @@ fn memory_step_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_inv
   workgroupBarrier();
   for (var h = lid; h < H; h += WORKGROUP) { red[h] = partials_max(h); }
   workgroupBarrier();
-  // Softmax: exp(z − max) into sa; per-invocation sums.
-  for (var h = 0u; h < H; h++) {
-    var sum = 0.0;
-    if (owner) {
-      let q = h * NQ + i4;
-      let e = exp(sa[q] - red[h]);
-      sa[q] = e;
-      sum = hsum(e);
-    }
-    put_partial(H + h, i4, sum);
+  // Softmax: exp(z − max) into sa, and its sums.
+  if (owner) {
+    for (var h = 0u; h < H; h++) { sa[h * NQ + i4] = exp(sa[h * NQ + i4] - red[h]); }
   }
-  workgroupBarrier();
-  for (var h = lid; h < H; h += WORKGROUP) { red[H + h] = partials_sum(H + h); }
-  workgroupBarrier();
+  head_totals(owner, i4, lid);
   // Interpolation (eq. 7): wg into sb.
   if (owner) {
     for (var h = 0u; h < H; h++) {
@@ -172,20 +176,11 @@ fn memory_step_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_inv
   workgroupBarrier();
   for (var h = lid; h < H; h += WORKGROUP) { red[h] = log(partials_max(h)); }
   workgroupBarrier();
-  // Sharpening (eq. 9, in log space): the unnormalised weights into sa; per-invocation sums.
-  for (var h = 0u; h < H; h++) {
-    var sum = 0.0;
-    if (owner) {
-      let q = h * NQ + i4;
-      let p = sharpened(sc[q], sharpening(h), red[h]);
-      sa[q] = p;
-      sum = hsum(p);
-    }
-    put_partial(H + h, i4, sum);
+  // Sharpening (eq. 9, in log space): the unnormalised weights into sa, and their sums.
+  if (owner) {
+    for (var h = 0u; h < H; h++) { sa[h * NQ + i4] = sharpened(sc[h * NQ + i4], sharpening(h), red[h]); }
   }
-  workgroupBarrier();
-  for (var h = lid; h < H; h += WORKGROUP) { red[H + h] = partials_sum(H + h); }
-  workgroupBarrier();
+  head_totals(owner, i4, lid);
   // w_t; the read's partial sums over the 4 rows (eq. 2); the write of the 4 rows (eqs 3–4).
   if (owner) {
     for (var h = 0u; h < H; h++) {

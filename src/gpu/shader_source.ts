@@ -12,6 +12,8 @@
  * | `_reduce.wgsl`      | `workgroup_sum`, `workgroup_max` (the includer declares `scratch`)        |
  * | `_matvec.wgsl`      | `weights4`, `weights_at` (the includer binds `params`)                    |
  * | `_rows_dot.wgsl`    | `rows_dot_z`, four weight rows times the workgroup's input `z`            |
+ * | `_cols_dot.wgsl`    | `dz_dot_cols`, four columns of Wᵀ times the workgroup's gradient `dz`      |
+ * | `_layer_input.wgsl` | `stage_layer_input`, a controller layer's input into `z` and `controller_in` |
  * | `_content.wgsl`     | `cosine`, eq. 6's similarity with its zero-norm guard                     |
  * | `_shift.wgsl`       | `wrap`, the ring index of eq. 8's circular convolution                     |
  * | `_sharpen.wgsl`     | `sharpened`, eq. 9's weights w̃^γ in log space, zeros kept at zero        |
@@ -27,6 +29,8 @@ import reduce from "../../shaders/_reduce.wgsl" with { type: "text" };
 import matvec from "../../shaders/_matvec.wgsl" with { type: "text" };
 import content from "../../shaders/_content.wgsl" with { type: "text" };
 import rowsDot from "../../shaders/_rows_dot.wgsl" with { type: "text" };
+import colsDot from "../../shaders/_cols_dot.wgsl" with { type: "text" };
+import layerInput from "../../shaders/_layer_input.wgsl" with { type: "text" };
 import shift from "../../shaders/_shift.wgsl" with { type: "text" };
 import sharpen from "../../shaders/_sharpen.wgsl" with { type: "text" };
 import memoryStep from "../../shaders/_memory_step.wgsl" with { type: "text" };
@@ -39,6 +43,8 @@ const HELPERS: Readonly<Record<string, string>> = {
   "_matvec.wgsl": matvec,
   "_content.wgsl": content,
   "_rows_dot.wgsl": rowsDot,
+  "_cols_dot.wgsl": colsDot,
+  "_layer_input.wgsl": layerInput,
   "_head_fields.wgsl": headFields,
   "_shift.wgsl": shift,
   "_sharpen.wgsl": sharpen,
