@@ -1,7 +1,9 @@
-// The controller layer's input staged for its mat-vec: one episode's `width` input values copied into the
+// The controller layer's input, forward and backward. Forward: staged for its mat-vec: one episode's `width` input values copied into the
 // workgroup's `z` (zero-padded to a multiple of four) and into `controller_in`, which the backward's weight
 // gradient reads. The including shader (lstm.wgsl, feedforward.wgsl) declares `z`, binds `controller_in`
 // (T, L, B, K_MAX) and defines `layer_input(b, k, t)`; the caller puts a workgroupBarrier after the call.
+// Backward: the gradient of input element k sent where that input came from; the backward entry points
+// bind `d_hidden` (L, B, C) and `d_reads_prev` (B, R, M).
 
 // Stages element k < width of layer LAYER's input of episode b at step t, for k = lid, lid + WORKGROUP, …
 fn stage_layer_input(b: u32, t: u32, width: u32, lid: u32) {
@@ -13,5 +15,15 @@ fn stage_layer_input(b: u32, t: u32, width: u32, lid: u32) {
       controller_in[row + k] = v;
     }
     z[k / 4u][k % 4u] = v;
+  }
+}
+
+// Sends ∂in_l(k) of episode b, k < IN, where it belongs: into ∂h_t of layer l − 1 (added, as layer l − 1's
+// own backward has not run yet), or at l = 0 into ∂r_{t−1} (written; x needs no gradient).
+fn route_layer_input_gradient(b: u32, k: u32, v: f32) {
+  if (LAYER > 0u) {
+    d_hidden[((max(LAYER, 1u) - 1u) * B + b) * C + k] += v; // ∂h_t of layer l − 1: added
+  } else if (k >= X) {
+    d_reads_prev[b * RM + k - X] = v;                       // ∂r_{t−1}: written
   }
 }

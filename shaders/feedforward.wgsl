@@ -93,15 +93,6 @@ fn feedforward_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_inv
   }
 }
 
-// Sends ∂z_k of episode b where it belongs (see the top of the file).
-fn route_input_gradient(b: u32, k: u32, v: f32) {
-  if (LAYER > 0u) {
-    d_hidden[((max(LAYER, 1u) - 1u) * B + b) * C + k] += v; // ∂h_t of layer l − 1: added
-  } else if (k >= X) {
-    d_reads_prev[b * RM + k - X] = v;                       // ∂r_{t−1}: written
-  }
-}
-
 // One workgroup per episode: dispatch (B).
 @compute @workgroup_size(WORKGROUP)
 fn feedforward_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -126,7 +117,7 @@ fn feedforward_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_in
     let cols = min(vec4<u32>(k0, k0 + 1u, k0 + 2u, k0 + 3u), vec4<u32>(IN - 1u));  // clamped; extras dropped
     let acc = dz_dot_cols(W_OFFSET, C, IN, cols);
     for (var j = 0u; j < 4u && k0 + j < IN; j++) {
-      route_input_gradient(b, k0 + j, acc[j]);
+      route_layer_input_gradient(b, k0 + j, acc[j]);
     }
   }
 }

@@ -126,10 +126,8 @@ fn lstm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
 fn route_input_gradient(b: u32, k: u32, v: f32) {
   if (k >= IN) {
     d_hidden[(LAYER * B + b) * C + k - IN] = v;             // ∂h_{t−1} of layer l: written
-  } else if (LAYER > 0u) {
-    d_hidden[((max(LAYER, 1u) - 1u) * B + b) * C + k] += v; // ∂h_t of layer l − 1: added
-  } else if (k >= X) {
-    d_reads_prev[b * RM + k - X] = v;                       // ∂r_{t−1}: written
+  } else {
+    route_layer_input_gradient(b, k, v);
   }
 }
 
