@@ -24,6 +24,9 @@ export const PAPER_TASK_NAMES: readonly PaperTaskName[] = [
   "priority-sort",
 ];
 
+/** Every task name: the five paper tasks ({@linkcode PAPER_TASK_NAMES}) and `program`. */
+export const TASK_NAMES: readonly TaskName[] = [...PAPER_TASK_NAMES, "program"];
+
 /** The longest length (in a task's own units) a task generates: far past any generalisation test. */
 export const MAX_LENGTH = 100_000;
 

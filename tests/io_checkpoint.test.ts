@@ -10,6 +10,7 @@ import {
   shipModel,
   type TrainingOptions,
 } from "../src/io/checkpoint.ts";
+import { stagedName } from "../src/io/checkpoint_files.ts";
 import { decodeSafetensors, encodeSafetensors } from "../src/io/safetensors.ts";
 import { ntmConfig } from "../src/model/config.ts";
 import { initParameters } from "../src/model/init.ts";
@@ -160,23 +161,21 @@ Deno.test("saveCheckpoint() leaves the existing checkpoint intact when a write f
   await withTempDir(async (dir) => {
     await saveCheckpoint(dir, makeCheckpoint({ step: 10 }));
     const before = await snapshot(dir);
-    for (const failAt of [1, 2, 3]) {
-      let calls = 0;
-      const failing = async (path: string, data: Uint8Array | string) => {
-        if (++calls === failAt) {
-          await Deno.writeTextFile(path, "partial"); // a torn write, then the failure
-          throw new Error("simulated disk full");
-        }
-        await Deno.writeFile(path, typeof data === "string" ? new TextEncoder().encode(data) : data);
-      };
-      const error = await saveCheckpoint(dir, makeCheckpoint({ step: 20 }), { writeFile: failing }).then(
+    // A directory where a file is to be staged makes the real write fail there (its rename onto the
+    // directory), after the files before it were staged: each file in turn.
+    for (const file of [CHECKPOINT_FILES.model, CHECKPOINT_FILES.optimizer, CHECKPOINT_FILES.config]) {
+      const blocker = join(dir, stagedName(file));
+      await Deno.mkdir(blocker);
+      await Deno.writeTextFile(join(blocker, "keep"), ""); // not empty: the save's clean-up cannot remove it
+      const error = await saveCheckpoint(dir, makeCheckpoint({ step: 20 })).then(
         () => undefined,
         (e: unknown) => e,
       );
-      assert.ok(error instanceof CheckpointError);
-      assert.match(error.message, /simulated disk full/);
+      assert.ok(error instanceof CheckpointError, `expected a CheckpointError, got ${error}`);
+      assert.ok(error.message.includes(`writing ${blocker} failed`), error.message);
       assert.match(error.message, /previous checkpoint is kept/);
-      assert.deepEqual(await snapshot(dir), before, `after a failure at write ${failAt}`);
+      await Deno.remove(blocker, { recursive: true });
+      assert.deepEqual(await snapshot(dir), before, `after a failure writing ${file}`);
     }
     assert.equal((await loadCheckpoint(dir)).progress.step, 10);
   });

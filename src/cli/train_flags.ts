@@ -12,15 +12,13 @@ import {
   PROGRAM_OPERATIONS,
   type ProgramOperation,
 } from "../../tasks/program.ts";
-import { PAPER_TASK_NAMES, type TaskName } from "../../tasks/task.ts";
+import { TASK_NAMES } from "../../tasks/task.ts";
 import { DEFAULT_NTM_CONFIG, type NtmConfig } from "../model/config.ts";
 import { DEFAULT_INIT } from "../model/init.ts";
 import type { LstmConfig } from "../model/lstm_config.ts";
 import { choiceFlag, type FlagSpec, integerFlag, numberFlag, UsageError } from "./args.ts";
+import { HELP_FLAG, presetFlag } from "./common_flags.ts";
 import { programPreset } from "./presets.ts";
-
-/** Every task `--task` accepts: the paper's five and the program task. */
-export const TASK_NAMES: readonly TaskName[] = [...PAPER_TASK_NAMES, "program"];
 
 /** The flags of `deno task train`, with their help and defaults. */
 export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
@@ -64,18 +62,18 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
     } (add with nesting 1: the paper's addition task, print(a+b))`,
     defaultFrom: "all six",
   },
-  "controller-type": { type: "string", help: "lstm or feedforward", defaultFrom: "from the preset" },
+  "controller-type": presetFlag("lstm or feedforward"),
   "controller": {
     type: "string",
     help: "C: units per controller layer (--model lstm: units per LSTM layer)",
     defaultFrom: "from the preset (--model lstm: matched to the NTM's parameter count)",
   },
-  "controller-layers": { type: "string", help: "stacked controller layers", defaultFrom: "from the preset" },
-  "read-heads": { type: "string", help: "R: read heads", defaultFrom: "from the preset" },
-  "write-heads": { type: "string", help: "W: write heads", defaultFrom: "from the preset" },
-  "memory-n": { type: "string", help: "N: memory rows", defaultFrom: "from the preset" },
-  "memory-m": { type: "string", help: "M: memory row width", defaultFrom: "from the preset" },
-  "shift-range": { type: "string", help: "K: shifts −K..K", defaultFrom: "from the preset" },
+  "controller-layers": presetFlag("stacked controller layers"),
+  "read-heads": presetFlag("R: read heads"),
+  "write-heads": presetFlag("W: write heads"),
+  "memory-n": presetFlag("N: memory rows"),
+  "memory-m": presetFlag("M: memory row width"),
+  "shift-range": presetFlag("K: shifts −K..K"),
   "memory-init": {
     type: "string",
     help: "learned, constant or random",
@@ -91,21 +89,13 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
     help: "initial weightings' logits: uniform (all 0) or random (Glorot, as Collier & Beel)",
     default: DEFAULT_INIT.weighting,
   },
-  "optimizer": {
-    type: "string",
-    help: "adam or rmsprop (Graves' centred RMSProp)",
-    defaultFrom: "from the preset",
-  },
-  "lr": { type: "string", help: "learning rate (may change on --resume)", defaultFrom: "from the preset" },
-  "batch": { type: "string", help: "B: episodes per step", defaultFrom: "from the preset" },
-  "steps": {
-    type: "string",
-    help: "train until this many steps in all (a resumed run counts from the start)",
-    defaultFrom: "from the preset",
-  },
+  "optimizer": presetFlag("adam or rmsprop (Graves' centred RMSProp)"),
+  "lr": presetFlag("learning rate (may change on --resume)"),
+  "batch": presetFlag("B: episodes per step"),
+  "steps": presetFlag("train until this many steps in all (a resumed run counts from the start)"),
   "seed": { type: "string", help: "seeds initialisation and data", default: "1" },
-  "min-len": { type: "string", help: "shortest training length", defaultFrom: "from the preset" },
-  "max-len": { type: "string", help: "longest training length", defaultFrom: "from the preset" },
+  "min-len": presetFlag("shortest training length"),
+  "max-len": presetFlag("longest training length"),
   "report-every": {
     type: "string",
     help: "evaluate, report and save a checkpoint every this many steps",
@@ -128,7 +118,7 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
     help: "continue the run whose checkpoint is in this directory (shape flags must match it)",
   },
   "no-eval": { type: "boolean", help: "skip the evaluation and figures after training" },
-  "help": { type: "boolean", help: "show this help" },
+  "help": HELP_FLAG,
 };
 
 /** Flags that fix the model's shape: on `--resume` they must agree with the checkpoint. */
@@ -194,16 +184,10 @@ export function lrFlag(value: string): number {
 /** The largest finite float32. */
 export const FLOAT32_MAX = 3.4028234663852886e38;
 
-/** NTM-only shape flags, which `--model lstm` rejects. */
-export const NTM_ONLY_FLAGS = [
-  "controller-type",
-  "read-heads",
-  "write-heads",
-  "memory-n",
-  "memory-m",
-  "shift-range",
-  "memory-init",
-] as const;
+/** NTM-only shape flags, which `--model lstm` rejects (it has units and layers only). */
+export const NTM_ONLY_FLAGS: readonly (typeof SHAPE_FLAGS)[number][] = SHAPE_FLAGS.filter(
+  (flag) => flag !== "controller" && flag !== "controller-layers",
+);
 
 /** The LSTM baseline's configuration `base` with `--controller` (units) and `--controller-layers` applied. */
 export function lstmShapeFromFlags(str: (name: string) => string | undefined, base: LstmConfig): LstmConfig {

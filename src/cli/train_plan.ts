@@ -8,7 +8,7 @@
 
 import { join } from "node:path";
 import { PROGRAM_OPERATIONS } from "../../tasks/program.ts";
-import { type LengthRange, MAX_BATCH, MAX_LENGTH } from "../../tasks/task.ts";
+import { type LengthRange, MAX_BATCH, MAX_LENGTH, TASK_NAMES } from "../../tasks/task.ts";
 import {
   hasCheckpoint,
   loadCheckpoint,
@@ -57,7 +57,6 @@ import {
   SHAPE_FLAGS,
   SHAPE_KEYS,
   shapeFromFlags,
-  TASK_NAMES,
 } from "./train_flags.ts";
 
 /** The model a run trains: an NTM, or the plain LSTM baseline (with the NTM's parameter count beside it). */

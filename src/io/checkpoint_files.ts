@@ -323,10 +323,8 @@ export async function tidyCheckpointDir(dir: string): Promise<void> {
   }
 }
 
-/** How {@linkcode commitCheckpointFiles} writes and renames (the defaults are right outside tests). */
+/** How {@linkcode commitCheckpointFiles} commits (the default is right outside tests). */
 export interface CommitOptions {
-  /** Writes one complete file; default {@linkcode writeFileAtomic}. */
-  readonly writeFile?: (path: string, data: Uint8Array | string) => Promise<void>;
   /**
    * Called after each step of the commit (`staged <file>`, `renamed <file>`). A test throws from it to stop
    * the save there, as a crash would: nothing after that step runs and nothing is cleaned up.
@@ -336,13 +334,13 @@ export interface CommitOptions {
 
 /**
  * Writes a checkpoint's files with the commit protocol of this module: first {@linkcode tidyCheckpointDir},
- * then each file staged in full (`config.json`, which must already record the others' digests, last: the
- * commit point), then each renamed over the old one (`config.json` last).
+ * then each file staged in full with {@linkcode writeFileAtomic} (`config.json`, which must already record
+ * the others' digests, last: the commit point), then each renamed over the old one (`config.json` last).
  *
  * @param dir The checkpoint directory (it must exist).
  * @param files The files other than `config.json`, by name.
  * @param config The text of `config.json`, recording the digests of `files`.
- * @param options The writer and the commit hook.
+ * @param options The commit hook.
  * @returns A promise that resolves once every file is in place.
  * @throws {CheckpointFileError} when staging fails (the staged files are removed and the previous checkpoint
  *   is untouched) or a rename fails (a later load or save completes the committed set).
@@ -358,7 +356,6 @@ export async function commitCheckpointFiles(
   config: string,
   options: CommitOptions = {},
 ): Promise<void> {
-  const writeFile = options.writeFile ?? writeFileAtomic;
   const hook = options.afterStep ?? (() => {});
   await tidyCheckpointDir(dir);
   const order: [string, Uint8Array | string][] = [...files, [CHECKPOINT_FILES.config, config]];
@@ -367,7 +364,7 @@ export async function commitCheckpointFiles(
     const path = join(dir, stagedName(name));
     try {
       staged.push(path);
-      await writeFile(path, data);
+      await writeFileAtomic(path, data);
     } catch (error) {
       for (const p of staged) await Deno.remove(p).catch(() => {});
       throw new CheckpointFileError(
