@@ -40,16 +40,14 @@ import type { TrainingBackend } from "../train/backend.ts";
 import { BACKEND_CHOICES, type BackendChoice, type ModelKind } from "../train/create_backend.ts";
 import { frequencyBaseline, softmaxEvaluation } from "../train/metrics.ts";
 import { WebGpuUnavailableError } from "../gpu/device.ts";
+import { choiceFlag, type FlagSpec, integerFlag, pipeSafeWriter, stringFlag, UsageError } from "./args.ts";
 import {
-  choiceFlag,
-  type FlagSpec,
-  integerFlag,
-  pipeSafeWriter,
-  readCommand,
-  requiredFlag,
-  stringFlag,
-  UsageError,
-} from "./args.ts";
+  BACKEND_FLAG,
+  checkpointFlag,
+  HELD_OUT_SEED_FLAG,
+  HELP_FLAG,
+  readCheckpointCommand,
+} from "./common_flags.ts";
 import { trainingTask } from "./presets.ts";
 import { formatProgramExamples, type ProgramExampleRow, programExamples } from "./program_examples.ts";
 import { runCommand } from "./run_command.ts";
@@ -442,19 +440,15 @@ export function formatEvalTable(result: EvalResult): string {
 
 /** The flags of `deno task eval`. */
 export const EVAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  "checkpoint": { type: "string", help: "the checkpoint directory (required)" },
+  "checkpoint": checkpointFlag(),
   "lengths": {
     type: "string",
     help: "comma-separated lengths, in the task's units (sequence length, items, bits, input vectors)",
     defaultFrom: "the task's test lengths",
   },
   "episodes": { type: "string", help: "episodes per length", default: "64" },
-  "backend": { type: "string", help: "auto, webgpu or cpu", default: "auto" },
-  "seed": {
-    type: "string",
-    help: "seeds the episodes of every length",
-    defaultFrom: "the checkpoint's held-out seed",
-  },
+  "backend": BACKEND_FLAG,
+  "seed": { ...HELD_OUT_SEED_FLAG, help: "seeds the episodes of every length" },
   "repeats": {
     type: "string",
     help: "repeat copy: comma-separated repeat counts to evaluate every length at (e.g. 1,10,15,20)",
@@ -471,7 +465,7 @@ export const EVAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
     default: "0",
   },
   "no-write": { type: "boolean", help: "print the table only; do not write eval.json into the checkpoint" },
-  "help": { type: "boolean", help: "show this help" },
+  "help": HELP_FLAG,
 };
 
 /**
@@ -519,10 +513,10 @@ export async function evalCommand(
   args: string[],
   write: (text: string) => void = pipeSafeWriter(Deno.stdout),
 ): Promise<EvalResult | undefined> {
-  const line = readCommand(args, "deno task eval --checkpoint DIR [flags]", EVAL_FLAGS, write);
-  if (line === undefined) return undefined;
+  const read = readCheckpointCommand(args, "deno task eval --checkpoint DIR [flags]", EVAL_FLAGS, write);
+  if (read === undefined) return undefined;
+  const { line, dir } = read;
   const str = (name: string): string | undefined => stringFlag(line, name);
-  const dir = requiredFlag(line, "checkpoint", "DIR");
   const lengths = str("lengths") === undefined ? undefined : lengthsFlag(str("lengths")!);
   const episodes = integerFlag(str("episodes")!, "episodes", 1, MAX_BATCH);
   const backend = choiceFlag(str("backend")!, "backend", BACKEND_CHOICES);

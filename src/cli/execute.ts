@@ -25,24 +25,17 @@ import { MAX_LENGTH } from "../../tasks/task.ts";
 import { CheckpointError, loadCheckpoint } from "../io/checkpoint.ts";
 import { WebGpuUnavailableError } from "../gpu/device.ts";
 import { BACKEND_CHOICES } from "../train/create_backend.ts";
-import {
-  choiceFlag,
-  type FlagSpec,
-  pipeSafeWriter,
-  readCommand,
-  requiredFlag,
-  stringFlag,
-  UsageError,
-} from "./args.ts";
+import { choiceFlag, type FlagSpec, pipeSafeWriter, stringFlag, UsageError } from "./args.ts";
+import { BACKEND_FLAG, checkpointFlag, HELP_FLAG, readCheckpointCommand } from "./common_flags.ts";
 import { checkpointBackend } from "./checkpoint_backend.ts";
 import { answerPrograms, type ProgramExampleRow } from "./program_examples.ts";
 import { runCommand } from "./run_command.ts";
 
 /** The flags of `deno task execute`. */
 export const EXECUTE_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  "checkpoint": { type: "string", help: "a program-task checkpoint or shipped model directory (required)" },
-  "backend": { type: "string", help: "auto, webgpu or cpu", default: "auto" },
-  "help": { type: "boolean", help: "show this help" },
+  "checkpoint": checkpointFlag("a program-task checkpoint or shipped model directory"),
+  "backend": BACKEND_FLAG,
+  "help": HELP_FLAG,
 };
 
 /** One executed program: the model's answers beside the true one. */
@@ -72,16 +65,11 @@ export async function executeCommand(
   write: (text: string) => void = pipeSafeWriter(Deno.stdout),
   notice: (line: string) => void = console.error,
 ): Promise<ExecutedProgram[] | undefined> {
-  const line = readCommand(
-    args,
-    'deno task execute --checkpoint DIR [flags] "PROGRAM" …',
-    EXECUTE_FLAGS,
-    write,
-    true,
-  );
-  if (line === undefined) return undefined;
+  const usage = 'deno task execute --checkpoint DIR [flags] "PROGRAM" …';
+  const read = readCheckpointCommand(args, usage, EXECUTE_FLAGS, write, true);
+  if (read === undefined) return undefined;
+  const { line, dir } = read;
   const { positionals } = line;
-  const dir = requiredFlag(line, "checkpoint", "DIR");
   if (positionals.length === 0) {
     throw new UsageError('give at least one program after the flags, e.g. "print(398345+42598)"');
   }

@@ -15,17 +15,18 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { CheckpointError, loadCheckpoint, shipModel } from "../io/checkpoint.ts";
 import { METRICS_LOG_FILE } from "../io/metrics_log.ts";
-import { type FlagSpec, pipeSafeWriter, readCommand, requiredFlag, UsageError } from "./args.ts";
+import { type FlagSpec, pipeSafeWriter, requiredFlag, UsageError } from "./args.ts";
+import { checkpointFlag, HELP_FLAG, readCheckpointCommand } from "./common_flags.ts";
 import { runCommand } from "./run_command.ts";
 
 /** The flags of `deno task ship`. */
 export const SHIP_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  "checkpoint": { type: "string", help: "the training checkpoint directory (required)" },
+  "checkpoint": checkpointFlag("the training checkpoint directory"),
   "out": {
     type: "string",
     help: "the directory to write the shipped model into (required), e.g. models/copy",
   },
-  "help": { type: "boolean", help: "show this help" },
+  "help": HELP_FLAG,
 };
 
 /**
@@ -46,9 +47,9 @@ export async function shipCommand(
   args: string[],
   write: (text: string) => void = pipeSafeWriter(Deno.stdout),
 ): Promise<string | undefined> {
-  const line = readCommand(args, "deno task ship --checkpoint DIR --out DIR", SHIP_FLAGS, write);
-  if (line === undefined) return undefined;
-  const dir = requiredFlag(line, "checkpoint", "DIR");
+  const read = readCheckpointCommand(args, "deno task ship --checkpoint DIR --out DIR", SHIP_FLAGS, write);
+  if (read === undefined) return undefined;
+  const { line, dir } = read;
   const out = requiredFlag(line, "out", "DIR");
   const checkpoint = await loadCheckpoint(dir);
   if (checkpoint.shipped) {

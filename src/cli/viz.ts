@@ -29,15 +29,8 @@ import { Rng } from "../model/random.ts";
 import { headFieldOffsets } from "../reference/head_params.ts";
 import { type ReferenceForward, referenceForward } from "../reference/model.ts";
 import { initialMemory, randomInitialMemory } from "../model/initial_memory.ts";
-import {
-  type FlagSpec,
-  integerFlag,
-  pipeSafeWriter,
-  readCommand,
-  requiredFlag,
-  stringFlag,
-  UsageError,
-} from "./args.ts";
+import { type FlagSpec, integerFlag, pipeSafeWriter, stringFlag, UsageError } from "./args.ts";
+import { checkpointFlag, HELD_OUT_SEED_FLAG, HELP_FLAG, readCheckpointCommand } from "./common_flags.ts";
 import { trainingTask } from "./presets.ts";
 import { checkRunSize, tapeBytesPerStep } from "../train/run_size.ts";
 import { PRIORITY_WRITES_FILE, priorityWritesSvg } from "./priority_writes.ts";
@@ -467,15 +460,15 @@ export async function renderLearningCurve(
 
 /** The flags of `deno task viz`. */
 export const VIZ_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  "checkpoint": { type: "string", help: "the checkpoint directory (required)" },
+  "checkpoint": checkpointFlag(),
   "length": {
     type: "string",
     help: "the episode's length, in the task's units",
     defaultFrom: "the longest training length",
   },
-  "seed": { type: "string", help: "seeds the episode", defaultFrom: "the checkpoint's held-out seed" },
+  "seed": { ...HELD_OUT_SEED_FLAG, help: "seeds the episode" },
   "out": { type: "string", help: "the directory to write the figures into", defaultFrom: "the checkpoint's" },
-  "help": { type: "boolean", help: "show this help" },
+  "help": HELP_FLAG,
 };
 
 /**
@@ -497,10 +490,10 @@ export async function vizCommand(
   args: string[],
   write: (text: string) => void = pipeSafeWriter(Deno.stdout),
 ): Promise<FigurePaths | undefined> {
-  const line = readCommand(args, "deno task viz --checkpoint DIR [flags]", VIZ_FLAGS, write);
-  if (line === undefined) return undefined;
+  const read = readCheckpointCommand(args, "deno task viz --checkpoint DIR [flags]", VIZ_FLAGS, write);
+  if (read === undefined) return undefined;
+  const { line, dir } = read;
   const str = (name: string): string | undefined => stringFlag(line, name);
-  const dir = requiredFlag(line, "checkpoint", "DIR");
   const length = str("length") === undefined
     ? undefined
     : integerFlag(str("length")!, "length", 1, MAX_LENGTH);
