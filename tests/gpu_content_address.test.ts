@@ -1,9 +1,9 @@
+import type { KernelOptions } from "../src/gpu/kernel.ts";
 import {
   type AddressingSizes,
   contentAddressBackwardKernel,
   contentAddressBackwardMemoryKernel,
   contentAddressForwardKernel,
-  type KernelOptions,
 } from "../src/gpu/kernels_addressing.ts";
 import { Rng } from "../src/model/random.ts";
 import { contentAddressBackward, contentAddressForward } from "../src/reference/addressing.ts";

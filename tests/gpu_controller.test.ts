@@ -5,17 +5,17 @@
  * dispatch order, weight and initial-state gradients included.
  */
 
+import type { KernelLaunch } from "../src/gpu/kernel.ts";
 import {
-  controllerInputStride,
   feedforwardBackwardKernel,
   feedforwardForwardKernel,
-  type KernelLaunch,
   lstmBackwardKernel,
   lstmForwardKernel,
-  ntmLinearKernels,
   outputGatherBackwardKernel,
   outputGatherForwardKernel,
 } from "../src/gpu/kernels_controller.ts";
+import { ntmLinearKernels } from "../src/gpu/kernels_linear.ts";
+import { controllerInputStride } from "../src/gpu/kernels_rows.ts";
 import { type ControllerType, type NtmConfig, ntmConfig } from "../src/model/config.ts";
 import { type ParameterLayout, parameterLayout } from "../src/model/layout.ts";
 import { Rng } from "../src/model/random.ts";

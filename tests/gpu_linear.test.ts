@@ -4,7 +4,8 @@
  * input gradient into d_hidden) and the output layer over all T·B rows; plus the reductions into `grad`.
  */
 
-import { linearBiasGradKernel, ntmLinearKernels, stepRows } from "../src/gpu/kernels_controller.ts";
+import { linearBiasGradKernel, ntmLinearKernels } from "../src/gpu/kernels_linear.ts";
+import { stepRows } from "../src/gpu/kernels_rows.ts";
 import { headParamsWidth, ntmConfig } from "../src/model/config.ts";
 import { parameterLayout } from "../src/model/layout.ts";
 import { Rng } from "../src/model/random.ts";

@@ -10,7 +10,7 @@ import {
   clipNormKernel,
   clipScaleKernel,
   optimizerKernels,
-} from "../src/gpu/kernels_controller.ts";
+} from "../src/gpu/kernels_optimizer.ts";
 import { Rng } from "../src/model/random.ts";
 import { clipElementwise, clipGlobalNorm } from "../src/optim/clip.ts";
 import { createOptimizer, type OptimizerName } from "../src/optim/optimizer.ts";

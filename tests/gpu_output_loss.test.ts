@@ -4,7 +4,7 @@
  * (T, B) at once, with saturated logits and masked steps.
  */
 
-import { outputLossKernel } from "../src/gpu/kernels_controller.ts";
+import { outputLossKernel } from "../src/gpu/kernels_loss.ts";
 import { Rng } from "../src/model/random.ts";
 import {
   crossEntropyBackward,

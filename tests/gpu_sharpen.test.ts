@@ -1,8 +1,5 @@
-import {
-  type KernelOptions,
-  sharpenBackwardKernel,
-  sharpenForwardKernel,
-} from "../src/gpu/kernels_addressing.ts";
+import type { KernelOptions } from "../src/gpu/kernel.ts";
+import { sharpenBackwardKernel, sharpenForwardKernel } from "../src/gpu/kernels_addressing.ts";
 import { Rng } from "../src/model/random.ts";
 import { sharpenBackward, sharpenForward } from "../src/reference/addressing.ts";
 import { assertClose, poisoned, readBack, testGpu, upload } from "./_support/gpu.ts";

@@ -8,6 +8,8 @@
  * Two paths record the same computation (see {@linkcode NtmGpuEngineOptions.fused}): one dispatch per op and
  * time step (`kernels_addressing.ts`, `kernels_controller.ts`), or 2 fused dispatches per time step forward
  * and 2 backward (`kernels_fused.ts`), which also skip each episode's steps past its last counted output.
+ * Their schedules are built in `engine_schedule.ts`, the buffers they bind are listed in
+ * `engine_buffers.ts`, and `engine_bindings.ts` says which buffer a kernel's binding name refers to.
  * Use {@linkcode NtmGpuEngine.profileGroups} with `src/gpu/profile.ts` to see where a step's time goes.
  *
  * Buffers with a time axis are allocated for a capacity of T steps and grow (all of them, rebuilt) when a
@@ -18,82 +20,31 @@
  */
 
 import type { EpisodeBatch } from "../model/episode.ts";
-import { headParamsWidth, type NtmConfig, shiftCount } from "../model/config.ts";
+import type { NtmConfig } from "../model/config.ts";
 import type { ParameterLayout } from "../model/layout.ts";
 import type { OptimizerName, OptimizerOptions, OptimizerState } from "../optim/optimizer.ts";
 import type { GpuContext } from "./device.ts";
-import { bindKernel, createStepUniform, dispatch, type Kernel, type KernelCache } from "./kernel.ts";
+import { bindKernel, createStepUniform, type KernelCache, type KernelLaunch } from "./kernel.ts";
+import { bufferName } from "./engine_bindings.ts";
 import {
-  type AddressingSizes,
-  contentAddressBackwardKernel,
-  contentAddressBackwardMemoryKernel,
-  contentAddressForwardKernel,
-  headParamsBackwardKernel,
-  headParamsForwardKernel,
-  interpolateBackwardKernel,
-  interpolateForwardKernel,
-  type KernelLaunch,
-  memoryReadBackwardKernel,
-  memoryReadForwardKernel,
-  memoryWriteBackwardKernel,
-  memoryWriteForwardKernel,
-  sharpenBackwardKernel,
-  sharpenForwardKernel,
-  shiftBackwardKernel,
-  shiftForwardKernel,
-} from "./kernels_addressing.ts";
+  type BufferRow,
+  createEngineBuffer,
+  persistentBuffers,
+  readEngineBuffer,
+  stepBuffers,
+  ZEROED_PER_STEP,
+} from "./engine_buffers.ts";
 import {
-  CLIP_STATE_WORDS,
-  controllerInputStride,
-  feedforwardBackwardKernel,
-  feedforwardForwardKernel,
-  lstmBackwardKernel,
-  lstmForwardKernel,
-  ntmLinearKernels,
-  optimizerKernels,
-  outputGatherBackwardKernel,
-  outputGatherForwardKernel,
-  outputLossKernel,
-} from "./kernels_controller.ts";
-import {
-  controllerStepBackwardKernel,
-  controllerStepForwardKernel,
-  controllerStepWorkgroupBytes,
-  memoryStepBackwardKernel,
-  memoryStepFits,
-  memoryStepForwardKernel,
-  memoryStepWorkgroupBytes,
-  packedWeightsLength,
-  packWeightsKernel,
-} from "./kernels_fused.ts";
-import { initStateBackwardKernel, initStateForwardKernel } from "./kernels_state.ts";
-
-/** The slots of each optimiser's state, in the order its update kernel binds them. */
-const OPTIMIZER_SLOTS: Readonly<Record<OptimizerName, readonly string[]>> = {
-  adam: ["m", "v"],
-  rmsprop: ["n", "gbar", "delta"],
-};
-
-/** A kernel dispatch bound to its buffers, ready to record. */
-interface Bound {
-  readonly kernel: Kernel;
-  readonly group: GPUBindGroup;
-  readonly workgroups: readonly [number, number, number];
-}
-
-/** The dispatches of one batch length T, in recording order. */
-interface Schedule {
-  /** Slot 0 of the state buffers. */
-  readonly init: Bound[];
-  /** Per step t (same list for every t; the step uniform selects t). */
-  readonly forwardStep: Bound[];
-  /** After the time loop: output layer, loss, and the loss's gradient. */
-  readonly output: Bound[];
-  /** Per reverse step, by the parity of t (the carried gradients ping-pong between two buffers). */
-  readonly backwardStep: [Bound[], Bound[]];
-  /** After the reverse loop: initial state, weight gradients, clipping and the optimiser. */
-  readonly finish: Bound[];
-}
+  type Bound,
+  buildSchedule,
+  record,
+  type Schedule,
+  type StepDispatch,
+  trainingDispatches,
+} from "./engine_schedule.ts";
+import { addressingSizes } from "./kernels_addressing.ts";
+import { controllerStepWorkgroupBytes, memoryStepFits, memoryStepWorkgroupBytes } from "./kernels_fused.ts";
+import { CLIP_STATE_WORDS, OPTIMIZER_SLOTS } from "./kernels_optimizer.ts";
 
 /** Options of {@linkcode NtmGpuEngine}. */
 export interface NtmGpuEngineOptions {
@@ -188,22 +139,7 @@ export class NtmGpuEngine {
     this.batch = batch, this.#optimizer = optimizer, this.#optimizerOptions = optimizerOptions;
     this.fused = (options.fused ?? defaultFused(context)) && canRunFused(context.device, config);
     this.#order = Int32Array.from({ length: batch }, (_, b) => b);
-    const P = layout.size;
-    const persistent: [string, number, string][] = [
-      ["params", P, "(P) flat parameters"],
-      ["grad", P, "(P) flat gradient"],
-      ["clip_state", CLIP_STATE_WORDS, "(4) norm, scale, finite, updates"],
-      ["metrics", 2 * batch, "(B, 2) loss in nats, errors"],
-      ["memory_draw", batch * config.memoryN * config.memoryM, "(B, N, M) Mem_0 for random memory init"],
-    ];
-    for (const slot of OPTIMIZER_SLOTS[optimizer]) persistent.push([slot, P, `(P) optimiser state ${slot}`]);
-    if (this.fused) {
-      persistent.push(["packed", 4 * packedWeightsLength(config), "padded controller and head weights"]);
-      persistent.push(["active_steps", batch, "(B) u32 steps that change the loss"]);
-    }
-    this.#persistent = new Map(
-      persistent.map(([name, size, shape]) => [name, this.#createBuffer(name, size, shape)]),
-    );
+    this.#persistent = this.#createBuffers(persistentBuffers(config, layout, batch, optimizer, this.fused));
   }
 
   /**
@@ -250,11 +186,7 @@ export class NtmGpuEngine {
     const schedule = this.#prepare(batch, true);
     const T = batch.steps;
     const encoder = this.#context.device.createCommandEncoder({ label: "training step" });
-    for (
-      const name of ["grad", "d_hidden", "d_cell", "d_reads", "d_w_a", "d_w_b", "d_memory_a", "d_memory_b"]
-    ) {
-      encoder.clearBuffer(this.#buffer(name));
-    }
+    for (const name of ZEROED_PER_STEP) encoder.clearBuffer(this.#buffer(name));
     const pass = encoder.beginComputePass({ label: "training step" });
     const dispatches = trainingDispatches(schedule, T);
     for (const { bound, t } of dispatches) record(pass, [bound], t);
@@ -343,17 +275,6 @@ export class NtmGpuEngine {
   async readParameters(): Promise<Float64Array> {
     return Float64Array.from(
       new Float32Array(await this.#read(this.#persistent.get("params")!, this.#layout.size)),
-    );
-  }
-
-  /**
-   * Reads back the gradient of the last training step (after clipping).
-   *
-   * @returns (P) the flat gradient, as float64.
-   */
-  async readGradient(): Promise<Float64Array> {
-    return Float64Array.from(
-      new Float32Array(await this.#read(this.#persistent.get("grad")!, this.#layout.size)),
     );
   }
 
@@ -452,225 +373,34 @@ export class NtmGpuEngine {
   /** (Re)allocates every buffer with a time axis for T steps, and drops the schedules bound to the old ones. */
   #allocate(T: number): void {
     for (const buffer of this.#buffers.values()) buffer.destroy();
-    this.#buffers.clear(), this.#schedules.clear();
+    this.#schedules.clear();
     this.#stepUniform?.destroy();
     this.#capacity = T;
     this.#stepUniform = createStepUniform(this.#context.device, T + 1);
-    const c = this.#config, B = this.batch;
-    const { controllerSize: C, controllerLayers: L, memoryN: N, memoryM: M, readHeads: R, writeHeads: W } = c;
-    const X = c.inputSize, Y = c.outputSize, H = R + W, S = shiftCount(c), P = headParamsWidth(c);
-    const gateRows = c.controllerType === "lstm" ? 4 * C : C, kMax = controllerInputStride(c);
-    const sizes: [string, number, string][] = [
-      ["input", T * B * X, "(T, B, X) inputs"],
-      ["target", T * B * Y, "(T, B, Y) targets"],
-      ["mask", T * B, "(T, B) loss mask"],
-      ["controller_in", T * L * B * kMax, "(T, L, B, K_max) controller layer inputs"],
-      ["gates", T * L * B * gateRows, "(T, L, B, 4C) LSTM gates"],
-      ["hidden", (T + 1) * L * B * C, "(T + 1, L, B, C) h"],
-      ["cell", (T + 1) * L * B * C, "(T + 1, L, B, C) c"],
-      ["raw_heads", T * B * P, "(T, B, P) raw head parameters"],
-      ["k", T * B * H * M, "(T, B, H, M) keys"],
-      ["beta", T * B * H, "(T, B, H) key strengths"],
-      ["g", T * B * H, "(T, B, H) gates"],
-      ["s", T * B * H * S, "(T, B, H, S) shifts"],
-      ["gamma", T * B * H, "(T, B, H) sharpening"],
-      ["e", T * B * W * M, "(T, B, W, M) erase vectors"],
-      ["a", T * B * W * M, "(T, B, W, M) add vectors"],
-      ["wc", T * B * H * N, "(T, B, H, N) content weightings"],
-      ["wg", T * B * H * N, "(T, B, H, N) gated weightings"],
-      ["w_tilde", T * B * H * N, "(T, B, H, N) shifted weightings"],
-      ["w", (T + 1) * B * H * N, "(T + 1, B, H, N) weightings"],
-      ["reads", (T + 1) * B * R * M, "(T + 1, B, R, M) read vectors"],
-      ["memory", (T + 1) * B * N * M, "(T + 1, B, N, M) memories"],
-      ["output_in", T * B * (C + R * M), "(T, B, C + R·M) output layer inputs"],
-      ["logits", T * B * Y, "(T, B, Y) output logits"],
-      ["y", T * B * Y, "(T, B, Y) output probabilities"],
-      ["d_logits", T * B * Y, "(T, B, Y) loss gradient"],
-      ["d_output_in", T * B * (C + R * M), "(T, B, C + R·M) output layer input gradient"],
-      ["d_hidden", L * B * C, "(L, B, C) carried ∂h"],
-      ["d_cell", L * B * C, "(L, B, C) carried ∂c"],
-      ["d_reads", B * R * M, "(B, R, M) carried ∂r"],
-      ["d_w_a", B * H * N, "(B, H, N) carried ∂w (even steps)"],
-      ["d_w_b", B * H * N, "(B, H, N) carried ∂w (odd steps)"],
-      ["d_memory_a", B * N * M, "(B, N, M) carried ∂Mem (even steps)"],
-      ["d_memory_b", B * N * M, "(B, N, M) carried ∂Mem (odd steps)"],
-      ["d_k", B * H * M, "(B, H, M) ∂k"],
-      ["d_beta", B * H, "(B, H) ∂β"],
-      ["d_g", B * H, "(B, H) ∂g"],
-      ["d_s", B * H * S, "(B, H, S) ∂s"],
-      ["d_gamma", B * H, "(B, H) ∂γ"],
-      ["d_e", B * W * M, "(B, W, M) ∂e"],
-      ["d_a", B * W * M, "(B, W, M) ∂a"],
-      ["d_wc", B * H * N, "(B, H, N) ∂w^c"],
-      ["d_wg", B * H * N, "(B, H, N) ∂w^g"],
-      ["d_w_tilde", B * H * N, "(B, H, N) ∂w̃"],
-      ["d_cosine", B * H * N * 2, "(B, H, N, 2) content-addressing scratch"],
-      ["d_raw_heads", T * B * P, "(T, B, P) ∂raw head parameters"],
-      ["d_preact", T * L * B * gateRows, "(T, L, B, 4C) ∂controller pre-activations"],
-    ];
-    for (const [name, size, shape] of sizes) this.#buffers.set(name, this.#createBuffer(name, size, shape));
+    this.#buffers = this.#createBuffers(stepBuffers(this.#config, this.batch, T));
   }
 
   #buildSchedule(T: number): Schedule {
-    const c = this.#config, layout = this.#layout, B = this.batch, L = c.controllerLayers;
-    const sizes: AddressingSizes = {
-      B,
-      N: c.memoryN,
-      M: c.memoryM,
-      R: c.readHeads,
-      W: c.writeHeads,
-      S: shiftCount(c),
+    const shape = {
+      config: this.#config,
+      layout: this.#layout,
+      batch: this.batch,
+      steps: T,
+      optimizer: this.#optimizer,
+      optimizerOptions: this.#optimizerOptions,
     };
-    const linear = ntmLinearKernels(c, layout, B, T);
-    const isLstm = c.controllerType === "lstm";
-    const bindNamed = (launch: KernelLaunch, parity = 0, names?: readonly string[]) =>
-      this.#bind(launch, parity, names);
-
-    if (this.fused) return this.#buildFusedSchedule(T, sizes, linear);
-    const forwardStep: Bound[] = [];
-    for (let l = 0; l < L; l++) {
-      forwardStep.push(
-        bindNamed(isLstm ? lstmForwardKernel(c, layout, B, l) : feedforwardForwardKernel(c, layout, B, l)),
-      );
-    }
-    forwardStep.push(
-      bindNamed(linear.heads.forward, 0, ["params", "hidden", "raw_heads"]),
-      bindNamed(headParamsForwardKernel(sizes)),
-      bindNamed(contentAddressForwardKernel(sizes)),
-      bindNamed(interpolateForwardKernel(sizes)),
-      bindNamed(shiftForwardKernel(sizes)),
-      bindNamed(sharpenForwardKernel(sizes)),
-      bindNamed(memoryReadForwardKernel(sizes)),
-      bindNamed(memoryWriteForwardKernel(sizes)),
-    );
-    const output = [
-      bindNamed(outputGatherForwardKernel(c, B, T)),
-      bindNamed(linear.output.forward, 0, ["params", "output_in", "logits"]),
-      bindNamed(outputLossKernel(c.outputKind, B, T, c.outputSize)),
-      bindNamed(linear.output.backwardInput, 0, ["params", "d_logits", "d_output_in"]),
-    ];
-    const backwardStep = ([0, 1] as const).map((parity) => {
-      const step: Bound[] = [
-        bindNamed(outputGatherBackwardKernel(c, B, T), parity),
-        bindNamed(memoryWriteBackwardKernel(sizes), parity),
-        bindNamed(memoryReadBackwardKernel(sizes), parity),
-        bindNamed(sharpenBackwardKernel(sizes), parity),
-        bindNamed(shiftBackwardKernel(sizes), parity),
-        bindNamed(interpolateBackwardKernel(sizes), parity),
-        bindNamed(contentAddressBackwardKernel(sizes), parity),
-        bindNamed(contentAddressBackwardMemoryKernel(sizes), parity),
-        bindNamed(headParamsBackwardKernel(sizes), parity),
-        bindNamed(linear.heads.backwardInput, parity, ["params", "d_raw_heads", "d_hidden"]),
-      ];
-      for (let l = L - 1; l >= 0; l--) {
-        step.push(
-          bindNamed(
-            isLstm ? lstmBackwardKernel(c, layout, B, l) : feedforwardBackwardKernel(c, layout, B, l),
-            parity,
-          ),
-        );
-      }
-      return step;
-    }) as [Bound[], Bound[]];
-    const finish: Bound[] = [
-      // After step t = 0, the "previous" gradients of the even parity are those of the initial state.
-      bindNamed(initStateBackwardKernel(c, layout, B), 0, [
-        "d_hidden",
-        "d_cell",
-        "d_reads",
-        "d_w_prev",
-        "d_memory_prev",
-        "w",
-        "grad",
-      ]),
-      bindNamed(linear.output.weightGrad, 0, ["d_logits", "output_in", "grad"]),
-      bindNamed(linear.heads.weightGrad, 0, ["d_raw_heads", "hidden", "grad"]),
-      ...linear.controllerWeightGrad.map((launch) =>
-        bindNamed(launch, 0, ["d_preact", "controller_in", "grad"])
-      ),
-      ...optimizerKernels(this.#optimizer, layout.size, this.#optimizerOptions).map((launch) =>
-        bindNamed(launch)
-      ),
-    ];
-    return {
-      init: [bindNamed(initStateForwardKernel(c, layout, B))],
-      forwardStep,
-      output,
-      backwardStep,
-      finish,
-    };
-  }
-
-  /** The fused path: 2 dispatches per time step forward (controller, memory), 2 backward. */
-  #buildFusedSchedule(
-    T: number,
-    sizes: AddressingSizes,
-    linear: ReturnType<typeof ntmLinearKernels>,
-  ): Schedule {
-    const c = this.#config, layout = this.#layout, B = this.batch, C = c.controllerSize;
-    const bind = (launch: KernelLaunch, parity = 0, names?: readonly string[]) =>
-      this.#bind(launch, parity, names);
-    const output = [
-      bind(outputGatherForwardKernel(c, B, T)),
-      bind(linear.output.forward, 0, ["params", "output_in", "logits"]),
-      bind(outputLossKernel(c.outputKind, B, T, c.outputSize)),
-      bind(linear.output.backwardInput, 0, ["params", "d_logits", "d_output_in"]),
-    ];
-    const backwardStep = ([0, 1] as const).map((parity) => [
-      bind(memoryStepBackwardKernel(sizes, C), parity),
-      bind(controllerStepBackwardKernel(c, layout, B), parity, [
-        "params",
-        "packed",
-        "gates",
-        "cell",
-        "hidden",
-        "d_raw_heads",
-        "d_output_in",
-        "active_steps",
-        "d_preact",
-        "d_hidden",
-        "d_cell",
-        "d_reads",
-      ]),
-    ]) as [Bound[], Bound[]];
-    const finish: Bound[] = [
-      bind(initStateBackwardKernel(c, layout, B), 0, [
-        "d_hidden",
-        "d_cell",
-        "d_reads",
-        "d_w_prev",
-        "d_memory_prev",
-        "w",
-        "grad",
-      ]),
-      bind(linear.output.weightGrad, 0, ["d_logits", "output_in", "grad"]),
-      bind(linear.heads.weightGrad, 0, ["d_raw_heads", "hidden", "grad"]),
-      ...linear.controllerWeightGrad.map((launch) => bind(launch, 0, ["d_preact", "controller_in", "grad"])),
-      ...optimizerKernels(this.#optimizer, layout.size, this.#optimizerOptions).map((launch) => bind(launch)),
-    ];
-    return {
-      init: [
-        bind(packWeightsKernel(c, layout, B), 0, ["params", "packed"]),
-        bind(initStateForwardKernel(c, layout, B)),
-      ],
-      forwardStep: [
-        bind(controllerStepForwardKernel(c, layout, B)),
-        bind(memoryStepForwardKernel(sizes, C)),
-      ],
-      output,
-      backwardStep,
-      finish,
-    };
+    return buildSchedule(shape, this.fused, (launch, parity = 0, names) => this.#bind(launch, parity, names));
   }
 
   /**
    * Binds a kernel's bindings to the engine's buffers: by explicit names, or by the spec's binding names
-   * (`saved_x` is `x`; `d_w`/`d_w_prev` and `d_memory`/`d_memory_prev` alternate with the parity of t).
+   * (resolved by `bufferName`: `saved_x` is `x`; `d_w`/`d_w_prev` and `d_memory`/`d_memory_prev` alternate
+   * with the parity of t).
    */
   #bind(launch: KernelLaunch, parity: number, names?: readonly string[]): Bound {
     const { spec, workgroups } = launch;
     const bindings = names ?? [...spec.inputs, ...spec.outputs];
-    const buffers = bindings.map((name) => this.#resolve(name, parity));
+    const buffers = bindings.map((name) => this.#buffer(bufferName(name, parity)));
     const kernel = this.#cache.get(spec);
     return {
       kernel,
@@ -679,86 +409,24 @@ export class NtmGpuEngine {
     };
   }
 
-  #resolve(binding: string, parity: number): GPUBuffer {
-    const aliases: Record<string, string> = {
-      grad_in: "grad",
-      clip_state_in: "clip_state",
-      targets: "target",
-      bias_grad: "grad",
-      d_reads_prev: "d_reads",
-    };
-    let name = aliases[binding] ?? binding.replace(/^saved_/, "");
-    const pingPong: Record<string, [string, string]> = {
-      d_w: ["d_w_a", "d_w_b"],
-      d_w_prev: ["d_w_b", "d_w_a"],
-      d_memory: ["d_memory_a", "d_memory_b"],
-      d_memory_prev: ["d_memory_b", "d_memory_a"],
-    };
-    if (pingPong[name]) name = pingPong[name]![parity]!;
-    return this.#buffer(name);
-  }
-
   #buffer(name: string): GPUBuffer {
     const buffer = this.#buffers.get(name) ?? this.#persistent.get(name);
     if (!buffer) throw new Error(`The GPU engine has no buffer named ${name}`);
     return buffer;
   }
 
-  #createBuffer(name: string, elements: number, shape: string): GPUBuffer {
-    return this.#context.device.createBuffer({
-      label: `${name} ${shape}`,
-      size: Math.max(16, Math.ceil((elements * 4) / 16) * 16),
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-    });
+  #createBuffers(rows: readonly BufferRow[]): Map<string, GPUBuffer> {
+    const device = this.#context.device;
+    return new Map(rows.map(([name, size, shape]) => [name, createEngineBuffer(device, name, size, shape)]));
   }
 
   #write(name: string, data: Float32Array | Uint32Array): void {
     this.#context.device.queue.writeBuffer(this.#buffer(name), 0, data as Float32Array<ArrayBuffer>);
   }
 
-  async #read(buffer: GPUBuffer, elements: number): Promise<ArrayBuffer> {
-    const device = this.#context.device;
-    const size = Math.ceil((elements * 4) / 16) * 16;
-    const staging = device.createBuffer({
-      label: `${buffer.label} readback`,
-      size,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-    const encoder = device.createCommandEncoder({ label: "readback" });
-    encoder.copyBufferToBuffer(buffer, 0, staging, 0, size);
-    device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const data = staging.getMappedRange().slice(0, elements * 4);
-    staging.unmap();
-    staging.destroy();
-    return data;
+  #read(buffer: GPUBuffer, elements: number): Promise<ArrayBuffer> {
+    return readEngineBuffer(this.#context.device, buffer, elements);
   }
-}
-
-/** One dispatch of a training step: what, at which t, and in which phase. */
-interface StepDispatch {
-  readonly bound: Bound;
-  readonly t: number;
-  readonly phase: "forward" | "output" | "backward" | "finish";
-}
-
-/** Every dispatch of a training step of T steps, in recording order. */
-function trainingDispatches(schedule: Schedule, T: number): StepDispatch[] {
-  const out: StepDispatch[] = [];
-  const add = (bound: readonly Bound[], t: number, phase: StepDispatch["phase"]) => {
-    for (const b of bound) out.push({ bound: b, t, phase });
-  };
-  add(schedule.init, 0, "forward");
-  for (let t = 0; t < T; t++) add(schedule.forwardStep, t, "forward");
-  add(schedule.output, 0, "output");
-  for (let t = T - 1; t >= 0; t--) add(schedule.backwardStep[t % 2]!, t, "backward");
-  add(schedule.finish, 0, "finish");
-  return out;
-}
-
-function record(pass: GPUComputePassEncoder, bound: readonly Bound[], t: number): number {
-  for (const { kernel, group, workgroups } of bound) dispatch(pass, kernel, group, t, workgroups);
-  return bound.length;
 }
 
 /**
@@ -782,14 +450,7 @@ export function defaultFused(context: GpuContext): boolean {
 
 /** Whether the device's limits admit the fused kernels of this configuration. */
 function canRunFused(device: GPUDevice, config: NtmConfig): boolean {
-  const sizes = {
-    B: 1,
-    N: config.memoryN,
-    M: config.memoryM,
-    R: config.readHeads,
-    W: config.writeHeads,
-    S: shiftCount(config),
-  };
+  const sizes = addressingSizes(config, 1);
   const limits = device.limits;
   return memoryStepFits(sizes) && limits.maxStorageBuffersPerShaderStage >= 14 &&
     Math.max(controllerStepWorkgroupBytes(config), memoryStepWorkgroupBytes(sizes)) <=

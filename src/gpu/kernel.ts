@@ -1,6 +1,8 @@
 /**
  * Compute kernels: a WGSL module's entry point compiled with its `override` constants into a pipeline
- * with an explicit bind-group layout, cached by everything that changes the compiled code.
+ * with an explicit bind-group layout, cached by everything that changes the compiled code; and the launch
+ * (spec and dispatch size, checked against the device-wide workgroup limit) that every typed kernel
+ * constructor of `kernels_*.ts` returns, with the checks of the sizes they are specialised on.
  *
  * Binding convention of every kernel (group 0): first the inputs (`read` storage), then the outputs
  * (`read_write` storage), then, last, one uniform `Step` struct bound with a dynamic offset, whose first
@@ -9,6 +11,8 @@
  *
  * @module
  */
+
+import { linkShader } from "./shader_source.ts";
 
 /** The size of one dynamic-offset slot of the step uniform (the minimum uniform offset alignment). */
 export const STEP_UNIFORM_STRIDE = 256;
@@ -27,6 +31,128 @@ export interface KernelSpec {
   readonly outputs: readonly string[];
   /** Values of the module's `override` constants. */
   readonly constants: Readonly<Record<string, number>>;
+}
+
+/** A linked WGSL module: what the specs of all its entry points share. */
+export type KernelModule = Pick<KernelSpec, "label" | "code">;
+
+/** One entry point of a {@linkcode KernelModule}: the rest of its {@linkcode KernelSpec}. */
+export type KernelEntry = Omit<KernelSpec, "label" | "code">;
+
+/** Optional tuning of a kernel. */
+export interface KernelOptions {
+  /**
+   * Invocations per workgroup, a power of two in 1 … 256. Element-wise kernels default to 64; the kernels
+   * with a workgroup per row (content addressing, sharpening) default to N rounded up to a power of two,
+   * clamped to 32 … 256 (rows longer than the workgroup are looped over).
+   */
+  readonly workgroupSize?: number;
+}
+
+/** A kernel's description and the workgroup counts of one dispatch of it (for one time step). */
+export interface KernelLaunch {
+  /** The spec to compile (`KernelCache.get`) and bind: buffers in the order of its inputs, then outputs. */
+  readonly spec: KernelSpec;
+  /** Workgroup counts (x, y, z) of one dispatch. */
+  readonly workgroups: [number, number, number];
+}
+
+/** The largest workgroup count per dimension that every WebGPU device supports. */
+const MAX_WORKGROUPS = 65535;
+
+/**
+ * A kernel's WGSL source linked (`linkShader`) into a module labelled with the file's name (`lstm.wgsl`
+ * is labelled `lstm`).
+ *
+ * @param source The file's WGSL text (its `//! include` lines not yet replaced).
+ * @param file The file's name, e.g. `lstm.wgsl`.
+ * @returns The module.
+ *
+ * @example
+ * ```ts
+ * import { kernelModule } from "./kernel.ts";
+ * console.assert(kernelModule("@compute @workgroup_size(1) fn f() {}", "f.wgsl").label === "f");
+ * ```
+ */
+export function kernelModule(source: string, file: string): KernelModule {
+  return { label: file.replace(/\.wgsl$/, ""), code: linkShader(source, file) };
+}
+
+/**
+ * The launch of one entry point of a module: its spec, dispatched as `groups` workgroups along x (at least
+ * one).
+ *
+ * @param module The linked module ({@linkcode kernelModule}).
+ * @param entry The entry point, its bindings in order and its constants.
+ * @param groups Workgroups along x.
+ * @returns The spec and its dispatch size.
+ * @throws {RangeError} when `groups` exceeds 65535, the limit every WebGPU device supports.
+ *
+ * @example
+ * ```ts
+ * import { kernelModule, launch } from "./kernel.ts";
+ * const module = kernelModule("@compute @workgroup_size(1) fn f() {}", "f.wgsl");
+ * const { workgroups } = launch(module, { entryPoint: "f", inputs: [], outputs: [], constants: {} }, 3);
+ * console.assert(workgroups[0] === 3);
+ * ```
+ */
+export function launch(module: KernelModule, entry: KernelEntry, groups: number): KernelLaunch {
+  const spec: KernelSpec = { label: module.label, code: module.code, ...entry };
+  if (groups > MAX_WORKGROUPS) {
+    throw new RangeError(
+      `Cannot dispatch ${spec.label}.${spec.entryPoint}: ${groups} workgroups exceed the limit of ${MAX_WORKGROUPS}`,
+    );
+  }
+  return { spec, workgroups: [Math.max(1, groups), 1, 1] };
+}
+
+/**
+ * Checks the sizes a kernel is specialised on, in order.
+ *
+ * @param kernels Which kernels are being built, for the message (`controller`, `addressing`, …).
+ * @param sizes The sizes by letter, e.g. `{ B: batch, T: steps }`.
+ * @throws {RangeError} naming the first size that is not a positive integer.
+ *
+ * @example
+ * ```ts
+ * import { positiveSizes } from "./kernel.ts";
+ * positiveSizes("controller", { B: 32, T: 42 });
+ * ```
+ */
+export function positiveSizes(kernels: string, sizes: Readonly<Record<string, number>>): void {
+  for (const [name, value] of Object.entries(sizes)) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RangeError(
+        `Cannot build the ${kernels} kernels: ${name} must be a positive integer, got ${value}`,
+      );
+    }
+  }
+}
+
+/**
+ * The workgroup size a kernel is built with: {@linkcode KernelOptions.workgroupSize}, or the kernel's
+ * default.
+ *
+ * @param kernels Which kernels are being built, for the message (`controller`, `addressing`, …).
+ * @param options The options.
+ * @param fallback The default (64 unless given).
+ * @returns Invocations per workgroup.
+ * @throws {RangeError} when it is not a power of two in 1 … 256.
+ *
+ * @example
+ * ```ts
+ * import { workgroupSize } from "./kernel.ts";
+ * console.assert(workgroupSize("addressing", {}) === 64);
+ * ```
+ */
+export function workgroupSize(kernels: string, options: KernelOptions, fallback = 64): number {
+  const size = options.workgroupSize ?? fallback;
+  if (!Number.isInteger(size) || size < 1 || size > 256 || (size & (size - 1)) !== 0) {
+    throw new RangeError(
+      `Cannot build the ${kernels} kernels: the workgroup size must be a power of two in 1 … 256, got ${size}`,
+    );
+  }
+  return size;
 }
 
 /** A compiled kernel. */

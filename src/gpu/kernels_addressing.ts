@@ -1,5 +1,5 @@
 /**
- * Typed constructors of the {@linkcode KernelSpec}s of the head activations, the addressing chain (paper
+ * Typed constructors of the `KernelSpec`s of the head activations, the addressing chain (paper
  * §3.3) and the memory access (§3.1–3.2): one function per WGSL entry point, taking the sizes and returning
  * the spec (bindings in order, constants) together with its dispatch size, so that the engine never repeats
  * a binding list. Buffer shapes are those of `shaders/README.md`.
@@ -35,16 +35,17 @@ import interpolateCodeSource from "../../shaders/interpolate.wgsl" with { type: 
 import sharpenCodeSource from "../../shaders/sharpen.wgsl" with { type: "text" };
 import memoryReadCodeSource from "../../shaders/memory_read.wgsl" with { type: "text" };
 import memoryWriteCodeSource from "../../shaders/memory_write.wgsl" with { type: "text" };
-import type { KernelSpec } from "./kernel.ts";
-import { linkShader } from "./shader_source.ts";
+import { type NtmConfig, shiftCount } from "../model/config.ts";
+import type { KernelLaunch, KernelOptions } from "./kernel.ts";
+import { kernelModule, launch, positiveSizes, workgroupSize } from "./kernel.ts";
 
-const shiftCode = linkShader(shiftCodeSource, "shift.wgsl");
-const headParamsCode = linkShader(headParamsCodeSource, "head_params.wgsl");
-const contentAddressCode = linkShader(contentAddressCodeSource, "content_address.wgsl");
-const interpolateCode = linkShader(interpolateCodeSource, "interpolate.wgsl");
-const sharpenCode = linkShader(sharpenCodeSource, "sharpen.wgsl");
-const memoryReadCode = linkShader(memoryReadCodeSource, "memory_read.wgsl");
-const memoryWriteCode = linkShader(memoryWriteCodeSource, "memory_write.wgsl");
+const shiftShader = kernelModule(shiftCodeSource, "shift.wgsl");
+const headParamsShader = kernelModule(headParamsCodeSource, "head_params.wgsl");
+const contentAddressShader = kernelModule(contentAddressCodeSource, "content_address.wgsl");
+const interpolateShader = kernelModule(interpolateCodeSource, "interpolate.wgsl");
+const sharpenShader = kernelModule(sharpenCodeSource, "sharpen.wgsl");
+const memoryReadShader = kernelModule(memoryReadCodeSource, "memory_read.wgsl");
+const memoryWriteShader = kernelModule(memoryWriteCodeSource, "memory_write.wgsl");
 
 /** The sizes the addressing and memory kernels are specialised on (the letters of `docs/model.md`). */
 export interface AddressingSizes {
@@ -62,26 +63,30 @@ export interface AddressingSizes {
   readonly S: number;
 }
 
-/** Optional tuning of a kernel. */
-export interface KernelOptions {
-  /**
-   * Invocations per workgroup, a power of two in 1 … 256. Element-wise kernels default to 64; the kernels
-   * with a workgroup per row (content addressing, sharpening) default to N rounded up to a power of two,
-   * clamped to 32 … 256 (rows longer than the workgroup are looped over).
-   */
-  readonly workgroupSize?: number;
+/**
+ * The addressing sizes of a configuration at batch size B.
+ *
+ * @param config The configuration.
+ * @param batch B.
+ * @returns The sizes (S from the shift range).
+ *
+ * @example
+ * ```ts
+ * import { ntmConfig } from "../model/config.ts";
+ * import { addressingSizes } from "./kernels_addressing.ts";
+ * console.assert(addressingSizes(ntmConfig({ inputSize: 9, outputSize: 8 }), 32).S === 3);
+ * ```
+ */
+export function addressingSizes(config: NtmConfig, batch: number): AddressingSizes {
+  return {
+    B: batch,
+    N: config.memoryN,
+    M: config.memoryM,
+    R: config.readHeads,
+    W: config.writeHeads,
+    S: shiftCount(config),
+  };
 }
-
-/** A kernel's description and the workgroup counts of one dispatch of it (for one time step). */
-export interface KernelLaunch {
-  /** The spec to compile (`KernelCache.get`) and bind: buffers in the order of its inputs, then outputs. */
-  readonly spec: KernelSpec;
-  /** Workgroup counts (x, y, z) of one dispatch. */
-  readonly workgroups: [number, number, number];
-}
-
-/** The largest workgroup count per dimension that every WebGPU device supports. */
-const MAX_WORKGROUPS = 65535;
 
 /**
  * The width P of `raw_heads`: R·(M + S + 3) + W·(3M + S + 3), read heads first.
@@ -119,17 +124,12 @@ export function rawHeadsWidth(sizes: AddressingSizes): number {
  */
 export function headParamsForwardKernel(sizes: AddressingSizes, options: KernelOptions = {}): KernelLaunch {
   const wg = elementWorkgroup(options);
-  return launch(
-    {
-      label: "head_params",
-      code: headParamsCode,
-      entryPoint: "head_params_forward",
-      inputs: ["raw_heads"],
-      outputs: ["k", "beta", "g", "s", "gamma", "e", "a"],
-      constants: headParamsConstants(sizes, wg),
-    },
-    elementCount(sizes.B * rawHeadsWidth(sizes), wg),
-  );
+  return launch(headParamsShader, {
+    entryPoint: "head_params_forward",
+    inputs: ["raw_heads"],
+    outputs: ["k", "beta", "g", "s", "gamma", "e", "a"],
+    constants: headParamsConstants(sizes, wg),
+  }, elementCount(sizes.B * rawHeadsWidth(sizes), wg));
 }
 
 /**
@@ -150,17 +150,12 @@ export function headParamsForwardKernel(sizes: AddressingSizes, options: KernelO
  */
 export function headParamsBackwardKernel(sizes: AddressingSizes, options: KernelOptions = {}): KernelLaunch {
   const wg = elementWorkgroup(options);
-  return launch(
-    {
-      label: "head_params",
-      code: headParamsCode,
-      entryPoint: "head_params_backward",
-      inputs: ["d_k", "d_beta", "d_g", "d_s", "d_gamma", "d_e", "d_a", "saved_raw_heads"],
-      outputs: ["d_raw_heads"],
-      constants: headParamsConstants(sizes, wg),
-    },
-    elementCount(sizes.B * rawHeadsWidth(sizes), wg),
-  );
+  return launch(headParamsShader, {
+    entryPoint: "head_params_backward",
+    inputs: ["d_k", "d_beta", "d_g", "d_s", "d_gamma", "d_e", "d_a", "saved_raw_heads"],
+    outputs: ["d_raw_heads"],
+    constants: headParamsConstants(sizes, wg),
+  }, elementCount(sizes.B * rawHeadsWidth(sizes), wg));
 }
 
 /**
@@ -183,17 +178,12 @@ export function contentAddressForwardKernel(
   options: KernelOptions = {},
 ): KernelLaunch {
   const wg = rowWorkgroup(sizes, options);
-  return launch(
-    {
-      label: "content_address",
-      code: contentAddressCode,
-      entryPoint: "content_address_forward",
-      inputs: ["k", "beta", "memory"],
-      outputs: ["wc"],
-      constants: contentAddressConstants(sizes, wg),
-    },
-    sizes.B * heads(sizes),
-  );
+  return launch(contentAddressShader, {
+    entryPoint: "content_address_forward",
+    inputs: ["k", "beta", "memory"],
+    outputs: ["wc"],
+    constants: contentAddressConstants(sizes, wg),
+  }, sizes.B * heads(sizes));
 }
 
 /**
@@ -219,17 +209,12 @@ export function contentAddressBackwardKernel(
   options: KernelOptions = {},
 ): KernelLaunch {
   const wg = rowWorkgroup(sizes, options);
-  return launch(
-    {
-      label: "content_address",
-      code: contentAddressCode,
-      entryPoint: "content_address_backward",
-      inputs: ["d_wc", "saved_wc", "saved_k", "saved_beta", "saved_memory"],
-      outputs: ["d_k", "d_beta", "d_cosine"],
-      constants: contentAddressConstants(sizes, wg),
-    },
-    sizes.B * heads(sizes),
-  );
+  return launch(contentAddressShader, {
+    entryPoint: "content_address_backward",
+    inputs: ["d_wc", "saved_wc", "saved_k", "saved_beta", "saved_memory"],
+    outputs: ["d_k", "d_beta", "d_cosine"],
+    constants: contentAddressConstants(sizes, wg),
+  }, sizes.B * heads(sizes));
 }
 
 /**
@@ -253,17 +238,12 @@ export function contentAddressBackwardMemoryKernel(
   options: KernelOptions = {},
 ): KernelLaunch {
   const wg = elementWorkgroup(options);
-  return launch(
-    {
-      label: "content_address",
-      code: contentAddressCode,
-      entryPoint: "content_address_backward_memory",
-      inputs: ["d_cosine", "k", "memory"],
-      outputs: ["d_memory_prev"],
-      constants: contentAddressConstants(sizes, wg),
-    },
-    elementCount(sizes.B * sizes.N * sizes.M, wg),
-  );
+  return launch(contentAddressShader, {
+    entryPoint: "content_address_backward_memory",
+    inputs: ["d_cosine", "k", "memory"],
+    outputs: ["d_memory_prev"],
+    constants: contentAddressConstants(sizes, wg),
+  }, elementCount(sizes.B * sizes.N * sizes.M, wg));
 }
 
 /**
@@ -283,17 +263,12 @@ export function contentAddressBackwardMemoryKernel(
  */
 export function interpolateForwardKernel(sizes: AddressingSizes, options: KernelOptions = {}): KernelLaunch {
   const wg = elementWorkgroup(options);
-  return launch(
-    {
-      label: "interpolate",
-      code: interpolateCode,
-      entryPoint: "interpolate_forward",
-      inputs: ["wc", "g", "w"],
-      outputs: ["wg"],
-      constants: rowConstants(sizes, wg),
-    },
-    elementCount(sizes.B * heads(sizes) * sizes.N, wg),
-  );
+  return launch(interpolateShader, {
+    entryPoint: "interpolate_forward",
+    inputs: ["wc", "g", "w"],
+    outputs: ["wg"],
+    constants: rowConstants(sizes, wg),
+  }, elementCount(sizes.B * heads(sizes) * sizes.N, wg));
 }
 
 /**
@@ -313,17 +288,12 @@ export function interpolateForwardKernel(sizes: AddressingSizes, options: Kernel
  */
 export function interpolateBackwardKernel(sizes: AddressingSizes, options: KernelOptions = {}): KernelLaunch {
   const wg = elementWorkgroup(options);
-  return launch(
-    {
-      label: "interpolate",
-      code: interpolateCode,
-      entryPoint: "interpolate_backward",
-      inputs: ["d_wg", "saved_wc", "saved_g", "saved_w"],
-      outputs: ["d_wc", "d_w_prev", "d_g"],
-      constants: rowConstants(sizes, wg),
-    },
-    elementCount(sizes.B * heads(sizes) * (sizes.N + 1), wg),
-  );
+  return launch(interpolateShader, {
+    entryPoint: "interpolate_backward",
+    inputs: ["d_wg", "saved_wc", "saved_g", "saved_w"],
+    outputs: ["d_wc", "d_w_prev", "d_g"],
+    constants: rowConstants(sizes, wg),
+  }, elementCount(sizes.B * heads(sizes) * (sizes.N + 1), wg));
 }
 
 /**
@@ -342,17 +312,12 @@ export function interpolateBackwardKernel(sizes: AddressingSizes, options: Kerne
  */
 export function shiftForwardKernel(sizes: AddressingSizes, options: KernelOptions = {}): KernelLaunch {
   const wg = elementWorkgroup(options);
-  return launch(
-    {
-      label: "shift",
-      code: shiftCode,
-      entryPoint: "shift_forward",
-      inputs: ["wg", "s"],
-      outputs: ["w_tilde"],
-      constants: shiftConstants(sizes, wg),
-    },
-    elementCount(sizes.B * heads(sizes) * sizes.N, wg),
-  );
+  return launch(shiftShader, {
+    entryPoint: "shift_forward",
+    inputs: ["wg", "s"],
+    outputs: ["w_tilde"],
+    constants: shiftConstants(sizes, wg),
+  }, elementCount(sizes.B * heads(sizes) * sizes.N, wg));
 }
 
 /**
@@ -372,17 +337,12 @@ export function shiftForwardKernel(sizes: AddressingSizes, options: KernelOption
  */
 export function shiftBackwardKernel(sizes: AddressingSizes, options: KernelOptions = {}): KernelLaunch {
   const wg = elementWorkgroup(options);
-  return launch(
-    {
-      label: "shift",
-      code: shiftCode,
-      entryPoint: "shift_backward",
-      inputs: ["d_w_tilde", "saved_wg", "saved_s"],
-      outputs: ["d_wg", "d_s"],
-      constants: shiftConstants(sizes, wg),
-    },
-    elementCount(sizes.B * heads(sizes) * (sizes.N + sizes.S), wg),
-  );
+  return launch(shiftShader, {
+    entryPoint: "shift_backward",
+    inputs: ["d_w_tilde", "saved_wg", "saved_s"],
+    outputs: ["d_wg", "d_s"],
+    constants: shiftConstants(sizes, wg),
+  }, elementCount(sizes.B * heads(sizes) * (sizes.N + sizes.S), wg));
 }
 
 /**
@@ -401,17 +361,12 @@ export function shiftBackwardKernel(sizes: AddressingSizes, options: KernelOptio
  */
 export function sharpenForwardKernel(sizes: AddressingSizes, options: KernelOptions = {}): KernelLaunch {
   const wg = rowWorkgroup(sizes, options);
-  return launch(
-    {
-      label: "sharpen",
-      code: sharpenCode,
-      entryPoint: "sharpen_forward",
-      inputs: ["w_tilde", "gamma"],
-      outputs: ["w"],
-      constants: rowConstants(sizes, wg),
-    },
-    sizes.B * heads(sizes),
-  );
+  return launch(sharpenShader, {
+    entryPoint: "sharpen_forward",
+    inputs: ["w_tilde", "gamma"],
+    outputs: ["w"],
+    constants: rowConstants(sizes, wg),
+  }, sizes.B * heads(sizes));
 }
 
 /**
@@ -431,17 +386,12 @@ export function sharpenForwardKernel(sizes: AddressingSizes, options: KernelOpti
  */
 export function sharpenBackwardKernel(sizes: AddressingSizes, options: KernelOptions = {}): KernelLaunch {
   const wg = rowWorkgroup(sizes, options);
-  return launch(
-    {
-      label: "sharpen",
-      code: sharpenCode,
-      entryPoint: "sharpen_backward",
-      inputs: ["d_w", "saved_w", "saved_w_tilde", "saved_gamma"],
-      outputs: ["d_w_tilde", "d_gamma"],
-      constants: rowConstants(sizes, wg),
-    },
-    sizes.B * heads(sizes),
-  );
+  return launch(sharpenShader, {
+    entryPoint: "sharpen_backward",
+    inputs: ["d_w", "saved_w", "saved_w_tilde", "saved_gamma"],
+    outputs: ["d_w_tilde", "d_gamma"],
+    constants: rowConstants(sizes, wg),
+  }, sizes.B * heads(sizes));
 }
 
 /**
@@ -461,17 +411,12 @@ export function sharpenBackwardKernel(sizes: AddressingSizes, options: KernelOpt
  */
 export function memoryReadForwardKernel(sizes: AddressingSizes, options: KernelOptions = {}): KernelLaunch {
   const wg = elementWorkgroup(options);
-  return launch(
-    {
-      label: "memory_read",
-      code: memoryReadCode,
-      entryPoint: "memory_read_forward",
-      inputs: ["w", "memory"],
-      outputs: ["reads"],
-      constants: memoryReadConstants(sizes, wg),
-    },
-    elementCount(sizes.B * sizes.R * sizes.M, wg),
-  );
+  return launch(memoryReadShader, {
+    entryPoint: "memory_read_forward",
+    inputs: ["w", "memory"],
+    outputs: ["reads"],
+    constants: memoryReadConstants(sizes, wg),
+  }, elementCount(sizes.B * sizes.R * sizes.M, wg));
 }
 
 /**
@@ -492,17 +437,12 @@ export function memoryReadForwardKernel(sizes: AddressingSizes, options: KernelO
 export function memoryReadBackwardKernel(sizes: AddressingSizes, options: KernelOptions = {}): KernelLaunch {
   const wg = elementWorkgroup(options);
   const { B, N, M, R } = sizes;
-  return launch(
-    {
-      label: "memory_read",
-      code: memoryReadCode,
-      entryPoint: "memory_read_backward",
-      inputs: ["d_reads", "saved_w", "saved_memory"],
-      outputs: ["d_w", "d_memory_prev"],
-      constants: memoryReadConstants(sizes, wg),
-    },
-    elementCount(B * (R * N + N * M), wg),
-  );
+  return launch(memoryReadShader, {
+    entryPoint: "memory_read_backward",
+    inputs: ["d_reads", "saved_w", "saved_memory"],
+    outputs: ["d_w", "d_memory_prev"],
+    constants: memoryReadConstants(sizes, wg),
+  }, elementCount(B * (R * N + N * M), wg));
 }
 
 /**
@@ -522,17 +462,12 @@ export function memoryReadBackwardKernel(sizes: AddressingSizes, options: Kernel
  */
 export function memoryWriteForwardKernel(sizes: AddressingSizes, options: KernelOptions = {}): KernelLaunch {
   const wg = elementWorkgroup(options);
-  return launch(
-    {
-      label: "memory_write",
-      code: memoryWriteCode,
-      entryPoint: "memory_write_forward",
-      inputs: ["w", "e", "a"],
-      outputs: ["memory"],
-      constants: memoryWriteConstants(sizes, wg),
-    },
-    elementCount(sizes.B * sizes.N * sizes.M, wg),
-  );
+  return launch(memoryWriteShader, {
+    entryPoint: "memory_write_forward",
+    inputs: ["w", "e", "a"],
+    outputs: ["memory"],
+    constants: memoryWriteConstants(sizes, wg),
+  }, elementCount(sizes.B * sizes.N * sizes.M, wg));
 }
 
 /**
@@ -555,30 +490,19 @@ export function memoryWriteForwardKernel(sizes: AddressingSizes, options: Kernel
 export function memoryWriteBackwardKernel(sizes: AddressingSizes, options: KernelOptions = {}): KernelLaunch {
   const wg = elementWorkgroup(options);
   const { B, N, M, W } = sizes;
-  return launch(
-    {
-      label: "memory_write",
-      code: memoryWriteCode,
-      entryPoint: "memory_write_backward",
-      inputs: ["d_memory", "saved_memory", "saved_w", "saved_e", "saved_a"],
-      outputs: ["d_memory_prev", "d_w", "d_e", "d_a"],
-      constants: memoryWriteConstants(sizes, wg),
-    },
-    elementCount(B * (N * M + W * N + W * M), wg),
-  );
+  return launch(memoryWriteShader, {
+    entryPoint: "memory_write_backward",
+    inputs: ["d_memory", "saved_memory", "saved_w", "saved_e", "saved_a"],
+    outputs: ["d_memory_prev", "d_w", "d_e", "d_a"],
+    constants: memoryWriteConstants(sizes, wg),
+  }, elementCount(B * (N * M + W * N + W * M), wg));
 }
 
 function validate(sizes: AddressingSizes): AddressingSizes {
-  for (const name of ["B", "N", "M", "R", "W", "S"] as const) {
-    const value = sizes[name];
-    if (!Number.isInteger(value) || value < 1) {
-      throw new RangeError(
-        `Cannot build the addressing kernels: ${name} must be a positive integer, got ${value}`,
-      );
-    }
-  }
-  if (sizes.S % 2 !== 1) {
-    throw new RangeError(`Cannot build the addressing kernels: S must be odd (2K + 1), got ${sizes.S}`);
+  const { B, N, M, R, W, S } = sizes;
+  positiveSizes("addressing", { B, N, M, R, W, S });
+  if (S % 2 !== 1) {
+    throw new RangeError(`Cannot build the addressing kernels: S must be odd (2K + 1), got ${S}`);
   }
   return sizes;
 }
@@ -587,21 +511,12 @@ function heads(sizes: AddressingSizes): number {
   return sizes.R + sizes.W;
 }
 
-function checkWorkgroup(size: number): number {
-  if (!Number.isInteger(size) || size < 1 || size > 256 || (size & (size - 1)) !== 0) {
-    throw new RangeError(
-      `Cannot build the addressing kernels: the workgroup size must be a power of two in 1 … 256, got ${size}`,
-    );
-  }
-  return size;
-}
-
 function elementWorkgroup(options: KernelOptions): number {
-  return checkWorkgroup(options.workgroupSize ?? 64);
+  return workgroupSize("addressing", options);
 }
 
 function rowWorkgroup(sizes: AddressingSizes, options: KernelOptions): number {
-  if (options.workgroupSize !== undefined) return checkWorkgroup(options.workgroupSize);
+  if (options.workgroupSize !== undefined) return workgroupSize("addressing", options);
   let size = 32;
   while (size < sizes.N && size < 256) size *= 2;
   return size;
@@ -609,15 +524,6 @@ function rowWorkgroup(sizes: AddressingSizes, options: KernelOptions): number {
 
 function elementCount(invocations: number, workgroupSize: number): number {
   return Math.ceil(invocations / workgroupSize);
-}
-
-function launch(spec: KernelSpec, groups: number): KernelLaunch {
-  if (groups > MAX_WORKGROUPS) {
-    throw new RangeError(
-      `Cannot dispatch ${spec.label}.${spec.entryPoint}: ${groups} workgroups exceed the limit of ${MAX_WORKGROUPS}`,
-    );
-  }
-  return { spec, workgroups: [Math.max(1, groups), 1, 1] };
 }
 
 function headParamsConstants(sizes: AddressingSizes, wg: number): Record<string, number> {

@@ -3,7 +3,7 @@
  * (`shaders/controller_step.wgsl`) and of the memory (`shaders/memory_step_forward.wgsl`, `memory_step_backward.wgsl`) per dispatch, forward and
  * backward, so that a time step costs 2 dispatches forward and 2 backward whatever L, R and W are; plus
  * the weight packing they read. (The fused path's weight gradients are `linear_weight_grad_tiled` of
- * `kernels_controller.ts`, which the unfused path uses as well.) Buffer shapes are those of
+ * `kernels_linear.ts`, which the unfused path uses as well.) Buffer shapes are those of
  * `shaders/README.md`, plus `packed` ({@linkcode packedWeightsLength} vec4s) and `active_steps` (B) u32:
  * per episode, 1 + its last step whose output counts in training (the step kernels skip later steps,
  * whose gradients are zero), T in evaluation.
@@ -21,22 +21,19 @@ import memoryStepForwardSource from "../../shaders/memory_step_forward.wgsl" wit
 import memoryStepBackwardSource from "../../shaders/memory_step_backward.wgsl" with { type: "text" };
 import { headParamsWidth, type NtmConfig } from "../model/config.ts";
 import { layerInputWidth, type ParameterLayout } from "../model/layout.ts";
-import { type AddressingSizes, type KernelLaunch, rawHeadsWidth } from "./kernels_addressing.ts";
-import { controllerInputStride } from "./kernels_controller.ts";
-import { linkShader } from "./shader_source.ts";
+import { type KernelLaunch, kernelModule, launch, positiveSizes } from "./kernel.ts";
+import { type AddressingSizes, rawHeadsWidth } from "./kernels_addressing.ts";
+import { controllerInputStride } from "./kernels_rows.ts";
 
-const controllerStepCode = linkShader(controllerStepCodeSource, "controller_step.wgsl");
-const memoryStepForwardCode = linkShader(memoryStepForwardSource, "memory_step_forward.wgsl");
-const memoryStepBackwardCode = linkShader(memoryStepBackwardSource, "memory_step_backward.wgsl");
+const controllerStepShader = kernelModule(controllerStepCodeSource, "controller_step.wgsl");
+const memoryStepForwardShader = kernelModule(memoryStepForwardSource, "memory_step_forward.wgsl");
+const memoryStepBackwardShader = kernelModule(memoryStepBackwardSource, "memory_step_backward.wgsl");
 
 /** Episodes per workgroup of the controller step kernels (the width of their register tile). */
 export const CONTROLLER_STEP_EPISODES = 8;
 
 /** Workgroup size of the controller step kernels. */
 const CONTROLLER_WORKGROUP = 64;
-
-/** The largest workgroup count per dimension that every WebGPU device supports. */
-const MAX_WORKGROUPS = 65535;
 
 /**
  * The sizes of the packed weight buffer that {@linkcode packWeightsKernel} writes, in vec4s.
@@ -91,9 +88,7 @@ export function controllerStepWorkgroupBytes(config: NtmConfig): number {
  * ```
  */
 export function packWeightsKernel(config: NtmConfig, layout: ParameterLayout, batch: number): KernelLaunch {
-  return launch({
-    label: "controller_step",
-    code: controllerStepCode,
+  return launch(controllerStepShader, {
     entryPoint: "pack_weights",
     inputs: ["pack_params"],
     outputs: ["packed"],
@@ -125,9 +120,7 @@ export function controllerStepForwardKernel(
   layout: ParameterLayout,
   batch: number,
 ): KernelLaunch {
-  return launch({
-    label: "controller_step",
-    code: controllerStepCode,
+  return launch(controllerStepShader, {
     entryPoint: "controller_step_forward",
     inputs: ["params", "packed", "input", "reads", "active_steps"],
     outputs: ["controller_in", "gates", "cell", "hidden", "raw_heads"],
@@ -160,9 +153,7 @@ export function controllerStepBackwardKernel(
   layout: ParameterLayout,
   batch: number,
 ): KernelLaunch {
-  return launch({
-    label: "controller_step",
-    code: controllerStepCode,
+  return launch(controllerStepShader, {
     entryPoint: "controller_step_backward",
     inputs: [
       "params",
@@ -236,9 +227,7 @@ export function memoryStepWorkgroupBytes(sizes: AddressingSizes): number {
  * ```
  */
 export function memoryStepForwardKernel(sizes: AddressingSizes, controllerSize: number): KernelLaunch {
-  return launch({
-    label: "memory_step_forward",
-    code: memoryStepForwardCode,
+  return launch(memoryStepForwardShader, {
     entryPoint: "memory_step_forward",
     inputs: ["raw_heads", "active_steps"],
     outputs: ["wc", "wg", "w_tilde", "w", "reads", "memory"],
@@ -266,9 +255,7 @@ export function memoryStepForwardKernel(sizes: AddressingSizes, controllerSize: 
  * ```
  */
 export function memoryStepBackwardKernel(sizes: AddressingSizes, controllerSize: number): KernelLaunch {
-  return launch({
-    label: "memory_step_backward",
-    code: memoryStepBackwardCode,
+  return launch(memoryStepBackwardShader, {
     entryPoint: "memory_step_backward",
     inputs: [
       "saved_raw_heads",
@@ -333,9 +320,7 @@ function controllerStepSpecConstants(
   layout: ParameterLayout,
   batch: number,
 ): Record<string, number> {
-  if (!Number.isInteger(batch) || batch < 1) {
-    throw new RangeError(`Cannot build the fused kernels: B must be a positive integer, got ${batch}`);
-  }
+  positiveSizes("fused", { B: batch });
   const L = config.controllerLayers;
   const derived = controllerStepConstants(config);
   const layer = (l: number) => ({
@@ -374,13 +359,4 @@ function controllerStepSpecConstants(
     WIDE: batch > 1 ? 1 : 0,
     WORKGROUP: CONTROLLER_WORKGROUP,
   };
-}
-
-function launch(spec: KernelLaunch["spec"], groups: number): KernelLaunch {
-  if (groups > MAX_WORKGROUPS) {
-    throw new RangeError(
-      `Cannot dispatch ${spec.label}.${spec.entryPoint}: ${groups} workgroups exceed the limit of ${MAX_WORKGROUPS}`,
-    );
-  }
-  return { spec, workgroups: [Math.max(1, groups), 1, 1] };
 }

@@ -8,10 +8,9 @@
 import initStateCodeSource from "../../shaders/init_state.wgsl" with { type: "text" };
 import type { NtmConfig } from "../model/config.ts";
 import type { ParameterLayout } from "../model/layout.ts";
-import type { KernelLaunch } from "./kernels_addressing.ts";
-import { linkShader } from "./shader_source.ts";
+import { type KernelLaunch, kernelModule, launch } from "./kernel.ts";
 
-const initStateCode = linkShader(initStateCodeSource, "init_state.wgsl");
+const initStateShader = kernelModule(initStateCodeSource, "init_state.wgsl");
 
 const WORKGROUP = 64;
 
@@ -64,17 +63,12 @@ export function initStateForwardKernel(
   const { controllerLayers: L, controllerSize: C, readHeads: R, writeHeads: W, memoryN: N, memoryM: M } =
     config;
   const invocations = L * batch * C + batch * R * M + batch * (R + W) + batch * N * M;
-  return {
-    spec: {
-      label: "init_state",
-      code: initStateCode,
-      entryPoint: "init_state_forward",
-      inputs: ["params", "memory_draw"],
-      outputs: ["hidden", "cell", "reads", "w", "memory"],
-      constants: initStateConstants(config, layout, batch),
-    },
-    workgroups: [Math.ceil(invocations / WORKGROUP), 1, 1],
-  };
+  return launch(initStateShader, {
+    entryPoint: "init_state_forward",
+    inputs: ["params", "memory_draw"],
+    outputs: ["hidden", "cell", "reads", "w", "memory"],
+    constants: initStateConstants(config, layout, batch),
+  }, Math.ceil(invocations / WORKGROUP));
 }
 
 /**
@@ -100,15 +94,10 @@ export function initStateBackwardKernel(
   const { controllerLayers: L, controllerSize: C, readHeads: R, writeHeads: W, memoryN: N, memoryM: M } =
     config;
   const invocations = L * C + R * M + (R + W) * N + N * M;
-  return {
-    spec: {
-      label: "init_state",
-      code: initStateCode,
-      entryPoint: "init_state_backward",
-      inputs: ["d_hidden0", "d_cell0", "d_reads0", "d_w0", "d_memory0", "saved_w"],
-      outputs: ["grad"],
-      constants: initStateConstants(config, layout, batch),
-    },
-    workgroups: [Math.ceil(invocations / WORKGROUP), 1, 1],
-  };
+  return launch(initStateShader, {
+    entryPoint: "init_state_backward",
+    inputs: ["d_hidden0", "d_cell0", "d_reads0", "d_w0", "d_memory0", "saved_w"],
+    outputs: ["grad"],
+    constants: initStateConstants(config, layout, batch),
+  }, Math.ceil(invocations / WORKGROUP));
 }

@@ -4,7 +4,7 @@
  * GPU buffer layouts of `shaders/README.md` (built from `src/reference/controller.ts`).
  */
 
-import type { KernelLaunch } from "../../src/gpu/kernels_controller.ts";
+import type { KernelLaunch } from "../../src/gpu/kernel.ts";
 import type { NtmConfig } from "../../src/model/config.ts";
 import { layerInputWidth, type ParameterLayout } from "../../src/model/layout.ts";
 import type { Rng } from "../../src/model/random.ts";

@@ -1,9 +1,11 @@
 /**
- * Test helpers for GPU kernels: one shared device, uploads, poisoned outputs, readback, and an
- * `atol + rtol·|ref|` comparison that prints the first mismatches.
+ * Test helpers for GPU kernels: one shared device, uploads, poisoned outputs, readback, the gradient of an
+ * engine's first training step, and an `atol + rtol·|ref|` comparison that prints the first mismatches.
  */
 
 import { type GpuContext, requestGpuContext } from "../../src/gpu/device.ts";
+import type { NtmGpuEngine } from "../../src/gpu/engine.ts";
+import { readEngineBuffer } from "../../src/gpu/engine_buffers.ts";
 import {
   bindKernel,
   createStepUniform,
@@ -11,6 +13,9 @@ import {
   KernelCache,
   type KernelSpec,
 } from "../../src/gpu/kernel.ts";
+import { ADAM_DEFAULTS } from "../../src/optim/adam.ts";
+import type { OptimizerName } from "../../src/optim/optimizer.ts";
+import { RMSPROP_DEFAULTS } from "../../src/optim/rmsprop.ts";
 
 let shared: Promise<{ context: GpuContext; cache: KernelCache }> | undefined;
 
@@ -41,19 +46,23 @@ export function poisoned(device: GPUDevice, length: number, label: string): GPUB
 
 /** Reads `length` f32 values back from a buffer. */
 export async function readBack(device: GPUDevice, buffer: GPUBuffer, length: number): Promise<Float32Array> {
-  const staging = device.createBuffer({
-    label: `${buffer.label} readback`,
-    size: Math.ceil((length * 4) / 16) * 16,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
-  const encoder = device.createCommandEncoder();
-  encoder.copyBufferToBuffer(buffer, 0, staging, 0, staging.size);
-  device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const out = new Float32Array(staging.getMappedRange().slice(0, length * 4));
-  staging.unmap();
-  staging.destroy();
-  return out;
+  return new Float32Array(await readEngineBuffer(device, buffer, length));
+}
+
+/**
+ * The gradient (after clipping) that an engine's first optimiser step applied, read from the state that
+ * step left: from a zero state, one step sets the first moment to (1 − β)·g, Adam's m with β = β1 and
+ * RMSProp's ḡ with β = ρ (default hyper-parameters).
+ */
+export async function firstStepGradient(
+  engine: NtmGpuEngine,
+  optimizer: OptimizerName,
+): Promise<Float64Array> {
+  const { slots } = await engine.readOptimizerState();
+  const [moment, decay] = optimizer === "adam"
+    ? [slots.m!, ADAM_DEFAULTS.beta1]
+    : [slots.gbar!, RMSPROP_DEFAULTS.rho];
+  return moment.map((value) => value / (1 - decay));
 }
 
 /**

@@ -4,7 +4,7 @@
  * ranges, slicing of time-major buffers, and running a {@linkcode KernelLaunch}.
  */
 
-import type { KernelLaunch } from "../../src/gpu/kernels_addressing.ts";
+import type { KernelLaunch } from "../../src/gpu/kernel.ts";
 import type { Rng } from "../../src/model/random.ts";
 import { softmaxInto } from "../../src/reference/activations.ts";
 import { assertClose, readBack, runKernel } from "./gpu.ts";
