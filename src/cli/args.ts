@@ -189,6 +189,27 @@ export function stringFlag(line: CommandLine, flag: string): string | undefined 
 }
 
 /**
+ * A flag's value parsed, or `undefined` when the flag is absent and has no default.
+ *
+ * @param line The parsed command line.
+ * @param flag The flag's name.
+ * @param parse Parses (and checks) the value.
+ * @returns The parsed value, or `undefined`.
+ * @throws {UsageError} when `parse` refuses the value.
+ *
+ * @example
+ * ```ts
+ * import { integerFlag, optionalFlag, parseCommandLine } from "./args.ts";
+ * const line = parseCommandLine(["--seed", "4"], { seed: { type: "string", help: "seed" } });
+ * console.assert(optionalFlag(line, "seed", (v) => integerFlag(v, "seed", 0)) === 4);
+ * ```
+ */
+export function optionalFlag<T>(line: CommandLine, flag: string, parse: (value: string) => T): T | undefined {
+  const value = stringFlag(line, flag);
+  return value === undefined ? undefined : parse(value);
+}
+
+/**
  * A flag the command cannot run without, such as `--checkpoint DIR`.
  *
  * @param line The parsed command line.
@@ -233,6 +254,31 @@ export function asUsage<T>(check: () => T): T {
     return check();
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * Runs a step of a command whose `RangeError` is the fault of one flag's value (a length the task cannot
+ * make, say), and reports it as that flag's usage error.
+ *
+ * @param flag The flag the range errors are blamed on, without dashes.
+ * @param run The step.
+ * @returns What the step resolves to.
+ * @throws {UsageError} `--flag: message` when the step throws a `RangeError`.
+ *
+ * @example
+ * ```ts
+ * import { blameFlag, UsageError } from "./args.ts";
+ * const error = await blameFlag("length", () => Promise.reject(new RangeError("too long"))).catch((e) => e);
+ * console.assert(error instanceof UsageError && error.message === "--length: too long");
+ * ```
+ */
+export async function blameFlag<T>(flag: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(`--${flag}: ${error.message}`, { cause: error });
     throw error;
   }
 }

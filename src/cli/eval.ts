@@ -40,13 +40,21 @@ import type { TrainingBackend } from "../train/backend.ts";
 import { BACKEND_CHOICES, type BackendChoice, type ModelKind } from "../train/create_backend.ts";
 import { frequencyBaseline, softmaxEvaluation } from "../train/metrics.ts";
 import { WebGpuUnavailableError } from "../gpu/device.ts";
-import { choiceFlag, type FlagSpec, integerFlag, pipeSafeWriter, stringFlag, UsageError } from "./args.ts";
+import {
+  blameFlag,
+  choiceFlag,
+  type FlagSpec,
+  integerFlag,
+  optionalFlag,
+  stringFlag,
+  UsageError,
+} from "./args.ts";
 import {
   BACKEND_FLAG,
-  checkpointFlag,
+  type CheckpointCommand,
+  checkpointCommand,
   HELD_OUT_SEED_FLAG,
-  HELP_FLAG,
-  readCheckpointCommand,
+  heldOutSeed,
 } from "./common_flags.ts";
 import { trainingTask } from "./presets.ts";
 import { formatProgramExamples, type ProgramExampleRow, programExamples } from "./program_examples.ts";
@@ -440,7 +448,6 @@ export function formatEvalTable(result: EvalResult): string {
 
 /** The flags of `deno task eval`. */
 export const EVAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  "checkpoint": checkpointFlag(),
   "lengths": {
     type: "string",
     help: "comma-separated lengths, in the task's units (sequence length, items, bits, input vectors)",
@@ -465,7 +472,6 @@ export const EVAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
     default: "0",
   },
   "no-write": { type: "boolean", help: "print the table only; do not write eval.json into the checkpoint" },
-  "help": HELP_FLAG,
 };
 
 /**
@@ -509,70 +515,61 @@ function listFlag(value: string, flag: string, min: number, max = Number.MAX_SAF
  * await evalCommand(["--checkpoint", "runs/copy-1", "--lengths", "10,20", "--backend", "cpu"]);
  * ```
  */
-export async function evalCommand(
-  args: string[],
-  write: (text: string) => void = pipeSafeWriter(Deno.stdout),
-): Promise<EvalResult | undefined> {
-  const read = readCheckpointCommand(args, "deno task eval --checkpoint DIR [flags]", EVAL_FLAGS, write);
-  if (read === undefined) return undefined;
-  const { line, dir } = read;
-  const str = (name: string): string | undefined => stringFlag(line, name);
-  const lengths = str("lengths") === undefined ? undefined : lengthsFlag(str("lengths")!);
-  const episodes = integerFlag(str("episodes")!, "episodes", 1, MAX_BATCH);
-  const backend = choiceFlag(str("backend")!, "backend", BACKEND_CHOICES);
-  const seed = str("seed") === undefined ? undefined : integerFlag(str("seed")!, "seed", 0);
-  const nestings = str("nestings") === undefined
-    ? undefined
-    : listFlag(str("nestings")!, "nestings", 1, MAX_PROGRAM_NESTING);
-  const examples = integerFlag(str("examples")!, "examples", 0, 1000);
-  const repeats = str("repeats") === undefined ? undefined : listFlag(str("repeats")!, "repeats", 1, 1000);
-  const checkpoint = await loadCheckpoint(dir);
-  if (repeats !== undefined && checkpoint.training.task !== "repeat-copy") {
-    throw new UsageError(
-      `--repeats applies only to repeat-copy checkpoints; ${dir} holds ${checkpoint.training.task}`,
-    );
-  }
-  if (checkpoint.training.task !== "program") {
-    for (const flag of ["nestings", "examples"]) {
-      if (line.given.has(flag)) {
-        throw new UsageError(
-          `--${flag} applies only to program-task checkpoints; ${dir} holds ${checkpoint.training.task}`,
-        );
+export const evalCommand: CheckpointCommand<EvalResult> = checkpointCommand(
+  "deno task eval --checkpoint DIR [flags]",
+  EVAL_FLAGS,
+  async ({ line, dir, write }) => {
+    const str = (name: string): string | undefined => stringFlag(line, name);
+    const lengths = optionalFlag(line, "lengths", lengthsFlag);
+    const episodes = integerFlag(str("episodes")!, "episodes", 1, MAX_BATCH);
+    const backend = choiceFlag(str("backend")!, "backend", BACKEND_CHOICES);
+    const seed = heldOutSeed(line);
+    const nestings = optionalFlag(line, "nestings", (v) => listFlag(v, "nestings", 1, MAX_PROGRAM_NESTING));
+    const examples = integerFlag(str("examples")!, "examples", 0, 1000);
+    const repeats = optionalFlag(line, "repeats", (v) => listFlag(v, "repeats", 1, 1000));
+    const checkpoint = await loadCheckpoint(dir);
+    if (repeats !== undefined && checkpoint.training.task !== "repeat-copy") {
+      throw new UsageError(
+        `--repeats applies only to repeat-copy checkpoints; ${dir} holds ${checkpoint.training.task}`,
+      );
+    }
+    if (checkpoint.training.task !== "program") {
+      for (const flag of ["nestings", "examples"]) {
+        if (line.given.has(flag)) {
+          throw new UsageError(
+            `--${flag} applies only to program-task checkpoints; ${dir} holds ${checkpoint.training.task}`,
+          );
+        }
       }
     }
-  }
-  let result: EvalResult;
-  try {
-    result = await evaluateCheckpoint(checkpoint, {
-      write: false,
-      episodes,
-      backend,
-      examples,
-      ...(lengths !== undefined && { lengths }),
-      ...(seed !== undefined && { seed }),
-      ...(nestings !== undefined && { nestings }),
-      ...(repeats !== undefined && { repeats }),
-    });
-  } catch (error) {
-    if (error instanceof RangeError) throw new UsageError(`--lengths: ${error.message}`);
-    throw error;
-  }
-  write(formatEvalTable(result) + "\n");
-  if (line.values["no-write"] === true) return result;
-  const file = join(checkpoint.dir, EVAL_FILE);
-  result = { ...result, file };
-  try {
-    await writeFileAtomic(file, JSON.stringify(result, null, 2) + "\n");
-  } catch (error) {
-    throw new CheckpointError(
-      `The evaluation above could not be written to ${file} (${(error as Error).message}); ` +
-        `pass --no-write to evaluate a checkpoint you cannot write into`,
-      { cause: error },
-    );
-  }
-  write(`Written to ${file}\n`);
-  return result;
-}
+    let result = await blameFlag("lengths", () =>
+      evaluateCheckpoint(checkpoint, {
+        write: false,
+        episodes,
+        backend,
+        examples,
+        ...(lengths !== undefined && { lengths }),
+        ...(seed !== undefined && { seed }),
+        ...(nestings !== undefined && { nestings }),
+        ...(repeats !== undefined && { repeats }),
+      }));
+    write(formatEvalTable(result) + "\n");
+    if (line.values["no-write"] === true) return result;
+    const file = join(checkpoint.dir, EVAL_FILE);
+    result = { ...result, file };
+    try {
+      await writeFileAtomic(file, JSON.stringify(result, null, 2) + "\n");
+    } catch (error) {
+      throw new CheckpointError(
+        `The evaluation above could not be written to ${file} (${(error as Error).message}); ` +
+          `pass --no-write to evaluate a checkpoint you cannot write into`,
+        { cause: error },
+      );
+    }
+    write(`Written to ${file}\n`);
+    return result;
+  },
+);
 
 if (import.meta.main) {
   await runCommand(evalCommand, [MetricsLogError, CheckpointError, WebGpuUnavailableError]);

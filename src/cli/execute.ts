@@ -25,17 +25,15 @@ import { MAX_LENGTH } from "../../tasks/task.ts";
 import { CheckpointError, loadCheckpoint } from "../io/checkpoint.ts";
 import { WebGpuUnavailableError } from "../gpu/device.ts";
 import { BACKEND_CHOICES } from "../train/create_backend.ts";
-import { choiceFlag, type FlagSpec, pipeSafeWriter, stringFlag, UsageError } from "./args.ts";
-import { BACKEND_FLAG, checkpointFlag, HELP_FLAG, readCheckpointCommand } from "./common_flags.ts";
+import { choiceFlag, type FlagSpec, stringFlag, UsageError } from "./args.ts";
+import { BACKEND_FLAG, type CheckpointCommand, checkpointCommand } from "./common_flags.ts";
 import { checkpointBackend } from "./checkpoint_backend.ts";
 import { answerPrograms, type ProgramExampleRow } from "./program_examples.ts";
 import { runCommand } from "./run_command.ts";
 
 /** The flags of `deno task execute`. */
 export const EXECUTE_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  "checkpoint": checkpointFlag("a program-task checkpoint or shipped model directory"),
   "backend": BACKEND_FLAG,
-  "help": HELP_FLAG,
 };
 
 /** One executed program: the model's answers beside the true one. */
@@ -60,77 +58,74 @@ export interface ExecutedProgram extends ProgramExampleRow {
  * console.log(row.generated === row.answer);
  * ```
  */
-export async function executeCommand(
-  args: string[],
-  write: (text: string) => void = pipeSafeWriter(Deno.stdout),
-  notice: (line: string) => void = console.error,
-): Promise<ExecutedProgram[] | undefined> {
-  const usage = 'deno task execute --checkpoint DIR [flags] "PROGRAM" …';
-  const read = readCheckpointCommand(args, usage, EXECUTE_FLAGS, write, true);
-  if (read === undefined) return undefined;
-  const { line, dir } = read;
-  const { positionals } = line;
-  if (positionals.length === 0) {
-    throw new UsageError('give at least one program after the flags, e.g. "print(398345+42598)"');
-  }
-  const backendChoice = choiceFlag(stringFlag(line, "backend")!, "backend", BACKEND_CHOICES);
-  const checkpoint = await loadCheckpoint(dir);
-  const program = checkpoint.training.program;
-  if (program === undefined) {
-    throw new UsageError(
-      `${dir} holds a ${checkpoint.training.task} model; deno task execute runs program-task models only`,
-    );
-  }
-  const operations = program.operations ?? PROGRAM_OPERATIONS;
-  const seen = programCharacters(operations);
-  const examples = positionals.map((text, i) => {
-    const source = text.replaceAll("\\n", "\n");
-    const what = positionals.length > 1 ? `program ${i + 1}` : "the program";
-    try {
-      encodeProgramText(source);
-    } catch (error) {
+export const executeCommand: CheckpointCommand<ExecutedProgram[]> = checkpointCommand(
+  'deno task execute --checkpoint DIR [flags] "PROGRAM" …',
+  EXECUTE_FLAGS,
+  async ({ line, dir, write, notice }) => {
+    const { positionals } = line;
+    if (positionals.length === 0) {
+      throw new UsageError('give at least one program after the flags, e.g. "print(398345+42598)"');
+    }
+    const backendChoice = choiceFlag(stringFlag(line, "backend")!, "backend", BACKEND_CHOICES);
+    const checkpoint = await loadCheckpoint(dir);
+    const program = checkpoint.training.program;
+    if (program === undefined) {
       throw new UsageError(
-        `${what}: ${(error as Error).message.replace(/^Cannot encode program text: /, "")}`,
+        `${dir} holds a ${checkpoint.training.task} model; deno task execute runs program-task models only`,
       );
     }
-    for (const c of source) {
-      if (!seen.includes(c)) {
+    const operations = program.operations ?? PROGRAM_OPERATIONS;
+    const seen = programCharacters(operations);
+    const examples = positionals.map((text, i) => {
+      const source = text.replaceAll("\\n", "\n");
+      const what = positionals.length > 1 ? `program ${i + 1}` : "the program";
+      try {
+        encodeProgramText(source);
+      } catch (error) {
         throw new UsageError(
-          `${what}: character ${JSON.stringify(c)} never appears in the programs ${dir} trained on ` +
-            `(operations ${operations.join(",")}: ${JSON.stringify(seen)})`,
+          `${what}: ${(error as Error).message.replace(/^Cannot encode program text: /, "")}`,
         );
       }
-    }
-    let answer: string;
+      for (const c of source) {
+        if (!seen.includes(c)) {
+          throw new UsageError(
+            `${what}: character ${JSON.stringify(c)} never appears in the programs ${dir} trained on ` +
+              `(operations ${operations.join(",")}: ${JSON.stringify(seen)})`,
+          );
+        }
+      }
+      let answer: string;
+      try {
+        answer = runProgramSource(source);
+      } catch (error) {
+        throw new UsageError(`${what} is not a program of the task's language: ${(error as Error).message}`);
+      }
+      const steps = source.length + answer.length + 1;
+      if (steps > MAX_LENGTH) {
+        throw new UsageError(
+          `${what} makes an episode of ${steps} steps (program, answer and end symbol); the limit is ${MAX_LENGTH}`,
+        );
+      }
+      const longest = Math.max(0, ...(source.match(/\d+/g) ?? []).map((n) => n.length));
+      const note = longest > program.target.length
+        ? `a number has ${longest} digits; the model trained on up to ${program.target.length}`
+        : "";
+      return { program: source, answer, note };
+    });
+    const backend = await checkpointBackend(checkpoint, backendChoice, notice);
+    let rows: ProgramExampleRow[];
     try {
-      answer = runProgramSource(source);
-    } catch (error) {
-      throw new UsageError(`${what} is not a program of the task's language: ${(error as Error).message}`);
+      const longestAnswer = Math.max(...examples.map((e) => e.answer.length));
+      rows = await answerPrograms(backend, examples, Math.max(24, 2 * longestAnswer));
+    } finally {
+      backend.destroy();
     }
-    const steps = source.length + answer.length + 1;
-    if (steps > MAX_LENGTH) {
-      throw new UsageError(
-        `${what} makes an episode of ${steps} steps (program, answer and end symbol); the limit is ${MAX_LENGTH}`,
-      );
-    }
-    const longest = Math.max(0, ...(source.match(/\d+/g) ?? []).map((n) => n.length));
-    const note = longest > program.target.length
-      ? `a number has ${longest} digits; the model trained on up to ${program.target.length}`
-      : "";
-    return { program: source, answer, note };
-  });
-  const backend = await checkpointBackend(checkpoint, backendChoice, notice);
-  let rows: ProgramExampleRow[];
-  try {
-    const longestAnswer = Math.max(...examples.map((e) => e.answer.length));
-    rows = await answerPrograms(backend, examples, Math.max(24, 2 * longestAnswer));
-  } finally {
-    backend.destroy();
-  }
-  const executed = rows.map((row, i) => ({ ...row, note: examples[i]!.note }));
-  write(formatExecuted(executed) + "\n");
-  return executed;
-}
+    const executed = rows.map((row, i) => ({ ...row, note: examples[i]!.note }));
+    write(formatExecuted(executed) + "\n");
+    return executed;
+  },
+  { positionals: true, checkpointHelp: "a program-task checkpoint or shipped model directory" },
+);
 
 /**
  * Formats executed programs: the program, then the true answer, the model's greedy answer and its

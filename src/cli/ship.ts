@@ -15,18 +15,16 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { CheckpointError, loadCheckpoint, shipModel } from "../io/checkpoint.ts";
 import { METRICS_LOG_FILE } from "../io/metrics_log.ts";
-import { type FlagSpec, pipeSafeWriter, requiredFlag, UsageError } from "./args.ts";
-import { checkpointFlag, HELP_FLAG, readCheckpointCommand } from "./common_flags.ts";
+import { type FlagSpec, requiredFlag, UsageError } from "./args.ts";
+import { type CheckpointCommand, checkpointCommand } from "./common_flags.ts";
 import { runCommand } from "./run_command.ts";
 
 /** The flags of `deno task ship`. */
 export const SHIP_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  "checkpoint": checkpointFlag("the training checkpoint directory"),
   "out": {
     type: "string",
     help: "the directory to write the shipped model into (required), e.g. models/copy",
   },
-  "help": HELP_FLAG,
 };
 
 /**
@@ -43,36 +41,35 @@ export const SHIP_FLAGS: Readonly<Record<string, FlagSpec>> = {
  * await shipCommand(["--checkpoint", "runs/copy-1", "--out", "models/copy"]);
  * ```
  */
-export async function shipCommand(
-  args: string[],
-  write: (text: string) => void = pipeSafeWriter(Deno.stdout),
-): Promise<string | undefined> {
-  const read = readCheckpointCommand(args, "deno task ship --checkpoint DIR --out DIR", SHIP_FLAGS, write);
-  if (read === undefined) return undefined;
-  const { line, dir } = read;
-  const out = requiredFlag(line, "out", "DIR");
-  const checkpoint = await loadCheckpoint(dir);
-  if (checkpoint.shipped) {
-    throw new UsageError(
-      `--checkpoint ${dir} is a shipped model already; ship the training checkpoint instead`,
+export const shipCommand: CheckpointCommand<string> = checkpointCommand(
+  "deno task ship --checkpoint DIR --out DIR",
+  SHIP_FLAGS,
+  async ({ line, dir, write }) => {
+    const out = requiredFlag(line, "out", "DIR");
+    const checkpoint = await loadCheckpoint(dir);
+    if (checkpoint.shipped) {
+      throw new UsageError(
+        `--checkpoint ${dir} is a shipped model already; ship the training checkpoint instead`,
+      );
+    }
+    if ((await Deno.realPath(dir)) === (await Deno.realPath(out).catch(() => null))) {
+      throw new UsageError(`--out ${out} is the checkpoint's own directory; name another directory`);
+    }
+    await shipModel(out, checkpoint);
+    // The training log, so that `deno task viz` draws the shipped model's learning curve.
+    const log = join(dir, METRICS_LOG_FILE);
+    const hasLog = await Deno.stat(log).then((i) => i.isFile, () => false);
+    if (hasLog) await writeFileAtomic(join(out, METRICS_LOG_FILE), await Deno.readFile(log));
+    const bytes = (await Deno.stat(join(out, "model.safetensors"))).size;
+    write(
+      `Shipped ${dir} (${checkpoint.training.task}, step ${checkpoint.progress.step}, ` +
+        `${checkpoint.params.length} parameters) to ${out}: ${
+          (bytes / 1024).toFixed(0)
+        } KiB of float32 weights\n`,
     );
-  }
-  if ((await Deno.realPath(dir)) === (await Deno.realPath(out).catch(() => null))) {
-    throw new UsageError(`--out ${out} is the checkpoint's own directory; name another directory`);
-  }
-  await shipModel(out, checkpoint);
-  // The training log, so that `deno task viz` draws the shipped model's learning curve.
-  const log = join(dir, METRICS_LOG_FILE);
-  const hasLog = await Deno.stat(log).then((i) => i.isFile, () => false);
-  if (hasLog) await writeFileAtomic(join(out, METRICS_LOG_FILE), await Deno.readFile(log));
-  const bytes = (await Deno.stat(join(out, "model.safetensors"))).size;
-  write(
-    `Shipped ${dir} (${checkpoint.training.task}, step ${checkpoint.progress.step}, ` +
-      `${checkpoint.params.length} parameters) to ${out}: ${
-        (bytes / 1024).toFixed(0)
-      } KiB of float32 weights\n`,
-  );
-  return out;
-}
+    return out;
+  },
+  { checkpointHelp: "the training checkpoint directory" },
+);
 
 if (import.meta.main) await runCommand(shipCommand, [CheckpointError]);

@@ -94,7 +94,8 @@ export async function planRun(line: CommandLine): Promise<RunPlan> {
   };
   const backendFlag = str("backend");
   let backend = choiceFlag(backendFlag ?? "auto", "backend", BACKEND_CHOICES);
-  const modelFlag = str("model") === undefined ? undefined : choiceFlag(str("model")!, "model", MODEL_KINDS);
+  const modelGiven = str("model");
+  const modelFlag = modelGiven === undefined ? undefined : choiceFlag(modelGiven, "model", MODEL_KINDS);
   const noEval = line.values["no-eval"] === true;
   const reportEveryFlag = str("report-every");
   const reportEvery = reportEveryFlag === undefined

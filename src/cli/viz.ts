@@ -25,8 +25,13 @@ import { learningCurveSvg } from "../io/learning_curve.ts";
 import { METRICS_LOG_FILE, MetricsLogError, type MetricsRecord, readMetricsLog } from "../io/metrics_log.ts";
 import { Rng } from "../model/random.ts";
 import type { ReferenceForward } from "../reference/model.ts";
-import { type FlagSpec, integerFlag, pipeSafeWriter, stringFlag, UsageError } from "./args.ts";
-import { checkpointFlag, HELD_OUT_SEED_FLAG, HELP_FLAG, readCheckpointCommand } from "./common_flags.ts";
+import { blameFlag, type FlagSpec, integerFlag, optionalFlag, stringFlag, UsageError } from "./args.ts";
+import {
+  type CheckpointCommand,
+  checkpointCommand,
+  HELD_OUT_SEED_FLAG,
+  heldOutSeed,
+} from "./common_flags.ts";
 import { trainingTask } from "./presets.ts";
 import { checkRunSize, tapeBytesPerStep } from "../train/run_size.ts";
 import { PRIORITY_WRITES_FILE, priorityWritesSvg } from "./priority_writes.ts";
@@ -189,7 +194,6 @@ export async function renderLearningCurve(
 
 /** The flags of `deno task viz`. */
 export const VIZ_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  "checkpoint": checkpointFlag(),
   "length": {
     type: "string",
     help: "the episode's length, in the task's units",
@@ -197,7 +201,6 @@ export const VIZ_FLAGS: Readonly<Record<string, FlagSpec>> = {
   },
   "seed": { ...HELD_OUT_SEED_FLAG, help: "seeds the episode" },
   "out": { type: "string", help: "the directory to write the figures into", defaultFrom: "the checkpoint's" },
-  "help": HELP_FLAG,
 };
 
 /**
@@ -215,78 +218,68 @@ export const VIZ_FLAGS: Readonly<Record<string, FlagSpec>> = {
  * await vizCommand(["--checkpoint", "runs/copy-1", "--length", "10"]);
  * ```
  */
-export async function vizCommand(
-  args: string[],
-  write: (text: string) => void = pipeSafeWriter(Deno.stdout),
-): Promise<FigurePaths | undefined> {
-  const read = readCheckpointCommand(args, "deno task viz --checkpoint DIR [flags]", VIZ_FLAGS, write);
-  if (read === undefined) return undefined;
-  const { line, dir } = read;
-  const str = (name: string): string | undefined => stringFlag(line, name);
-  const length = str("length") === undefined
-    ? undefined
-    : integerFlag(str("length")!, "length", 1, MAX_LENGTH);
-  const seed = str("seed") === undefined ? undefined : integerFlag(str("seed")!, "seed", 0);
-  const outDir = str("out");
-  if (outDir !== undefined) {
-    if (outDir.trim() === "") throw new UsageError(`--out must name a directory, got "${outDir}"`);
-    try {
-      await Deno.mkdir(outDir, { recursive: true });
-    } catch (error) {
-      throw new UsageError(`--out ${outDir} cannot be used: ${(error as Error).message}`);
+export const vizCommand: CheckpointCommand<FigurePaths> = checkpointCommand(
+  "deno task viz --checkpoint DIR [flags]",
+  VIZ_FLAGS,
+  async ({ line, dir, write }) => {
+    const length = optionalFlag(line, "length", (v) => integerFlag(v, "length", 1, MAX_LENGTH));
+    const seed = heldOutSeed(line);
+    const outDir = stringFlag(line, "out");
+    if (outDir !== undefined) {
+      if (outDir.trim() === "") throw new UsageError(`--out must name a directory, got "${outDir}"`);
+      try {
+        await Deno.mkdir(outDir, { recursive: true });
+      } catch (error) {
+        throw new UsageError(`--out ${outDir} cannot be used: ${(error as Error).message}`);
+      }
     }
-  }
-  const checkpoint = await loadCheckpoint(dir);
-  /** Draws, turning a failed write into a one-line error that says how to write elsewhere. */
-  const drawing = async <T>(draw: () => Promise<T>): Promise<T> => {
-    try {
-      return await draw();
-    } catch (error) {
-      const fileSystem = Object.values(Deno.errors).some((E) => error instanceof E);
-      if (!fileSystem) throw error;
-      throw new CheckpointError(
-        `Cannot write the figures into ${outDir ?? dir} (${(error as Error).message}); ` +
-          `pass --out DIR to write them elsewhere`,
-        { cause: error },
+    const checkpoint = await loadCheckpoint(dir);
+    /** Draws, turning a failed write into a one-line error that says how to write elsewhere. */
+    const drawing = async <T>(draw: () => Promise<T>): Promise<T> => {
+      try {
+        return await draw();
+      } catch (error) {
+        const fileSystem = Object.values(Deno.errors).some((E) => error instanceof E);
+        if (!fileSystem) throw error;
+        throw new CheckpointError(
+          `Cannot write the figures into ${outDir ?? dir} (${(error as Error).message}); ` +
+            `pass --out DIR to write them elsewhere`,
+          { cause: error },
+        );
+      }
+    };
+    if (checkpoint.modelKind === "lstm") {
+      if (length !== undefined || seed !== undefined) {
+        throw new UsageError(
+          `--length and --seed choose the episode figure, which ${dir} (the plain LSTM baseline) does not have`,
+        );
+      }
+      const curve = await drawing(() => renderLearningCurve(checkpoint, outDir));
+      write(`No episode figure: ${dir} holds the plain LSTM baseline, which has no memory or heads\n`);
+      write(
+        curve
+          ? `Learning curve: ${curve}\n`
+          : `No learning curve: no records in ${join(dir, METRICS_LOG_FILE)}\n`,
       );
+      return undefined;
     }
-  };
-  if (checkpoint.modelKind === "lstm") {
-    if (length !== undefined || seed !== undefined) {
-      throw new UsageError(
-        `--length and --seed choose the episode figure, which ${dir} (the plain LSTM baseline) does not have`,
-      );
-    }
-    const curve = await drawing(() => renderLearningCurve(checkpoint, outDir));
-    write(`No episode figure: ${dir} holds the plain LSTM baseline, which has no memory or heads\n`);
+    const paths = await blameFlag("length", () =>
+      drawing(() =>
+        renderFigures(checkpoint, {
+          ...(length !== undefined && { length }),
+          ...(seed !== undefined && { seed }),
+          ...(outDir !== undefined && { outDir }),
+        })
+      ));
+    write(`Episode: ${paths.episode}\n`);
+    if (paths.priorityWrites) write(`Write locations against priority: ${paths.priorityWrites}\n`);
     write(
-      curve
-        ? `Learning curve: ${curve}\n`
+      paths.learningCurve
+        ? `Learning curve: ${paths.learningCurve}\n`
         : `No learning curve: no records in ${join(dir, METRICS_LOG_FILE)}\n`,
     );
-    return undefined;
-  }
-  let paths: FigurePaths;
-  try {
-    paths = await drawing(() =>
-      renderFigures(checkpoint, {
-        ...(length !== undefined && { length }),
-        ...(seed !== undefined && { seed }),
-        ...(outDir !== undefined && { outDir }),
-      })
-    );
-  } catch (error) {
-    if (error instanceof RangeError) throw new UsageError(`--length: ${error.message}`);
-    throw error;
-  }
-  write(`Episode: ${paths.episode}\n`);
-  if (paths.priorityWrites) write(`Write locations against priority: ${paths.priorityWrites}\n`);
-  write(
-    paths.learningCurve
-      ? `Learning curve: ${paths.learningCurve}\n`
-      : `No learning curve: no records in ${join(dir, METRICS_LOG_FILE)}\n`,
-  );
-  return paths;
-}
+    return paths;
+  },
+);
 
 if (import.meta.main) await runCommand(vizCommand, [MetricsLogError, CheckpointError]);
