@@ -17,8 +17,8 @@
 // clip_elementwise g ← clamp(g, −LIMIT, LIMIT), if finite
 
 override P: u32;                     // parameter count
-override MAX_NORM: f32 = 3.4028235e38; // global-norm limit (the default never clips)
-override LIMIT: f32 = 3.4028235e38;  // elementwise limit
+override MAX_NORM: f32 = 3.4028234e38; // global-norm limit (the default never clips)
+override LIMIT: f32 = 3.4028234e38;  // elementwise limit
 override WORKGROUP: u32 = 256;       // clip_norm: a power of two
 
 // clip_norm bindings

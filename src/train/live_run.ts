@@ -1,0 +1,131 @@
+/**
+ * A live training run on WebGPU, as the web demo runs it on a visitor's GPU: the model of a task preset,
+ * initialised and trained exactly as `deno task train --backend webgpu` would with the same preset, seed,
+ * steps, report interval and held-out episodes (data stream `seed`, held-out batch `seed + 1`, memory stream
+ * `seed + 2`). Between reports the page can read the parameters back and draw an episode; a test runs the
+ * same run under Deno's WebGPU and compares the reports.
+ *
+ * @module
+ */
+
+import type { Task } from "../../tasks/task.ts";
+import type { TaskPreset } from "../../tasks/presets.ts";
+import { DEFAULT_NTM_CONFIG, type NtmConfig, ntmConfig } from "../model/config.ts";
+import { DEFAULT_INIT, initParameters } from "../model/init.ts";
+import { type ParameterLayout, parameterLayout } from "../model/layout.ts";
+import { MAX_SEED, Rng } from "../model/random.ts";
+import { createOptimizer } from "../optim/optimizer.ts";
+import type { GpuContext } from "../gpu/device.ts";
+import type { TrainingBackend } from "./backend.ts";
+import { type TrainingHooks, type TrainingResult, trainLoop } from "./loop.ts";
+import { createWebGpuBackend } from "./webgpu_backend.ts";
+
+/** What a live run trains: a task, a preset's model and recipe, and the run's length and seed. */
+export interface LiveRunSpec {
+  /** The task (its episodes, sizes and output kind). */
+  readonly task: Task;
+  /** The preset: model fields, optimiser, learning rate, batch and training lengths. */
+  readonly preset: Pick<TaskPreset, "model" | "optimizer" | "learningRate" | "batch" | "range">;
+  /** Steps to train. */
+  readonly steps: number;
+  /** Seeds the parameters and the training batches (held-out: `seed + 1`, memories: `seed + 2`). */
+  readonly seed: number;
+  /** Evaluate the held-out batch every this many steps. */
+  readonly reportEvery: number;
+  /** Episodes in the held-out batch. */
+  readonly evalEpisodes: number;
+}
+
+/** A live run, ready to train. */
+export interface LiveRun {
+  /** The model's configuration. */
+  readonly config: NtmConfig;
+  /** Its parameter layout. */
+  readonly layout: ParameterLayout;
+  /** The WebGPU backend that trains it. */
+  readonly backend: TrainingBackend;
+  /** The held-out batch's seed. */
+  readonly evalSeed: number;
+  /** The memory stream's seed (what `random` memory init draws from). */
+  readonly memorySeed: number;
+  /**
+   * Trains for the spec's steps, calling the hooks at each report; can be called once.
+   *
+   * @param hooks Report callbacks and the stop test.
+   * @returns The last report and whether training stopped early.
+   */
+  train(hooks?: TrainingHooks): Promise<TrainingResult>;
+}
+
+/**
+ * Builds a live run's model and its WebGPU backend.
+ *
+ * @param spec The task, preset, steps, seed and reports.
+ * @param context A WebGPU device to train on (default: request one).
+ * @returns The run.
+ * @throws {RangeError} when the steps, seed, report interval or held-out episodes are out of range.
+ * @throws {WebGpuUnavailableError} when there is no WebGPU adapter.
+ *
+ * @example
+ * ```ts ignore
+ * const run = await createLiveRun({ task: copyTask(), preset: quickPreset("copy"), steps: 50, seed: 1, reportEvery: 10, evalEpisodes: 16 });
+ * await run.train({ onReport: (r) => console.log(r.step, r.trainCostBits) });
+ * ```
+ */
+export async function createLiveRun(spec: LiveRunSpec, context?: GpuContext): Promise<LiveRun> {
+  const { task, preset } = spec;
+  const check = (name: string, value: number, min: number, max: number) => {
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new RangeError(
+        `Cannot start the run: ${name} must be an integer in ${min}..${max}, got ${value}`,
+      );
+    }
+  };
+  check("steps", spec.steps, 1, 10_000_000);
+  check("seed", spec.seed, 0, MAX_SEED - 2);
+  check("reportEvery", spec.reportEvery, 1, 10_000_000);
+  check("evalEpisodes", spec.evalEpisodes, 1, 65_536);
+  const config = ntmConfig({
+    ...DEFAULT_NTM_CONFIG,
+    ...preset.model,
+    inputSize: task.inputSize,
+    outputSize: task.outputSize,
+    outputKind: task.outputKind,
+  });
+  const layout = parameterLayout(config);
+  const params = initParameters(config, layout, spec.seed, DEFAULT_INIT);
+  const optimizer = createOptimizer(preset.optimizer, layout.size, { learningRate: preset.learningRate });
+  const evalSeed = spec.seed + 1, memorySeed = spec.seed + 2;
+  const backend = await createWebGpuBackend({
+    config,
+    layout,
+    params,
+    optimizer,
+    batch: preset.batch,
+    memorySeed,
+    startStep: 0,
+    ...(context && { context }),
+  });
+  let started = false;
+  return {
+    config,
+    layout,
+    backend,
+    evalSeed,
+    memorySeed,
+    train(hooks: TrainingHooks = {}): Promise<TrainingResult> {
+      if (started) return Promise.reject(new Error("Cannot train a live run twice: start a new one"));
+      started = true;
+      const schedule = {
+        task,
+        range: preset.range,
+        batch: preset.batch,
+        steps: spec.steps,
+        reportEvery: spec.reportEvery,
+        evalEpisodes: spec.evalEpisodes,
+        evalSeed,
+      };
+      return trainLoop(backend, schedule, new Rng(spec.seed), 0, hooks);
+    },
+  };
+}
