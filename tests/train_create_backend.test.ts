@@ -152,3 +152,22 @@ Deno.test("a WebGPU step whose gradient is not finite is refused, naming the ste
     backend.destroy();
   }
 });
+
+Deno.test("createBackend('auto') trains on the CPU, with a notice, when the software adapter's probe step is not finite", async () => {
+  assert.ok(navigator.gpu, "this test needs WebGPU (the software adapter is enough)");
+  const { isSoftware, device } = await requestGpuContext();
+  device.destroy();
+  if (!isSoftware) return; // a hardware GPU is taken without a probe
+  const { init, probe } = probedInit();
+  // Weights near float32's limit overflow on the adapter; the float64 reference computes them.
+  const params = init.params.map((_, i) => (i % 2 ? 1 : -1) * 1e37);
+  const notices: string[] = [];
+  const backend = await createBackend("auto", { ...init, params }, (line) => notices.push(line), { probe });
+  try {
+    assert.equal(backend.name, "cpu");
+    assert.equal(notices.length, 1, notices.join("\n"));
+    assert.match(notices[0]!, /gave a gradient that is not finite; training on the CPU/);
+  } finally {
+    backend.destroy();
+  }
+});

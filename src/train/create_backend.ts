@@ -13,7 +13,7 @@ import type { LstmConfig } from "../model/lstm_config.ts";
 import type { EpisodeBatch } from "../model/episode.ts";
 import { requestGpuContext, WebGpuUnavailableError } from "../gpu/device.ts";
 import { createWebGpuBackend } from "./webgpu_backend.ts";
-import type { BackendName, TrainingBackend } from "./backend.ts";
+import { type BackendName, NonFiniteLossError, type TrainingBackend } from "./backend.ts";
 import { timeTrainingSteps } from "./backend_probe.ts";
 import { createCpuBackend } from "./cpu_backend.ts";
 import { createLstmBackend } from "./lstm_backend.ts";
@@ -164,7 +164,21 @@ export async function createBackend(
       optimizer: createOptimizer(optimizer.name, layout.size, optimizer.options),
     });
     const gpuProbe = await createWebGpuBackend({ ...throwaway(), context });
-    const gpu = await timeTrainingSteps(gpuProbe, options.probe).finally(() => gpuProbe.destroy());
+    const gpu = await timeTrainingSteps(gpuProbe, options.probe)
+      .catch((error: unknown) => {
+        if (error instanceof NonFiniteLossError) return undefined;
+        throw error;
+      })
+      .finally(() => gpuProbe.destroy());
+    if (gpu === undefined) {
+      // float32 overflowed where the float64 reference may not: the run can still train, on the CPU.
+      notice(
+        `notice: --backend auto: a float32 training step on the software adapter (${context.adapterName}) ` +
+          `gave a gradient that is not finite; training on the CPU (float64 reference) instead`,
+      );
+      context.device.destroy();
+      return cpu();
+    }
     const t = throwaway();
     const cpuProbe = createCpuBackend(config, layout, t.params, t.optimizer, memorySeed, 0);
     const ref = await timeTrainingSteps(cpuProbe, options.probe).finally(() => cpuProbe.destroy());
