@@ -1,0 +1,173 @@
+/**
+ * The web demo in a real browser: `deno task demo`'s server bundles and serves the page, headless Chromium
+ * (SwiftShader's WebGPU) loads it with a query that trains a short seeded copy run, and the test checks that
+ * (a) the page's reports (training cost, held-out cost and bit errors, gradient norm) equal those of the same
+ * run on Deno's WebGPU (lavapipe) within float32 tolerance, (b) a shipped model's evaluation in the page
+ * equals `deno task eval --backend webgpu`'s, (c) the page drew (a screenshot that is not blank) and logged
+ * no console error. Without Chromium the test is skipped, unless `NTM_REQUIRE_BROWSER=1` (as `.ci/run`
+ * sets it, after installing Chromium). `NTM_DEMO_SCREENSHOT=PATH` keeps the screenshot there.
+ */
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startDemoServer } from "../web/serve.ts";
+import { findChromium, launchChromium } from "./_support/chromium.ts";
+import { createLiveRun } from "../src/train/live_run.ts";
+import { requestGpuContext } from "../src/gpu/device.ts";
+import { taskByName } from "../tasks/presets.ts";
+import { presetByName } from "../src/cli/presets.ts";
+import { evaluateCheckpoint } from "../src/cli/eval.ts";
+import type { TrainingReport } from "../src/train/loop.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const chromium = findChromium();
+const required = Deno.env.get("NTM_REQUIRE_BROWSER") === "1";
+
+/** The short run both engines train: the quick copy preset (the paper's copy model, batch 1). */
+const RUN = { task: "copy", preset: "quick", steps: 30, seed: 1, report: 10, eval: 8 } as const;
+/** The probe of a shipped model. */
+const PROBE = { model: "copy", length: 20, episodes: 8, probeSeed: 2 } as const;
+
+/** float32 on two compilers and two CPU rasterisers: |page − deno| ≤ ATOL + RTOL·|deno|. */
+const ATOL = 1e-3, RTOL = 1e-3;
+
+interface PageState {
+  adapter: string | null;
+  reports: { step: number; trainCostBits: number; costBits: number; bitErrors: number; gradNorm: number }[];
+  done: boolean;
+  probe: { cost_bits: number; bit_errors: number } | null;
+  errors: string[];
+}
+
+/** Checks one number of the page against Deno's within tolerance, naming it. */
+function assertClose(page: number, deno: number, what: string): void {
+  const bound = ATOL + RTOL * Math.abs(deno);
+  assert.ok(
+    Number.isFinite(page) && Math.abs(page - deno) <= bound,
+    `${what}: the page has ${page}, Deno's WebGPU ${deno} (difference ${Math.abs(page - deno)} > ${bound})`,
+  );
+}
+
+Deno.test({
+  name: "the demo page trains, evaluates and draws in headless Chromium as Deno's WebGPU engine does",
+  ignore: chromium === null && !required,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (chromium === null) {
+      throw new Error(
+        "Chromium is missing (NTM_REQUIRE_BROWSER=1): apt-get install chromium, or set CHROMIUM",
+      );
+    }
+    const server = await startDemoServer({ port: 0 });
+    const page = await launchChromium(chromium);
+    try {
+      const wait = async (done: (s: PageState) => boolean, what: string) => {
+        const deadline = Date.now() + 240_000;
+        for (;;) {
+          const s = await page.evaluate<PageState>("window.ntmDemo");
+          if (s.errors.length > 0) throw new Error(`The page failed ${what}: ${s.errors.join("; ")}`);
+          if (done(s)) return s;
+          if (Date.now() > deadline) throw new Error(`The page did not finish ${what} in 240 s`);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      };
+      const query = new URLSearchParams(Object.entries(RUN).map(([k, v]) => [k, `${v}`]));
+      await page.goto(`${server.url}?${query}&autostart=1`);
+      const trained = await wait((s) => s.done, "training");
+      const status = await page.evaluate<string>("document.getElementById('status').textContent");
+      assert.match(status, new RegExp(`step ${RUN.steps}\\b`));
+      assert.match(status, /cost \d+\.\d+ bits/);
+      const svgs = await page.evaluate<number>(
+        "document.querySelectorAll('#curve svg, #episode svg').length",
+      );
+      assert.equal(svgs, 2, "the learning curve and the episode figure are drawn");
+
+      // (c) a screenshot, not blank: many colours, a good share of pixels not background.
+      const png = await page.screenshot();
+      const out = Deno.env.get("NTM_DEMO_SCREENSHOT") ?? await Deno.makeTempFile({ suffix: ".png" });
+      await Deno.writeFile(out, png);
+      const pixels = await page.evaluate<{ colours: number; inked: number }>(`(async () => {
+        const image = new Image();
+        image.src = ${JSON.stringify(`data:image/png;base64,${encodeBase64(png)}`)};
+        await image.decode();
+        const canvas = new OffscreenCanvas(image.width, image.height);
+        const g = canvas.getContext("2d");
+        g.drawImage(image, 0, 0);
+        const data = g.getImageData(0, 0, image.width, image.height).data;
+        const colours = new Set();
+        let inked = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+          if (data[i] + data[i + 1] + data[i + 2] < 600) inked++;
+        }
+        return { colours: colours.size, inked: inked / (data.length / 4) };
+      })()`);
+      assert.ok(
+        pixels.colours > 100 && pixels.inked > 0.05,
+        `the screenshot looks blank: ${JSON.stringify(pixels)}`,
+      );
+
+      // (a) the same run on Deno's WebGPU.
+      const context = await requestGpuContext();
+      const run = await createLiveRun(
+        {
+          task: taskByName(RUN.task),
+          preset: presetByName(RUN.preset, RUN.task),
+          steps: RUN.steps,
+          seed: RUN.seed,
+          reportEvery: RUN.report,
+          evalEpisodes: RUN.eval,
+        },
+        context,
+      );
+      const reports: TrainingReport[] = [];
+      try {
+        await run.train({ onReport: (r) => void reports.push(r) });
+      } finally {
+        run.backend.destroy();
+        context.device.destroy();
+      }
+      assert.deepEqual(trained.reports.map((r) => r.step), reports.map((r) => r.step));
+      reports.forEach((deno, i) => {
+        const p = trained.reports[i]!;
+        assertClose(p.trainCostBits, deno.trainCostBits, `step ${deno.step}: training cost`);
+        assertClose(p.costBits, deno.costBits, `step ${deno.step}: held-out cost`);
+        // A bit decided within float32 noise of 0.5 may flip: one bit in the held-out batch is allowed.
+        assert.ok(
+          Math.abs(p.bitErrors - deno.bitErrors) <= 1 / RUN.eval + 1e-9,
+          `step ${deno.step}: held-out bit errors: the page has ${p.bitErrors}, Deno's WebGPU ${deno.bitErrors}`,
+        );
+        assertClose(p.gradNorm, deno.gradNorm, `step ${deno.step}: gradient norm`);
+      });
+
+      // (b) a shipped model's evaluation.
+      const probeQuery = new URLSearchParams(Object.entries(PROBE).map(([k, v]) => [k, `${v}`]));
+      await page.goto(`${server.url}?${probeQuery}&probe=1`);
+      const probed = await wait((s) => s.probe !== null, "the probe");
+      const evaluation = await evaluateCheckpoint(join(ROOT, "models", PROBE.model), {
+        lengths: [PROBE.length],
+        episodes: PROBE.episodes,
+        seed: PROBE.probeSeed,
+        backend: "webgpu",
+        write: false,
+        notice: () => {},
+      });
+      assertClose(probed.probe!.cost_bits, evaluation.rows[0]!.cost_bits, "models/copy: cost");
+      assertClose(probed.probe!.bit_errors, evaluation.rows[0]!.bit_errors, "models/copy: bit errors");
+      assert.deepEqual(page.errors, [], "no console error");
+    } finally {
+      await page.close();
+      await server.shutdown();
+    }
+  },
+});
+
+/** Base64 of bytes (a screenshot: megabytes, so in chunks). */
+function encodeBase64(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}
