@@ -32,6 +32,8 @@ export interface ModuleImports {
   readonly imports: readonly string[];
   readonly external: readonly string[];
   readonly usesDeno: boolean;
+  /** Imports that only bring types (`import type`, `export type`): erased from a bundle. */
+  readonly typeOnly?: readonly string[];
 }
 
 /** Strips comments (line and block) so that doc examples and prose do not count as code. */
@@ -49,7 +51,12 @@ export function readImports(path: string, text: string): ModuleImports {
   specs.push(...[...body.matchAll(/\bimport\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1]!));
   const imports = specs.filter((s) => s.startsWith(".")).map((s) => normalize(join(dirname(path), s)));
   const external = specs.filter((s) => !s.startsWith("."));
-  return { path, imports, external, usesDeno: /\bDeno\s*\./.test(body) };
+  const typeSpecs = [...body.matchAll(/(?:^|\n)\s*(?:import|export)\s+type\b[^;]*?\bfrom\s*"([^"]+)"/g)]
+    .map((m) => m[1]!);
+  const valueSpecs = specs.filter((s) => !typeSpecs.includes(s));
+  const typeOnly = typeSpecs.filter((s) => s.startsWith(".") && !valueSpecs.includes(s))
+    .map((s) => normalize(join(dirname(path), s)));
+  return { path, imports, external, usesDeno: /\bDeno\s*\./.test(body), typeOnly };
 }
 
 function layerOf(path: string): string | undefined {
@@ -126,6 +133,52 @@ Deno.test("every import between layers points down, with no cycle and no Deno-on
   assert.deepEqual(violations(modules), []);
 });
 
+/** What the modules reachable from `entry` use that a browser lacks, one line each (empty when none). */
+export function browserViolations(entry: string, modules: readonly ModuleImports[]): string[] {
+  const byPath = new Map(modules.map((m) => [m.path, m]));
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const visit = (path: string, via: string[]): void => {
+    if (seen.has(path) || !path.endsWith(".ts")) return;
+    seen.add(path);
+    const m = byPath.get(path);
+    if (m === undefined) return problems.push(`${path} (imported by ${entry}) was not found`), undefined;
+    const chain = [...via, path].join(" → ");
+    for (const spec of m.external) {
+      if (/^(node|npm|jsr):/.test(spec)) problems.push(`${chain} imports ${spec}: not in a browser`);
+    }
+    if (m.usesDeno) problems.push(`${chain} uses Deno.*: not in a browser`);
+    for (const next of m.imports) if (!m.typeOnly?.includes(next)) visit(next, [...via, path]);
+  };
+  visit(entry, []);
+  return problems;
+}
+
+Deno.test("everything the browser entry (browser.ts) reaches is free of Deno.* and node:, npm:, jsr: imports", async () => {
+  const modules = await repositoryModules();
+  modules.push(readImports("browser.ts", await Deno.readTextFile(join(ROOT, "browser.ts"))));
+  assert.deepEqual(browserViolations("browser.ts", modules), []);
+  // The check can fail: a module that reads a file, reached through one that is clean.
+  const m = (path: string, imports: string[], external: string[] = [], usesDeno = false): ModuleImports => ({
+    path,
+    imports,
+    external,
+    usesDeno,
+  });
+  assert.deepEqual(
+    browserViolations("browser.ts", [
+      m("browser.ts", ["src/train/a.ts"]),
+      { ...m("src/train/a.ts", ["src/io/b.ts", "src/io/c.ts", "shaders/x.wgsl"]), typeOnly: ["src/io/c.ts"] },
+      m("src/io/b.ts", [], ["node:fs"], true),
+      m("src/io/c.ts", [], ["node:path"]), // reached by types only: erased from the bundle
+    ]),
+    [
+      "browser.ts → src/train/a.ts → src/io/b.ts imports node:fs: not in a browser",
+      "browser.ts → src/train/a.ts → src/io/b.ts uses Deno.*: not in a browser",
+    ],
+  );
+});
+
 Deno.test("the layering check reports an upward import, a sibling import, a cycle and Deno code", () => {
   const m = (path: string, imports: string[], external: string[] = [], usesDeno = false): ModuleImports => ({
     path,
@@ -154,6 +207,11 @@ Deno.test("the layering check reports an upward import, a sibling import, a cycl
     '/**\n * import { a } from "../train/loop.ts";\n * Deno.exit(1)\n */\n',
   );
   assert.deepEqual([doc.imports, doc.usesDeno], [[], false]);
+  const types = readImports(
+    "src/gpu/x.ts",
+    'import type { A } from "./a.ts";\nimport { type B, c } from "./b.ts";\n',
+  );
+  assert.deepEqual(types.typeOnly, ["src/gpu/a.ts"]);
   const real = readImports(
     "src/gpu/x.ts",
     'import type { A } from "../train/loop.ts";\nexport { b } from "./b.ts";\n',
