@@ -22,6 +22,7 @@ import { writeFileAtomic } from "../io/atomic_write.ts";
 import { CheckpointError, loadCheckpoint, type LoadedCheckpoint } from "../io/checkpoint.ts";
 import { episodeFigureSvg, forwardEpisode } from "../io/episode_figure.ts";
 import { learningCurveSvg } from "../io/learning_curve.ts";
+import { programLearningCurveSvg } from "../io/program_curve.ts";
 import { METRICS_LOG_FILE, MetricsLogError, type MetricsRecord, readMetricsLog } from "../io/metrics_log.ts";
 import { Rng } from "../model/random.ts";
 import type { ReferenceForward } from "../reference/model.ts";
@@ -185,9 +186,12 @@ export async function renderLearningCurve(
   if (records.length === 0) return null;
   const path = join(outDir ?? checkpoint.dir, FIGURE_FILES.learningCurve);
   const model = checkpoint.modelKind === "lstm" ? ", plain LSTM" : "";
+  const title = `${checkpoint.training.task}${model} (${checkpoint.dir})`;
   await writeFileAtomic(
     path,
-    learningCurveSvg(records, `${checkpoint.training.task}${model} (${checkpoint.dir})`),
+    checkpoint.training.task === "program"
+      ? programLearningCurveSvg(records, title)
+      : learningCurveSvg(records, title),
   );
   return path;
 }

@@ -48,7 +48,26 @@ export interface MetricsRecord {
   readonly bit_errors: number;
   /** Training sequences per second in the run that logged this line. */
   readonly seq_per_s: number;
+  /** Program task: held-out per-character accuracy at the target difficulty, in [0, 1]. */
+  readonly char_accuracy?: number;
+  /** Program task: held-out share of answers with every character right, in [0, 1]. */
+  readonly answer_accuracy?: number;
+  /** Program task: the curriculum's current stage, digits per number. */
+  readonly stage_length?: number;
+  /** Program task: the curriculum's current stage, nesting. */
+  readonly stage_nesting?: number;
+  /** Program task: per-character accuracy on a validation batch of the current stage, in [0, 1]. */
+  readonly stage_char_accuracy?: number;
 }
+
+/** The program task's optional fields of a {@linkcode MetricsRecord}, kept by the parser when numeric. */
+const PROGRAM_FIELDS = [
+  "char_accuracy",
+  "answer_accuracy",
+  "stage_length",
+  "stage_nesting",
+  "stage_char_accuracy",
+] as const;
 
 /**
  * Appends one record to a metrics log (creating the file), as one line of JSON. Non-finite numbers are
@@ -146,6 +165,7 @@ export function parseMetricsLog(text: string, source = "the metrics log"): Metri
       cost_bits: record.cost_bits as number,
       bit_errors: record.bit_errors as number,
       seq_per_s: num("seq_per_s") ?? NaN,
+      ...Object.fromEntries(PROGRAM_FIELDS.flatMap((key) => num(key) === null ? [] : [[key, num(key)]])),
     });
   }
   return records;
