@@ -2,7 +2,8 @@
 // fields, and each field's activation and its derivative. The float64 twin is src/reference/head_params.ts
 // (headParamsForward, headParamsBackward), whose field layout this follows: a read head has
 // k (M), β, g, s (S), γ; a write head adds e (M), a (M). The including shader declares the overrides
-// M, S, R, READ_WIDTH (M + S + 3) and WRITE_WIDTH (3M + S + 3), and includes _activations.wgsl.
+// M, S, R, B, P, READ_WIDTH (M + S + 3) and WRITE_WIDTH (3M + S + 3), includes _activations.wgsl and binds
+// the raw parameters as `raw_heads: array<f32>`, (T, B, P).
 
 const FIELD_K = 0u;     // key k, tanh
 const FIELD_BETA = 1u;  // key strength β, softplus (eq. 5)
@@ -68,4 +69,32 @@ fn head_activation_slope(kind: u32, x: f32) -> f32 {
       return y * (1.0 - y);
     }
   }
+}
+
+// The raw parameter at `id` = b·P + p of step t's rows (T, B, P): episode b, p, its field, and where its row
+// starts in raw_heads.
+struct RawParam { b: u32, p: u32, field: Field, row: u32 }
+
+fn raw_param(t: u32, id: u32) -> RawParam {
+  let b = id / P;
+  let p = id % P;
+  return RawParam(b, p, field_of(p), (t * B + b) * P);
+}
+
+// Eq. 8's shift softmax of the head whose S raw values start at raw_heads[first]: (max, Σ_o exp(s_o − max)),
+// the `softmax` argument of head_activation.
+fn shift_softmax(first: u32) -> vec2<f32> {
+  var x_max = raw_heads[first];
+  for (var o = 1u; o < S; o++) { x_max = max(x_max, raw_heads[first + o]); }
+  var sum = 0.0;
+  for (var o = 0u; o < S; o++) { sum += exp(raw_heads[first + o] - x_max); }
+  return vec2<f32>(x_max, sum);
+}
+
+// Raw parameter p (0 ≤ p < P) of the raw_heads row starting at `row`, activated.
+fn activated(row: u32, p: u32) -> f32 {
+  let field = field_of(p);
+  var softmax = vec2<f32>(0.0, 1.0);
+  if (field.kind == FIELD_S) { softmax = shift_softmax(row + p - field.j); }
+  return head_activation(field.kind, raw_heads[row + p], softmax);
 }

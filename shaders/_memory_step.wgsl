@@ -1,7 +1,7 @@
 // What memory_step_forward.wgsl and memory_step_backward.wgsl share: the fused memory step's sizes, its
 // workgroup memory and the helpers over it (see memory_step_forward.wgsl for the whole step). Included
 // after the including file's bindings: naga sizes the override-length workgroup arrays before the
-// functions that read them.
+// functions that read them. Both halves bind `raw_heads` (T, B, P) and `memory` (T + 1, B, N, M) as vec4s.
 
 override B: u32;      // episodes
 override N: u32;      // memory rows, a multiple of 4
@@ -47,6 +47,14 @@ var<workgroup> partials: array<vec4<f32>, SLOTS * NQV>; // (slot, invocation) sc
 var<workgroup> red: array<f32, 4u * H>;           // per-head reduction results
 var<workgroup> dr4: array<vec4<f32>, R * MQ>;     // ∂r_t, (R, M) (backward)
 var<workgroup> last_step: u32;                      // this episode's active steps, made uniform
+
+// Where episode b's slices of step t start: its raw_heads row (T, B, P); in vec4s, memory slot t, Mem_{t−1}
+// (T + 1, B, N, M), the (T, B, H, N) slot t (also w slot t, w_{t−1}) and w slot t + 1, w_t (T + 1, B, H, N).
+struct EpisodeSlots { raw_row: u32, mem: u32, now: u32, next: u32 }
+
+fn episode_slots(t: u32, b: u32) -> EpisodeSlots {
+  return EpisodeSlots((t * B + b) * P, (t * B + b) * NMQ, (t * B + b) * HNQ, ((t + 1u) * B + b) * HNQ);
+}
 
 // ——— head fields (head_params.wgsl) ———
 
@@ -134,4 +142,22 @@ fn cosine4(dot: vec4<f32>, denominator: vec4<f32>) -> vec4<f32> {
 // The 4 rows' dots with one vector (a column quad of each row).
 fn dots4(v: vec4<f32>, r0: vec4<f32>, r1: vec4<f32>, r2: vec4<f32>, r3: vec4<f32>) -> vec4<f32> {
   return vec4<f32>(dot(v, r0), dot(v, r1), dot(v, r2), dot(v, r3));
+}
+
+// Mem_{t−1}'s rows 4·i4 … 4·i4 + 3, whose first column quad is memory[first], into `rows` (rows[r·MQ + m4]);
+// returns their ‖Mem(i)‖².
+fn load_rows(first: u32, rows: ptr<function, array<vec4<f32>, ROW_QUADS>>) -> vec4<f32> {
+  var sq = vec4<f32>(0.0);
+  for (var m4 = 0u; m4 < MQ; m4++) {
+    let v0 = memory[first + m4];
+    let v1 = memory[first + MQ + m4];
+    let v2 = memory[first + 2u * MQ + m4];
+    let v3 = memory[first + 3u * MQ + m4];
+    (*rows)[m4] = v0;
+    (*rows)[MQ + m4] = v1;
+    (*rows)[2u * MQ + m4] = v2;
+    (*rows)[3u * MQ + m4] = v3;
+    sq += vec4<f32>(dot(v0, v0), dot(v1, v1), dot(v2, v2), dot(v3, v3));
+  }
+  return sq;
 }

@@ -280,6 +280,19 @@ fn store_tile_row(kind: u32, out: u32, rows: u32, r: u32, bias: u32, b0: u32, lo
   }
 }
 
+// Rows first … first + 7 of a tile (rows ≥ `rows` dropped), by store_tile_row. Constant tile indices
+// only: a dynamic index would keep the accumulators in memory.
+fn store_tile(kind: u32, out: u32, rows: u32, first: u32, bias: u32, b0: u32, acc: Tile) {
+  store_tile_row(kind, out, rows, first, bias, b0, acc.lo[0], acc.hi[0]);
+  store_tile_row(kind, out, rows, first + 1u, bias, b0, acc.lo[1], acc.hi[1]);
+  store_tile_row(kind, out, rows, first + 2u, bias, b0, acc.lo[2], acc.hi[2]);
+  store_tile_row(kind, out, rows, first + 3u, bias, b0, acc.lo[3], acc.hi[3]);
+  store_tile_row(kind, out, rows, first + 4u, bias, b0, acc.lo[4], acc.hi[4]);
+  store_tile_row(kind, out, rows, first + 5u, bias, b0, acc.lo[5], acc.hi[5]);
+  store_tile_row(kind, out, rows, first + 6u, bias, b0, acc.lo[6], acc.hi[6]);
+  store_tile_row(kind, out, rows, first + 7u, bias, b0, acc.lo[7], acc.hi[7]);
+}
+
 // The LSTM cell of unit u of layer l at step t for episodes b0 … b0 + 3, from the gates' W·z (one vec4 per
 // gate, a component per episode): writes gates, cell and hidden.
 fn lstm_cells(t: u32, l: u32, u: u32, b0: u32, ai: vec4<f32>, af: vec4<f32>, ao: vec4<f32>, ag: vec4<f32>) {
@@ -309,13 +322,31 @@ fn lstm_cells(t: u32, l: u32, u: u32, b0: u32, ai: vec4<f32>, af: vec4<f32>, ao:
 }
 
 // Element k of layer l's input for episode b at step t: [x_t; r_{t−1}; h_prev] or [h_t^{l−1}; h_prev]
-// (LSTM), [x_t; r_{t−1}] or h_t^{l−1} (feed-forward).
+// (LSTM), [x_t; r_{t−1}] or h_t^{l−1} (feed-forward); l = L (k < C): h_t^{L−1}, the head map's input.
 fn layer_input(b: u32, k: u32, t: u32, l: u32) -> f32 {
   let in_width = select(C, X + RM, l == 0u);
   if (k >= in_width) { return hidden[((t * L + l) * B + b) * C + k - in_width]; }
   if (l > 0u) { return hidden[(((t + 1u) * L + l - 1u) * B + b) * C + k]; }
   if (k < X) { return input[(t * B + b) * X + k]; }
   return reads[(t * B + b) * RM + k - X];
+}
+
+// Stages z for episodes b0 … b0 + 7: element k < width of layer l's input, zero-padded to kq vec4s per
+// episode, and keeps it in controller_in slot (t, l); l = L stages the top layer's h_t (the head map's input,
+// which layer_input reads as "layer L's input") and keeps nothing.
+fn stage_tile_input(b0: u32, t: u32, l: u32, width: u32, kq: u32, lid: u32) {
+  for (var i = lid; i < EPISODES * 4u * kq; i += WORKGROUP) {
+    let e = i / (4u * kq);
+    let k = i % (4u * kq);
+    let b = b0 + e;
+    var v = 0.0;
+    if (b < B && k < width) {
+      v = layer_input(b, k, t, l);
+      if (l < L) { controller_in[((t * L + l) * B + b) * K_MAX + k] = v; }
+    }
+    z[e * kq + k / 4u][k % 4u] = v;
+  }
+  workgroupBarrier();
 }
 
 // ceil(B / 8) workgroups, episodes 8·w … 8·w + 7.
@@ -326,20 +357,8 @@ fn controller_step_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local
   if (lid == 0u) { group_steps = group_active_steps(b0); }
   if (t >= workgroupUniformLoad(&group_steps)) { return; }
   for (var l = 0u; l < L; l++) {
-    let width = layer_width(l);
     let kq = layer_quads(l);
-    for (var i = lid; i < EPISODES * 4u * kq; i += WORKGROUP) {
-      let e = i / (4u * kq);
-      let k = i % (4u * kq);
-      let b = b0 + e;
-      var v = 0.0;
-      if (b < B && k < width) {
-        v = layer_input(b, k, t, l);
-        controller_in[((t * L + l) * B + b) * K_MAX + k] = v;
-      }
-      z[e * kq + k / 4u][k % 4u] = v;
-    }
-    workgroupBarrier();
+    stage_tile_input(b0, t, l, layer_width(l), kq, lid);
     let base = packed_offset(l);
     let next = ((t + 1u) * L + l) * B;                // slot t + 1 of (T + 1, L, B, C), episode 0
     if (IS_LSTM) {
@@ -371,41 +390,18 @@ fn controller_step_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local
         let acc = forward_tile(row_offsets(base, u0, C - 1u, kq), kq);
         let at = next * C;
         let bias_at = bias_offset(l);
-        store_tile_row(HIDDEN_TANH, at, C, u0, bias_at, b0, acc.lo[0], acc.hi[0]);
-        store_tile_row(HIDDEN_TANH, at, C, u0 + 1u, bias_at, b0, acc.lo[1], acc.hi[1]);
-        store_tile_row(HIDDEN_TANH, at, C, u0 + 2u, bias_at, b0, acc.lo[2], acc.hi[2]);
-        store_tile_row(HIDDEN_TANH, at, C, u0 + 3u, bias_at, b0, acc.lo[3], acc.hi[3]);
-        store_tile_row(HIDDEN_TANH, at, C, u0 + 4u, bias_at, b0, acc.lo[4], acc.hi[4]);
-        store_tile_row(HIDDEN_TANH, at, C, u0 + 5u, bias_at, b0, acc.lo[5], acc.hi[5]);
-        store_tile_row(HIDDEN_TANH, at, C, u0 + 6u, bias_at, b0, acc.lo[6], acc.hi[6]);
-        store_tile_row(HIDDEN_TANH, at, C, u0 + 7u, bias_at, b0, acc.lo[7], acc.hi[7]);
+        store_tile(HIDDEN_TANH, at, C, u0, bias_at, b0, acc);
       }
     }
     storageBarrier();                                 // hidden slot t + 1, read by the next gather
     workgroupBarrier();
   }
   // The head map: raw_heads = W_h·h_top + b_h, rows 8·lid … 8·lid + 7.
-  let top = ((t + 1u) * L + L - 1u) * B;
-  for (var i = lid; i < EPISODES * 4u * CQ; i += WORKGROUP) {
-    let e = i / (4u * CQ);
-    let u = i % (4u * CQ);
-    let b = b0 + e;
-    var v = 0.0;
-    if (b < B && u < C) { v = hidden[(top + b) * C + u]; }
-    z[e * CQ + u / 4u][u % 4u] = v;
-  }
-  workgroupBarrier();
+  stage_tile_input(b0, t, L, C, CQ, lid);            // "layer L's input": h_t of the top layer
   for (var r0 = 8u * lid; r0 < P; r0 += 8u * WORKGROUP) {
     let acc = forward_tile(row_offsets(PACK_H, r0, P - 1u, CQ), CQ);
     let at = t * B * P;
-    store_tile_row(RAW_HEADS, at, P, r0, HB_OFFSET, b0, acc.lo[0], acc.hi[0]);
-    store_tile_row(RAW_HEADS, at, P, r0 + 1u, HB_OFFSET, b0, acc.lo[1], acc.hi[1]);
-    store_tile_row(RAW_HEADS, at, P, r0 + 2u, HB_OFFSET, b0, acc.lo[2], acc.hi[2]);
-    store_tile_row(RAW_HEADS, at, P, r0 + 3u, HB_OFFSET, b0, acc.lo[3], acc.hi[3]);
-    store_tile_row(RAW_HEADS, at, P, r0 + 4u, HB_OFFSET, b0, acc.lo[4], acc.hi[4]);
-    store_tile_row(RAW_HEADS, at, P, r0 + 5u, HB_OFFSET, b0, acc.lo[5], acc.hi[5]);
-    store_tile_row(RAW_HEADS, at, P, r0 + 6u, HB_OFFSET, b0, acc.lo[6], acc.hi[6]);
-    store_tile_row(RAW_HEADS, at, P, r0 + 7u, HB_OFFSET, b0, acc.lo[7], acc.hi[7]);
+    store_tile(RAW_HEADS, at, P, r0, HB_OFFSET, b0, acc);
   }
 }
 

@@ -83,8 +83,7 @@ fn feedforward_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_inv
   let b = wid.x;
   let t = step.t;
   stage_layer_input(b, t, IN, lid);
-  workgroupBarrier();
-  let state_next = (((t + 1u) * L + LAYER) * B + b) * C;
+  let state_next = layer_row(t + 1u, b, C);
   for (var u0 = 4u * lid; u0 < C; u0 += 4u * WORKGROUP) {
     let a = unit_preacts(u0);
     for (var j = 0u; j < 4u && u0 + j < C; j++) {
@@ -98,9 +97,9 @@ fn feedforward_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_inv
 fn feedforward_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let b = wid.x;
   let t = step.t;
-  let carried = (LAYER * B + b) * C;
-  let state_now = (((t + 1u) * L + LAYER) * B + b) * C;
-  let preact_row = ((t * L + LAYER) * B + b) * C;
+  let carried = layer_row(0u, b, C);                 // (L, B, C)
+  let state_now = layer_row(t + 1u, b, C);
+  let preact_row = layer_row(t, b, C);
   for (var u = lid; u < 4u * ((C + 3u) / 4u); u += WORKGROUP) {
     var da = 0.0;
     if (u < C) {

@@ -44,15 +44,14 @@ override P: u32 = R * READ_WIDTH + W * WRITE_WIDTH;
 @group(0) @binding(7) var<storage, read_write> a: array<f32>;            // (T, B, W, M) add vectors
 @group(0) @binding(8) var<uniform> step: Step;
 
-// head_params_backward bindings
-@group(0) @binding(0) var<storage, read> d_k: array<f32>;                // (B, H, M) gradient of k
-@group(0) @binding(1) var<storage, read> d_beta: array<f32>;             // (B, H) gradient of β
-@group(0) @binding(2) var<storage, read> d_g: array<f32>;                // (B, H) gradient of g
-@group(0) @binding(3) var<storage, read> d_s: array<f32>;                // (B, H, S) gradient of s
-@group(0) @binding(4) var<storage, read> d_gamma: array<f32>;            // (B, H) gradient of γ
-@group(0) @binding(5) var<storage, read> d_e: array<f32>;                // (B, W, M) gradient of e
-@group(0) @binding(6) var<storage, read> d_a: array<f32>;                // (B, W, M) gradient of a
-@group(0) @binding(7) var<storage, read> saved_raw_heads: array<f32>;    // (T, B, P) raw head parameters
+// head_params_backward bindings (binding 0 is raw_heads, as above)
+@group(0) @binding(1) var<storage, read> d_k: array<f32>;                // (B, H, M) gradient of k
+@group(0) @binding(2) var<storage, read> d_beta: array<f32>;             // (B, H) gradient of β
+@group(0) @binding(3) var<storage, read> d_g: array<f32>;                // (B, H) gradient of g
+@group(0) @binding(4) var<storage, read> d_s: array<f32>;                // (B, H, S) gradient of s
+@group(0) @binding(5) var<storage, read> d_gamma: array<f32>;            // (B, H) gradient of γ
+@group(0) @binding(6) var<storage, read> d_e: array<f32>;                // (B, W, M) gradient of e
+@group(0) @binding(7) var<storage, read> d_a: array<f32>;                // (B, W, M) gradient of a
 @group(0) @binding(8) var<storage, read_write> d_raw_heads: array<f32>;  // (T, B, P) written at slot t
 @group(0) @binding(9) var<uniform> backward_step: Step;
 
@@ -61,27 +60,19 @@ override P: u32 = R * READ_WIDTH + W * WRITE_WIDTH;
 fn head_params_forward(@builtin(global_invocation_id) id: vec3<u32>) {
   if (id.x >= B * P) { return; }
   let t = step.t;
-  let b = id.x / P;
-  let p = id.x % P;
-  let x = raw_heads[t * B * P + id.x];
-  let f = field_of(p);
-  let bh = (t * B + b) * H + f.head;                 // (T, B, H) index
-  let bw = (t * B + b) * W + f.head - R;             // (T, B, W) index (write heads only)
+  let q = raw_param(t, id.x);
+  let f = q.field;
+  let v = activated(q.row, q.p);
+  let bh = (t * B + q.b) * H + f.head;               // (T, B, H) index
+  let bw = (t * B + q.b) * W + f.head - R;           // (T, B, W) index (write heads only)
   switch (f.kind) {
-    case FIELD_K: { k[bh * M + f.j] = head_activation(FIELD_K, x, vec2<f32>()); }
-    case FIELD_BETA: { beta[bh] = head_activation(FIELD_BETA, x, vec2<f32>()); }
-    case FIELD_G: { g[bh] = head_activation(FIELD_G, x, vec2<f32>()); }
-    case FIELD_S: {
-      let first = t * B * P + id.x - f.j;            // raw s(−K) of this head
-      var x_max = raw_heads[first];
-      for (var o = 1u; o < S; o++) { x_max = max(x_max, raw_heads[first + o]); }
-      var sum = 0.0;
-      for (var o = 0u; o < S; o++) { sum += exp(raw_heads[first + o] - x_max); }
-      s[bh * S + f.j] = head_activation(FIELD_S, x, vec2<f32>(x_max, sum));
-    }
-    case FIELD_GAMMA: { gamma[bh] = head_activation(FIELD_GAMMA, x, vec2<f32>()); }
-    case FIELD_E: { e[bw * M + f.j] = head_activation(FIELD_E, x, vec2<f32>()); }
-    default: { a[bw * M + f.j] = head_activation(FIELD_A, x, vec2<f32>()); }
+    case FIELD_K: { k[bh * M + f.j] = v; }
+    case FIELD_BETA: { beta[bh] = v; }
+    case FIELD_G: { g[bh] = v; }
+    case FIELD_S: { s[bh * S + f.j] = v; }
+    case FIELD_GAMMA: { gamma[bh] = v; }
+    case FIELD_E: { e[bw * M + f.j] = v; }
+    default: { a[bw * M + f.j] = v; }
   }
 }
 
@@ -89,33 +80,28 @@ fn head_params_forward(@builtin(global_invocation_id) id: vec3<u32>) {
 @compute @workgroup_size(WORKGROUP)
 fn head_params_backward(@builtin(global_invocation_id) id: vec3<u32>) {
   if (id.x >= B * P) { return; }
-  let t = backward_step.t;
-  let b = id.x / P;
-  let p = id.x % P;
-  let x = saved_raw_heads[t * B * P + id.x];
-  let f = field_of(p);
-  let bh = b * H + f.head;                           // (B, H) index
-  let bw = b * W + f.head - R;                       // (B, W) index (write heads only)
+  let q = raw_param(backward_step.t, id.x);
+  let f = q.field;
+  let x = raw_heads[q.row + q.p];
+  let bh = q.b * H + f.head;                         // (B, H) index
+  let bw = q.b * W + f.head - R;                     // (B, W) index (write heads only)
   var d: f32;
   switch (f.kind) {
     case FIELD_K: { d = d_k[bh * M + f.j] * head_activation_slope(FIELD_K, x); }
     case FIELD_BETA: { d = d_beta[bh] * head_activation_slope(FIELD_BETA, x); }
     case FIELD_G: { d = d_g[bh] * head_activation_slope(FIELD_G, x); }
-    case FIELD_S: {
-      let first = t * B * P + id.x - f.j;
-      var x_max = saved_raw_heads[first];
-      for (var o = 1u; o < S; o++) { x_max = max(x_max, saved_raw_heads[first + o]); }
-      var sum = 0.0;
-      for (var o = 0u; o < S; o++) { sum += exp(saved_raw_heads[first + o] - x_max); }
+    case FIELD_S: {                                  // s ⊙ (ds − s·ds)
+      let first = q.row + q.p - f.j;
+      let softmax = shift_softmax(first);
       var s_dot_ds = 0.0;
       for (var o = 0u; o < S; o++) {
-        s_dot_ds += exp(saved_raw_heads[first + o] - x_max) / sum * d_s[bh * S + o];
+        s_dot_ds += head_activation(FIELD_S, raw_heads[first + o], softmax) * d_s[bh * S + o];
       }
-      d = exp(x - x_max) / sum * (d_s[bh * S + f.j] - s_dot_ds);
+      d = head_activation(FIELD_S, x, softmax) * (d_s[bh * S + f.j] - s_dot_ds);
     }
     case FIELD_GAMMA: { d = d_gamma[bh] * head_activation_slope(FIELD_GAMMA, x); }
     case FIELD_E: { d = d_e[bw * M + f.j] * head_activation_slope(FIELD_E, x); }
     default: { d = d_a[bw * M + f.j] * head_activation_slope(FIELD_A, x); }
   }
-  d_raw_heads[t * B * P + id.x] = d;
+  d_raw_heads[q.row + q.p] = d;
 }

@@ -43,12 +43,12 @@ override WORKGROUP: u32 = 64;
 
 // linear_forward bindings
 @group(0) @binding(0) var<storage, read> params: array<f32>;          // (parameter count) flat: W, b
-@group(0) @binding(1) var<storage, read> x: array<f32>;               // X rows (X view), e.g. (T, B, IN)
+@group(0) @binding(1) var<storage, read> rows_in: array<f32>;         // X rows (X view), e.g. (T, B, IN)
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;         // Y rows (Y view), e.g. (T, B, OUT)
 @group(0) @binding(3) var<uniform> step: Step;
 
-// linear_backward_input bindings (binding 0 is params, binding 3 the step uniform, as above)
-@group(0) @binding(1) var<storage, read> dy: array<f32>;              // dY rows (Y view), e.g. (T, B, OUT)
+// linear_backward_input bindings (binding 0 is params, binding 1 rows_in: here dY rows (Y view), e.g.
+// (T, B, OUT); binding 3 the step uniform, as above)
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;        // dX rows (X view), e.g. (B, IN)
 
 // linear_weight_grad bindings
@@ -81,24 +81,26 @@ fn y_row(g: u32, i: u32) -> u32 {
   return Y_BASE + g * Y_GROUP_STRIDE + i * Y_STRIDE;
 }
 
-// The row (g, i) that workgroup w handles.
-fn row_of(w: u32) -> vec2<u32> {
-  if (PER_STEP) { return vec2<u32>(step.t, w); }
-  return vec2<u32>(w / GROUP, w % GROUP);
+// Where the row (g, i) that workgroup w handles starts in the X view and in the Y view.
+fn row_views(w: u32) -> vec2<u32> {
+  var q = vec2<u32>(w / GROUP, w % GROUP);
+  if (PER_STEP) { q = vec2<u32>(step.t, w); }
+  return vec2<u32>(x_row(q.x, q.y), y_row(q.x, q.y));
+}
+
+// Element c of the workgroup's input row (X forward, dY backward) starting at rows_in[at], for staging into
+// workgroup memory: zero in the padding past `width`.
+fn staged(at: u32, c: u32, width: u32) -> f32 {
+  if (c < width) { return rows_in[at + c]; }
+  return 0.0;
 }
 
 // One workgroup per row: dispatch (GROUP) when PER_STEP, else (GROUPS·GROUP). 4 outputs per invocation.
 @compute @workgroup_size(WORKGROUP)
 fn linear_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let q = row_of(wid.x);
-  let xr = x_row(q.x, q.y);
-  for (var c = lid; c < 4u * ((IN + 3u) / 4u); c += WORKGROUP) {
-    var v = 0.0;
-    if (c < IN) { v = x[xr + c]; }
-    z[c / 4u][c % 4u] = v;
-  }
+  let at = row_views(wid.x);                         // (X row, Y row)
+  for (var c = lid; c < 4u * ((IN + 3u) / 4u); c += WORKGROUP) { z[c / 4u][c % 4u] = staged(at.x, c, IN); }
   workgroupBarrier();
-  let yr = y_row(q.x, q.y);
   for (var r0 = 4u * lid; r0 < OUT; r0 += 4u * WORKGROUP) {
     let w0 = W_OFFSET + r0 * IN;
     let w1 = W_OFFSET + min(r0 + 1u, OUT - 1u) * IN;
@@ -106,7 +108,7 @@ fn linear_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
     let w3 = W_OFFSET + min(r0 + 3u, OUT - 1u) * IN;
     let acc = rows_dot_z(vec4<u32>(w0, w1, w2, w3), IN);
     for (var j = 0u; j < 4u && r0 + j < OUT; j++) {
-      y[yr + r0 + j] = acc[j] + params[B_OFFSET + r0 + j];
+      y[at.y + r0 + j] = acc[j] + params[B_OFFSET + r0 + j];
     }
   }
 }
@@ -114,39 +116,39 @@ fn linear_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
 // One workgroup per row: dispatch (GROUP) when PER_STEP, else (GROUPS·GROUP). 4 columns per invocation.
 @compute @workgroup_size(WORKGROUP)
 fn linear_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let q = row_of(wid.x);
-  let yr = y_row(q.x, q.y);
-  for (var r = lid; r < 4u * ((OUT + 3u) / 4u); r += WORKGROUP) {
-    var v = 0.0;
-    if (r < OUT) { v = dy[yr + r]; }
-    dz[r / 4u][r % 4u] = v;
-  }
+  let at = row_views(wid.x);                         // (X row, Y row)
+  for (var r = lid; r < 4u * ((OUT + 3u) / 4u); r += WORKGROUP) { dz[r / 4u][r % 4u] = staged(at.y, r, OUT); }
   workgroupBarrier();
-  let xr = x_row(q.x, q.y);
   for (var c0 = 4u * lid; c0 < IN; c0 += 4u * WORKGROUP) {
     let cols = min(vec4<u32>(c0, c0 + 1u, c0 + 2u, c0 + 3u), vec4<u32>(IN - 1u));  // clamped; extras dropped
     let acc = dz_dot_cols(W_OFFSET, OUT, IN, cols);
     for (var j = 0u; j < 4u && c0 + j < IN; j++) {
       if (ACCUMULATE) {
-        dx[xr + c0 + j] += acc[j];
+        dx[at.x + c0 + j] += acc[j];
       } else {
-        dx[xr + c0 + j] = acc[j];
+        dx[at.x + c0 + j] = acc[j];
       }
     }
   }
+}
+
+// The part of dW and db that invocation `index` of the weight gradients owns, with tiles of size × size:
+// (its first row r0, its tile column ct, the tile columns ceil(IN / size)), tiles in row-major order with one
+// extra column per tile row: ct = ceil(IN / size) is the db entries r0 … r0 + size − 1. r0 ≥ OUT: none.
+fn weight_grad_tile(index: u32, size: u32) -> vec3<u32> {
+  let col_tiles = (IN + size - 1u) / size;
+  return vec3<u32>(size * (index / (col_tiles + 1u)), index % (col_tiles + 1u), col_tiles);
 }
 
 // One invocation per 4×4 tile of dW, then one per 4 entries of db:
 // ceil(OUT/4)·ceil(IN/4) + ceil(OUT/4) invocations.
 @compute @workgroup_size(WORKGROUP)
 fn linear_weight_grad(@builtin(global_invocation_id) id: vec3<u32>) {
-  let row_tiles = (OUT + 3u) / 4u;
-  let col_tiles = (IN + 3u) / 4u;
-  if (id.x >= row_tiles * (col_tiles + 1u)) { return; }
-  let r0 = 4u * (id.x / (col_tiles + 1u));
-  let ct = id.x % (col_tiles + 1u);
+  let part = weight_grad_tile(id.x, 4u);
+  let r0 = part.x;
+  if (r0 >= OUT) { return; }
   let r = vec4<u32>(r0, min(r0 + 1u, OUT - 1u), min(r0 + 2u, OUT - 1u), min(r0 + 3u, OUT - 1u));
-  if (ct == col_tiles) {
+  if (part.y == part.z) {
     var acc = vec4<f32>(0.0);
     for (var g = 0u; g < GROUPS; g++) {
       for (var i = 0u; i < GROUP; i++) {
@@ -159,7 +161,7 @@ fn linear_weight_grad(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     return;
   }
-  let c0 = 4u * ct;
+  let c0 = 4u * part.y;
   let c = vec4<u32>(c0, min(c0 + 1u, IN - 1u), min(c0 + 2u, IN - 1u), min(c0 + 3u, IN - 1u));
   var acc0 = vec4<f32>(0.0);  // row r0, columns c0..c0+3
   var acc1 = vec4<f32>(0.0);
@@ -204,13 +206,11 @@ fn add_grad_row(r: u32, c0: u32, lo: vec4<f32>, hi: vec4<f32>) {
 // ceil(OUT/8)·(ceil(IN/8) + 1) invocations. Rows and columns past OUT and IN are computed and dropped.
 @compute @workgroup_size(WORKGROUP)
 fn linear_weight_grad_tiled(@builtin(global_invocation_id) id: vec3<u32>) {
-  let row_tiles = (OUT + 7u) / 8u;
-  let col_tiles = (IN + 7u) / 8u;
-  if (id.x >= row_tiles * (col_tiles + 1u)) { return; }
-  let r0 = 8u * (id.x / (col_tiles + 1u));
-  let ct = id.x % (col_tiles + 1u);
+  let part = weight_grad_tile(id.x, 8u);
+  let r0 = part.x;
+  if (r0 >= OUT) { return; }
   let y0 = (Y_BASE + r0) / 4u;
-  if (ct == col_tiles) {
+  if (part.y == part.z) {
     var lo = vec4<f32>(0.0);
     var hi = vec4<f32>(0.0);
     for (var g = 0u; g < GROUPS; g++) {
@@ -227,7 +227,7 @@ fn linear_weight_grad_tiled(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     return;
   }
-  let c0 = 8u * ct;
+  let c0 = 8u * part.y;
   let x0 = (X_BASE + c0) / 4u;
   var acc: GradTile;
   for (var g = 0u; g < GROUPS; g++) {

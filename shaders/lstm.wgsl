@@ -78,7 +78,7 @@ var<workgroup> dz: array<vec4<f32>, C>;                   // (C) per unit u: (da
 
 // Element k of layer LAYER's input for episode b at step t: [x_t; r_{t−1}; h_prev] or [h_t^{l−1}; h_prev].
 fn layer_input(b: u32, k: u32, t: u32) -> f32 {
-  if (k >= IN) { return hidden[((t * L + LAYER) * B + b) * C + k - IN]; }
+  if (k >= IN) { return hidden[layer_row(t, b, C) + k - IN]; }
   if (LAYER > 0u) { return hidden[(((t + 1u) * L + LAYER - 1u) * B + b) * C + k]; }
   if (k < X) { return input[(t * B + b) * X + k]; }
   return reads[(t * B + b) * RM + k - X];
@@ -99,10 +99,9 @@ fn lstm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
   let b = wid.x;
   let t = step.t;
   stage_layer_input(b, t, K, lid);
-  workgroupBarrier();
-  let state_prev = ((t * L + LAYER) * B + b) * C;        // slot t of (T + 1, L, B, C)
-  let state_next = (((t + 1u) * L + LAYER) * B + b) * C; // slot t + 1
-  let gate_row = ((t * L + LAYER) * B + b) * 4u * C;
+  let state_prev = layer_row(t, b, C);               // slot t of (T + 1, L, B, C)
+  let state_next = layer_row(t + 1u, b, C);          // slot t + 1
+  let gate_row = layer_row(t, b, 4u * C);
   for (var u = lid; u < C; u += WORKGROUP) {
     let bias = vec4<f32>(
       params[B_OFFSET + u], params[B_OFFSET + C + u], params[B_OFFSET + 2u * C + u], params[B_OFFSET + 3u * C + u],
@@ -125,7 +124,7 @@ fn lstm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
 // Sends ∂z_k of episode b where it belongs (see the top of the file).
 fn route_input_gradient(b: u32, k: u32, v: f32) {
   if (k >= IN) {
-    d_hidden[(LAYER * B + b) * C + k - IN] = v;             // ∂h_{t−1} of layer l: written
+    d_hidden[layer_row(0u, b, C) + k - IN] = v;           // ∂h_{t−1} of layer l: written
   } else {
     route_layer_input_gradient(b, k, v);
   }
@@ -136,10 +135,10 @@ fn route_input_gradient(b: u32, k: u32, v: f32) {
 fn lstm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let b = wid.x;
   let t = step.t;
-  let carried = (LAYER * B + b) * C;
-  let state_prev = ((t * L + LAYER) * B + b) * C;
-  let state_now = (((t + 1u) * L + LAYER) * B + b) * C;
-  let gate_row = ((t * L + LAYER) * B + b) * 4u * C;
+  let carried = layer_row(0u, b, C);                 // (L, B, C)
+  let state_prev = layer_row(t, b, C);
+  let state_now = layer_row(t + 1u, b, C);
+  let gate_row = layer_row(t, b, 4u * C);
   for (var u = lid; u < C; u += WORKGROUP) {
     let i = saved_gates[gate_row + u];
     let f = saved_gates[gate_row + C + u];

@@ -14,6 +14,7 @@
 // (adds the content part into d_memory_prev).
 
 //! include _step.wgsl
+//! include _index.wgsl
 
 override B: u32;      // batch
 override H: u32;      // heads, R + W (the weighting buffers hold all heads)
@@ -41,14 +42,12 @@ override WORKGROUP: u32 = 64;
 fn memory_read_forward(@builtin(global_invocation_id) id: vec3<u32>) {
   if (id.x >= B * R * M) { return; }
   let t = step.t;
-  let b = id.x / (R * M);
-  let h = (id.x / M) % R;
-  let j = id.x % M;
-  let w_at = (((t + 1u) * B + b) * H + h) * N;
-  let mem_at = (t * B + b) * N * M + j;
+  let at = coords3(id.x, R, M);                      // (b, h, m)
+  let w_at = (((t + 1u) * B + at.x) * H + at.y) * N;
+  let mem_at = (t * B + at.x) * N * M + at.z;
   var sum = 0.0;
   for (var i = 0u; i < N; i++) { sum += w[w_at + i] * memory[mem_at + i * M]; }
-  reads[(((t + 1u) * B + b) * R + h) * M + j] = sum;
+  reads[(((t + 1u) * B + at.x) * R + at.y) * M + at.z] = sum;
 }
 
 // One invocation per read-head element (b, h, i) of d_w: B·R·N, then one per (b, i, m) of d_memory_prev.
@@ -56,22 +55,18 @@ fn memory_read_forward(@builtin(global_invocation_id) id: vec3<u32>) {
 fn memory_read_backward(@builtin(global_invocation_id) id: vec3<u32>) {
   let t = backward_step.t;
   if (id.x < B * R * N) {
-    let b = id.x / (R * N);
-    let h = (id.x / N) % R;
-    let i = id.x % N;
-    let dr_at = (b * R + h) * M;
-    let mem_at = ((t * B + b) * N + i) * M;
+    let at = coords3(id.x, R, N);                    // (b, h, i)
+    let dr_at = (at.x * R + at.y) * M;
+    let mem_at = ((t * B + at.x) * N + at.z) * M;
     var sum = 0.0;
     for (var j = 0u; j < M; j++) { sum += d_reads[dr_at + j] * saved_memory[mem_at + j]; }
-    d_w[(b * H + h) * N + i] += sum;
+    d_w[(at.x * H + at.y) * N + at.z] += sum;
   } else if (id.x < B * (R * N + N * M)) {
     let cell = id.x - B * R * N;                     // (b, i, m)
-    let b = cell / (N * M);
-    let i = (cell / M) % N;
-    let j = cell % M;
+    let at = coords3(cell, N, M);
     var sum = 0.0;
     for (var h = 0u; h < R; h++) {
-      sum += saved_w[(((t + 1u) * B + b) * H + h) * N + i] * d_reads[(b * R + h) * M + j];
+      sum += saved_w[(((t + 1u) * B + at.x) * H + h) * N + at.y] * d_reads[(at.x * R + h) * M + at.z];
     }
     d_memory_prev[cell] += sum;
   }

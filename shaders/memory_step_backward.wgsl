@@ -9,12 +9,12 @@
 //! include _content.wgsl
 
 // memory_step_backward bindings
-@group(0) @binding(0) var<storage, read> saved_raw_heads: array<f32>;      // (T, B, P)
+@group(0) @binding(0) var<storage, read> raw_heads: array<f32>;            // (T, B, P) saved
 @group(0) @binding(1) var<storage, read> saved_wc: array<vec4<f32>>;       // (T, B, H, N)
 @group(0) @binding(2) var<storage, read> saved_wg: array<vec4<f32>>;       // (T, B, H, N)
 @group(0) @binding(3) var<storage, read> saved_w_tilde: array<vec4<f32>>;  // (T, B, H, N)
 @group(0) @binding(4) var<storage, read> saved_w: array<vec4<f32>>;        // (T + 1, B, H, N) slots t, t + 1
-@group(0) @binding(5) var<storage, read> saved_memory: array<vec4<f32>>;   // (T + 1, B, N, M) slot t
+@group(0) @binding(5) var<storage, read> memory: array<vec4<f32>>;         // (T + 1, B, N, M) slot t saved
 @group(0) @binding(6) var<storage, read> d_output_in: array<f32>;          // (T, B, C + R·M) slot t
 @group(0) @binding(7) var<storage, read> d_reads: array<vec4<f32>>;        // (B, R, M) the controller's ∂r_t
 @group(0) @binding(8) var<storage, read> d_memory: array<vec4<f32>>;       // (B, N, M) ∂Mem_t
@@ -27,27 +27,12 @@
 
 //! include _memory_step.wgsl
 
-// The same from saved_raw_heads (the backward's binding).
-fn activate_backward(p: u32, row: u32) -> f32 {
-  let field = field_of(p);
-  var softmax = vec2<f32>(0.0, 1.0);
-  if (field.kind == FIELD_S) {
-    let first = row + field.base + M + 2u;
-    var x_max = saved_raw_heads[first];
-    for (var o = 1u; o < S; o++) { x_max = max(x_max, saved_raw_heads[first + o]); }
-    var sum = 0.0;
-    for (var o = 0u; o < S; o++) { sum += exp(saved_raw_heads[first + o] - x_max); }
-    softmax = vec2<f32>(x_max, sum);
-  }
-  return head_activation(field.kind, saved_raw_heads[row + p], softmax);
-}
-
 // ——— memory_step_backward ———
 
 // ∂raw for raw parameter p, from d_fields (head_params_backward).
 fn raw_gradient(p: u32, row: u32) -> f32 {
   let field = field_of(p);
-  let x = saved_raw_heads[row + p];
+  let x = raw_heads[row + p];
   let d = d_fields[p];
   if (field.kind != FIELD_S) { return d * head_activation_slope(field.kind, x); }
   let first = field.base + M + 2u;                   // the shift's softmax backward
@@ -75,10 +60,7 @@ fn part_sum(slot: u32) -> vec4<f32> {
 fn memory_step_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let b = wid.x;
   let t = backward_step.t;
-  let raw_row = (t * B + b) * P;
-  let mem = (t * B + b) * NMQ;                      // Mem_{t−1}: memory slot t
-  let now = (t * B + b) * HNQ;                       // (T, B, H, N) slot t; w slot t is w_{t−1}
-  let next = ((t + 1u) * B + b) * HNQ;               // w slot t + 1: w_t
+  let at = episode_slots(t, b);
   let carried = b * HNQ;                             // (B, H, N)
   let d_mem = b * NMQ;                               // (B, N, M)
   let i4 = lid;                                      // this invocation's rows 4·i4 … 4·i4 + 3
@@ -86,38 +68,29 @@ fn memory_step_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_in
   if (lid == 0u) { last_step = saved_active_steps[b]; }
   if (t >= workgroupUniformLoad(&last_step)) {
     // Every gradient of a step past the last one that counts is 0: the carried ones stay 0.
-    for (var p = lid; p < P; p += WORKGROUP) { d_raw_heads[raw_row + p] = 0.0; }
+    for (var p = lid; p < P; p += WORKGROUP) { d_raw_heads[at.raw_row + p] = 0.0; }
     return;
   }
-  for (var p = lid; p < P; p += WORKGROUP) { store_field(p, activate_backward(p, raw_row)); }
+  for (var p = lid; p < P; p += WORKGROUP) { store_field(p, activated(at.raw_row, p)); }
   let out_row = (t * B + b) * (C + R * M) + C;       // d_output_in's ∂r_t columns
   for (var q = lid; q < R * MQ; q += WORKGROUP) {
     let o = out_row + 4u * q;
     dr4[q] = d_reads[b * R * MQ + q] + vec4<f32>(d_output_in[o], d_output_in[o + 1u], d_output_in[o + 2u],
       d_output_in[o + 3u]);
   }
-  for (var q = lid; q < HNQ; q += WORKGROUP) { wt[q] = saved_w[next + q]; }
+  for (var q = lid; q < HNQ; q += WORKGROUP) { wt[q] = saved_w[at.next + q]; }
   // The 4 rows of Mem_{t−1} and of ∂Mem_t, kept until the memory gradient at the end.
   var rows: array<vec4<f32>, ROW_QUADS>;
   var d_rows: array<vec4<f32>, ROW_QUADS>;
   var sq = vec4<f32>(0.0);
   if (owner) {
-    let first = mem + 4u * i4 * MQ;
+    sq = load_rows(at.mem + 4u * i4 * MQ, &rows);
     let d_first = d_mem + 4u * i4 * MQ;
     for (var m4 = 0u; m4 < MQ; m4++) {
-      let v0 = saved_memory[first + m4];
-      let v1 = saved_memory[first + MQ + m4];
-      let v2 = saved_memory[first + 2u * MQ + m4];
-      let v3 = saved_memory[first + 3u * MQ + m4];
-      rows[m4] = v0;
-      rows[MQ + m4] = v1;
-      rows[2u * MQ + m4] = v2;
-      rows[3u * MQ + m4] = v3;
       d_rows[m4] = d_memory[d_first + m4];
       d_rows[MQ + m4] = d_memory[d_first + MQ + m4];
       d_rows[2u * MQ + m4] = d_memory[d_first + 2u * MQ + m4];
       d_rows[3u * MQ + m4] = d_memory[d_first + 3u * MQ + m4];
-      sq += vec4<f32>(dot(v0, v0), dot(v1, v1), dot(v2, v2), dot(v3, v3));
     }
   }
   workgroupBarrier();
@@ -190,7 +163,7 @@ fn memory_step_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_in
     var d_gamma = 0.0;
     if (owner) {
       let q = h * NQ + i4;
-      let x = saved_w_tilde[now + q];
+      let x = saved_w_tilde[at.now + q];
       let zero = x < vec4<f32>(SHARPEN_ZERO);
       let dp = wt[q] * (sa[q] - red[h]);
       sb[q] = select(sharpening(h) * dp / x, vec4<f32>(0.0), zero);
@@ -217,16 +190,16 @@ fn memory_step_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_in
         d_gated += shift_weight(h, u32(o + k_shift)) * shifted;
       }
       let g = gate(h);
-      let content = saved_wc[now + q];
+      let content = saved_wc[at.now + q];
       let d_content = g * d_gated;
       sd[q] = d_content;
       d_w_prev[carried + q] = (1.0 - g) * d_gated;
-      d_g = hsum(d_gated * (content - saved_w[now + q]));
+      d_g = hsum(d_gated * (content - saved_w[at.now + q]));
       wc_dot = hsum(content * d_content);
     }
     put_partial(D_G * H + h, i4, d_g);
     put_partial(WC_DOT * H + h, i4, wc_dot);
-    let row = now + h * NQ;
+    let row = at.now + h * NQ;
     for (var o = -k_shift; o <= k_shift; o++) {
       var d_shift = 0.0;
       if (owner) {
@@ -265,7 +238,7 @@ fn memory_step_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_in
     var k_coef = 0.0;
     if (owner) {
       let q = h * NQ + i4;
-      let dz = saved_wc[now + q] * (sd[q] - red[h]);
+      let dz = saved_wc[at.now + q] * (sd[q] - red[h]);
       let k_sq = red[3u * H + h];
       let denominator = sqrt(k_sq) * sqrt(sq);
       let sim = similarity[q];
@@ -334,5 +307,5 @@ fn memory_step_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_in
     set_field_gradient4(head_base(h) + 4u * (q % MQ), part_sum(q) - red[2u * H + h] * key4[q]);
   }
   workgroupBarrier();
-  for (var p = lid; p < P; p += WORKGROUP) { d_raw_heads[raw_row + p] = raw_gradient(p, raw_row); }
+  for (var p = lid; p < P; p += WORKGROUP) { d_raw_heads[at.raw_row + p] = raw_gradient(p, at.raw_row); }
 }

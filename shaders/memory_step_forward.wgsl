@@ -65,21 +65,6 @@ fn head_totals(owner: bool, i4: u32, lid: u32) {
   workgroupBarrier();
 }
 
-// Raw parameter p of raw_heads row `row`, activated.
-fn activate_forward(p: u32, row: u32) -> f32 {
-  let field = field_of(p);
-  var softmax = vec2<f32>(0.0, 1.0);
-  if (field.kind == FIELD_S) {
-    let first = row + field.base + M + 2u;               // raw s(−K) of this head
-    var x_max = raw_heads[first];
-    for (var o = 1u; o < S; o++) { x_max = max(x_max, raw_heads[first + o]); }
-    var sum = 0.0;
-    for (var o = 0u; o < S; o++) { sum += exp(raw_heads[first + o] - x_max); }
-    softmax = vec2<f32>(x_max, sum);
-  }
-  return head_activation(field.kind, raw_heads[row + p], softmax);
-}
-
 // ——— memory_step_forward ———
 
 // One workgroup per episode: dispatch (B).
@@ -87,34 +72,16 @@ fn activate_forward(p: u32, row: u32) -> f32 {
 fn memory_step_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let b = wid.x;
   let t = step.t;
-  let raw_row = (t * B + b) * P;
-  let mem = (t * B + b) * NMQ;                      // Mem_{t−1}: memory slot t
-  let now = (t * B + b) * HNQ;                       // (T, B, H, N) slot t; also w slot t (= w_{t−1})
-  let next = ((t + 1u) * B + b) * HNQ;               // w slot t + 1
+  let at = episode_slots(t, b);
   let i4 = lid;                                      // this invocation's rows 4·i4 … 4·i4 + 3
   let owner = i4 < NQ;
   if (lid == 0u) { last_step = active_steps[b]; }
   if (t >= workgroupUniformLoad(&last_step)) { return; }
-  for (var p = lid; p < P; p += WORKGROUP) { store_field(p, activate_forward(p, raw_row)); }
+  for (var p = lid; p < P; p += WORKGROUP) { store_field(p, activated(at.raw_row, p)); }
   // The 4 rows of Mem_{t−1}, kept for the content addressing, the read and the write; rows[r·MQ + m4].
   var rows: array<vec4<f32>, ROW_QUADS>;
   var norm = vec4<f32>(0.0);
-  if (owner) {
-    let first = mem + 4u * i4 * MQ;
-    var sq = vec4<f32>(0.0);
-    for (var m4 = 0u; m4 < MQ; m4++) {
-      let v0 = memory[first + m4];
-      let v1 = memory[first + MQ + m4];
-      let v2 = memory[first + 2u * MQ + m4];
-      let v3 = memory[first + 3u * MQ + m4];
-      rows[m4] = v0;
-      rows[MQ + m4] = v1;
-      rows[2u * MQ + m4] = v2;
-      rows[3u * MQ + m4] = v3;
-      sq += vec4<f32>(dot(v0, v0), dot(v1, v1), dot(v2, v2), dot(v3, v3));
-    }
-    norm = sqrt(sq);
-  }
+  if (owner) { norm = sqrt(load_rows(at.mem + 4u * i4 * MQ, &rows)); }
   workgroupBarrier();
   // Content addressing: z(h, i) = β_h·K(k_h, Mem(i)) into sa; per-invocation maxima.
   for (var h = 0u; h < H; h++) {
@@ -146,10 +113,10 @@ fn memory_step_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_inv
     for (var h = 0u; h < H; h++) {
       let q = h * NQ + i4;
       let content = sa[q] / red[H + h];
-      wc[now + q] = content;
+      wc[at.now + q] = content;
       let g = gate(h);
-      let gated = g * content + (1.0 - g) * w[now + q];
-      wg[now + q] = gated;
+      let gated = g * content + (1.0 - g) * w[at.now + q];
+      wg[at.now + q] = gated;
       sb[q] = gated;
     }
   }
@@ -167,7 +134,7 @@ fn memory_step_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_inv
           sb_at(h, wrap(first + 3)));
         sum += shift_weight(h, u32(o + k_shift)) * shifted;
       }
-      w_tilde[now + h * NQ + i4] = sum;
+      w_tilde[at.now + h * NQ + i4] = sum;
       sc[h * NQ + i4] = sum;
       x_max = hmax(sum);
     }
@@ -187,7 +154,7 @@ fn memory_step_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_inv
       let q = h * NQ + i4;
       let weight = sa[q] / red[H + h];
       wt[q] = weight;
-      w[next + q] = weight;
+      w[at.next + q] = weight;
       if (h < R) {
         for (var m4 = 0u; m4 < MQ; m4++) {
           part[(h * MQ + m4) * NQ + i4] = weight.x * rows[m4] + weight.y * rows[MQ + m4]

@@ -21,6 +21,7 @@
 // d_memory and d_memory_prev for step t − 1.
 
 //! include _step.wgsl
+//! include _index.wgsl
 
 override B: u32;      // batch
 override H: u32;      // heads, R + W (the weighting buffers hold all heads)
@@ -54,14 +55,12 @@ override WORKGROUP: u32 = 64;
 fn memory_write_forward(@builtin(global_invocation_id) id: vec3<u32>) {
   if (id.x >= B * N * M) { return; }
   let t = step.t;
-  let b = id.x / (N * M);
-  let i = (id.x / M) % N;
-  let j = id.x % M;
+  let cell = coords3(id.x, N, M);                    // (b, i, m)
   var keep = 1.0;
   var add = 0.0;
   for (var h = 0u; h < W; h++) {
-    let weight = w[(((t + 1u) * B + b) * H + R + h) * N + i];
-    let at = ((t * B + b) * W + h) * M + j;
+    let weight = w[(((t + 1u) * B + cell.x) * H + R + h) * N + cell.y];
+    let at = ((t * B + cell.x) * W + h) * M + cell.z;
     keep *= 1.0 - weight * e[at];
     add += weight * a[at];
   }
@@ -85,15 +84,14 @@ fn memory_write_backward(@builtin(global_invocation_id) id: vec3<u32>) {
   let t = backward_step.t;
   let cells = B * N * M;
   if (id.x < cells) {
-    let b = id.x / (N * M);
-    let i = (id.x / M) % N;
-    let j = id.x % M;
-    d_memory_prev[id.x] = d_memory[id.x] * keep_except(t, b, i, j, W);
+    let at = coords3(id.x, N, M);                    // (b, i, m)
+    d_memory_prev[id.x] = d_memory[id.x] * keep_except(t, at.x, at.y, at.z, W);
   } else if (id.x < cells + B * W * N) {
     let index = id.x - cells;                        // (b, h, i)
-    let b = index / (W * N);
-    let h = (index / N) % W;
-    let i = index % N;
+    let at = coords3(index, W, N);
+    let b = at.x;
+    let h = at.y;
+    let i = at.z;
     let ea_at = ((t * B + b) * W + h) * M;
     var sum = 0.0;
     for (var j = 0u; j < M; j++) {
@@ -104,9 +102,10 @@ fn memory_write_backward(@builtin(global_invocation_id) id: vec3<u32>) {
     d_w[(b * H + R + h) * N + i] += sum;
   } else if (id.x < cells + B * W * (N + M)) {
     let index = id.x - cells - B * W * N;            // (b, h, m)
-    let b = index / (W * M);
-    let h = (index / M) % W;
-    let j = index % M;
+    let at = coords3(index, W, M);
+    let b = at.x;
+    let h = at.y;
+    let j = at.z;
     let w_at = (((t + 1u) * B + b) * H + R + h) * N;
     var d_erase = 0.0;
     var d_add = 0.0;

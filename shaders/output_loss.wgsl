@@ -35,27 +35,67 @@ fn binary_cross_entropy(z: f32, t: f32) -> f32 {
   return log1p(exp(z)) - t * z;
 }
 
-// One invocation per episode: B invocations.
-@compute @workgroup_size(WORKGROUP)
-fn sigmoid_cross_entropy(@builtin(global_invocation_id) id: vec3<u32>) {
-  let b = id.x;
+const SIGMOID = 0u;
+const SOFTMAX = 1u;
+
+// Step t's y, d_logits and (loss before the mask, errors) of the sigmoid outputs of episode b.
+fn sigmoid_step(t: u32, b: u32, m: f32) -> vec2<f32> {
+  let at = (t * B + b) * Y;
+  var step_loss = 0.0;
+  var errors = 0.0;
+  for (var j = 0u; j < Y; j++) {
+    let z = logits[at + j];
+    let tj = targets[at + j];
+    let p = sigmoid(z);
+    y[at + j] = p;
+    d_logits[at + j] = SCALE * m * (p - tj);
+    step_loss += binary_cross_entropy(z, tj);
+    if (m != 0.0 && (z > 0.0) != (tj > 0.5)) { errors += 1.0; }
+  }
+  return vec2<f32>(step_loss, errors);
+}
+
+// The same for the softmax output.
+fn softmax_step(t: u32, b: u32, m: f32) -> vec2<f32> {
+  let at = (t * B + b) * Y;
+  var zmax = logits[at];
+  var predicted = 0u;
+  var wanted = 0u;
+  for (var j = 1u; j < Y; j++) {
+    if (logits[at + j] > zmax) { zmax = logits[at + j]; predicted = j; }
+    if (targets[at + j] > targets[at + wanted]) { wanted = j; }
+  }
+  var sum = 0.0;
+  for (var j = 0u; j < Y; j++) {
+    sum += exp(logits[at + j] - zmax);
+  }
+  let log_sum = log(sum);
+  var step_loss = 0.0;
+  for (var j = 0u; j < Y; j++) {
+    let tj = targets[at + j];
+    let p = exp(logits[at + j] - zmax) / sum;
+    y[at + j] = p;
+    d_logits[at + j] = SCALE * m * (p - tj);
+    step_loss += tj * (zmax - logits[at + j] + log_sum); // t_j·(logsumexp z − z_j), each term ≥ 0
+  }
+  return vec2<f32>(step_loss, select(0.0, 1.0, m != 0.0 && predicted != wanted));
+}
+
+// Episode b's T steps with the output `kind`: metrics[b] = (masked loss, errors).
+fn cross_entropy(b: u32, kind: u32) {
   if (b >= B) { return; }
   var loss = 0.0;
   var errors = 0.0;
   for (var t = 0u; t < T; t++) {
     let m = mask[t * B + b];
-    let at = (t * B + b) * Y;
-    var step_loss = 0.0;
-    for (var j = 0u; j < Y; j++) {
-      let z = logits[at + j];
-      let tj = targets[at + j];
-      let p = sigmoid(z);
-      y[at + j] = p;
-      d_logits[at + j] = SCALE * m * (p - tj);
-      step_loss += binary_cross_entropy(z, tj);
-      if (m != 0.0 && (z > 0.0) != (tj > 0.5)) { errors += 1.0; }
+    var step: vec2<f32>;
+    if (kind == SIGMOID) {
+      step = sigmoid_step(t, b, m);
+    } else {
+      step = softmax_step(t, b, m);
     }
-    loss += m * step_loss;
+    loss += m * step.x;
+    errors += step.y;
   }
   metrics[2u * b] = loss;
   metrics[2u * b + 1u] = errors;
@@ -63,37 +103,12 @@ fn sigmoid_cross_entropy(@builtin(global_invocation_id) id: vec3<u32>) {
 
 // One invocation per episode: B invocations.
 @compute @workgroup_size(WORKGROUP)
+fn sigmoid_cross_entropy(@builtin(global_invocation_id) id: vec3<u32>) {
+  cross_entropy(id.x, SIGMOID);
+}
+
+// One invocation per episode: B invocations.
+@compute @workgroup_size(WORKGROUP)
 fn softmax_cross_entropy(@builtin(global_invocation_id) id: vec3<u32>) {
-  let b = id.x;
-  if (b >= B) { return; }
-  var loss = 0.0;
-  var errors = 0.0;
-  for (var t = 0u; t < T; t++) {
-    let m = mask[t * B + b];
-    let at = (t * B + b) * Y;
-    var zmax = logits[at];
-    var predicted = 0u;
-    var wanted = 0u;
-    for (var j = 1u; j < Y; j++) {
-      if (logits[at + j] > zmax) { zmax = logits[at + j]; predicted = j; }
-      if (targets[at + j] > targets[at + wanted]) { wanted = j; }
-    }
-    var sum = 0.0;
-    for (var j = 0u; j < Y; j++) {
-      sum += exp(logits[at + j] - zmax);
-    }
-    let log_sum = log(sum);
-    var step_loss = 0.0;
-    for (var j = 0u; j < Y; j++) {
-      let tj = targets[at + j];
-      let p = exp(logits[at + j] - zmax) / sum;
-      y[at + j] = p;
-      d_logits[at + j] = SCALE * m * (p - tj);
-      step_loss += tj * (zmax - logits[at + j] + log_sum); // t_j·(logsumexp z − z_j), each term ≥ 0
-    }
-    loss += m * step_loss;
-    if (m != 0.0 && predicted != wanted) { errors += 1.0; }
-  }
-  metrics[2u * b] = loss;
-  metrics[2u * b + 1u] = errors;
+  cross_entropy(id.x, SOFTMAX);
 }

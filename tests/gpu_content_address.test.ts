@@ -98,7 +98,7 @@ async function checkContentAddress(
   const cosBuf = poisoned(device, B * H * N * 2, "d_cosine");
   await runLaunch(
     contentAddressBackwardKernel(sizes, options),
-    [dwcBuf, savedWcBuf, kBuf, betaBuf, memBuf, dkBuf, dbetaBuf, cosBuf],
+    [kBuf, betaBuf, memBuf, savedWcBuf, dwcBuf, dkBuf, dbetaBuf, cosBuf],
     t,
     T,
   );

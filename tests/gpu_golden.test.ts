@@ -123,12 +123,12 @@ Deno.test("the addressing, read and write kernels match pytorch-ntm's golden val
         T,
       );
       await runLaunch(memoryReadBackwardKernel(sizes), [dReads, w, memory, dw, dMemoryPrev], step, T);
-      await runLaunch(sharpenBackwardKernel(sizes), [dw, w, wTilde, gamma, dwTilde, dGamma], step, T);
+      await runLaunch(sharpenBackwardKernel(sizes), [wTilde, gamma, w, dw, dwTilde, dGamma], step, T);
       await runLaunch(shiftBackwardKernel(sizes), [dwTilde, wg, s, dwg, ds], step, T);
       await runLaunch(interpolateBackwardKernel(sizes), [dwg, wc, g, w, dwc, dwPrev, dg], step, T);
       await runLaunch(
         contentAddressBackwardKernel(sizes),
-        [dwc, wc, k, beta, memory, dk, dBeta, dCosine],
+        [k, beta, memory, wc, dwc, dk, dBeta, dCosine],
         step,
         T,
       );

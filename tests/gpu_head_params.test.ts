@@ -84,7 +84,7 @@ async function checkHeadParams(raw: Float64Array, S: number, seed: number, t: nu
   }
   const gradBufs = fields.map(([name]) => upload(device, grads[`d_${name}`]!, `d_${name}`));
   const dRaw = poisoned(device, T * B * P, "d_raw_heads");
-  await runLaunch(headParamsBackwardKernel(sizes), [...gradBufs, rawBuf, dRaw], t, T);
+  await runLaunch(headParamsBackwardKernel(sizes), [rawBuf, ...gradBufs, dRaw], t, T);
   await expectSlot(device, dRaw, T, B * P, t, expected.dRaw, {
     ...GRADIENT,
     label: `d_raw_heads (seed ${seed})`,

@@ -57,7 +57,7 @@ async function checkSharpen(
   const dwTildeBuf = poisoned(device, ROWS * N, "d_w_tilde"), dgammaBuf = poisoned(device, ROWS, "d_gamma");
   await runLaunch(
     sharpenBackwardKernel(sizes, options),
-    [dwBuf, savedWBuf, wTildeBuf, gammaBuf, dwTildeBuf, dgammaBuf],
+    [wTildeBuf, gammaBuf, savedWBuf, dwBuf, dwTildeBuf, dgammaBuf],
     t,
     T,
   );

@@ -136,8 +136,9 @@ export function headParamsForwardKernel(sizes: AddressingSizes, options: KernelO
  * `head_params_backward`: the gradient of the raw head parameters from the gradients of the activated
  * fields (the activations are recomputed from `raw_heads`). One invocation per element of `raw_heads`.
  *
- * Bindings: `d_k` (B, H, M), `d_beta`, `d_g` (B, H), `d_s` (B, H, S), `d_gamma` (B, H), `d_e`, `d_a`
- * (B, W, M), `saved_raw_heads` (T, B, P) → writes `d_raw_heads` (T, B, P) at slot t.
+ * Bindings: `saved_raw_heads` (T, B, P) (the forward's binding 0, so that both entry points read it through
+ * one WGSL definition), `d_k` (B, H, M), `d_beta`, `d_g` (B, H), `d_s` (B, H, S), `d_gamma` (B, H), `d_e`,
+ * `d_a` (B, W, M) → writes `d_raw_heads` (T, B, P) at slot t.
  *
  * @param sizes The sizes.
  * @param options Workgroup size.
@@ -152,7 +153,7 @@ export function headParamsBackwardKernel(sizes: AddressingSizes, options: Kernel
   const wg = elementWorkgroup(options);
   return launch(headParamsShader, {
     entryPoint: "head_params_backward",
-    inputs: ["d_k", "d_beta", "d_g", "d_s", "d_gamma", "d_e", "d_a", "saved_raw_heads"],
+    inputs: ["saved_raw_heads", "d_k", "d_beta", "d_g", "d_s", "d_gamma", "d_e", "d_a"],
     outputs: ["d_raw_heads"],
     constants: headParamsConstants(sizes, wg),
   }, elementCount(sizes.B * rawHeadsWidth(sizes), wg));
@@ -191,8 +192,9 @@ export function contentAddressForwardKernel(
  * and the per-row coefficients that {@linkcode contentAddressBackwardMemoryKernel} turns into the memory
  * gradient.
  *
- * Bindings: `d_wc` (B, H, N), `saved_wc` (T, B, H, N), `saved_k` (T, B, H, M), `saved_beta` (T, B, H),
- * `saved_memory` (T + 1, B, N, M) slot t → writes `d_k` (B, H, M), `d_beta` (B, H), `d_cosine`
+ * Bindings: `saved_k` (T, B, H, M), `saved_beta` (T, B, H), `saved_memory` (T + 1, B, N, M) slot t (the
+ * forward's first three bindings, so that both entry points read them through one WGSL definition),
+ * `saved_wc` (T, B, H, N), `d_wc` (B, H, N) → writes `d_k` (B, H, M), `d_beta` (B, H), `d_cosine`
  * (B, H, N, 2) scratch.
  *
  * @param sizes The sizes.
@@ -211,7 +213,7 @@ export function contentAddressBackwardKernel(
   const wg = rowWorkgroup(sizes, options);
   return launch(contentAddressShader, {
     entryPoint: "content_address_backward",
-    inputs: ["d_wc", "saved_wc", "saved_k", "saved_beta", "saved_memory"],
+    inputs: ["saved_k", "saved_beta", "saved_memory", "saved_wc", "d_wc"],
     outputs: ["d_k", "d_beta", "d_cosine"],
     constants: contentAddressConstants(sizes, wg),
   }, sizes.B * heads(sizes));
@@ -372,8 +374,9 @@ export function sharpenForwardKernel(sizes: AddressingSizes, options: KernelOpti
 /**
  * `sharpen_backward`: one workgroup per (episode, head).
  *
- * Bindings: `d_w` (B, H, N), `saved_w` (T + 1, B, H, N) slot t + 1, `saved_w_tilde` (T, B, H, N),
- * `saved_gamma` (T, B, H) → writes `d_w_tilde` (B, H, N), `d_gamma` (B, H).
+ * Bindings: `saved_w_tilde` (T, B, H, N), `saved_gamma` (T, B, H) (the forward's first two bindings, so that
+ * both entry points read them through one WGSL definition), `saved_w` (T + 1, B, H, N) slot t + 1, `d_w`
+ * (B, H, N) → writes `d_w_tilde` (B, H, N), `d_gamma` (B, H).
  *
  * @param sizes The sizes.
  * @param options Workgroup size.
@@ -388,7 +391,7 @@ export function sharpenBackwardKernel(sizes: AddressingSizes, options: KernelOpt
   const wg = rowWorkgroup(sizes, options);
   return launch(sharpenShader, {
     entryPoint: "sharpen_backward",
-    inputs: ["d_w", "saved_w", "saved_w_tilde", "saved_gamma"],
+    inputs: ["saved_w_tilde", "saved_gamma", "saved_w", "d_w"],
     outputs: ["d_w_tilde", "d_gamma"],
     constants: rowConstants(sizes, wg),
   }, sizes.B * heads(sizes));

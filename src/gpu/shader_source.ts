@@ -8,22 +8,26 @@
  * | helper              | holds                                                                     |
  * |---------------------|---------------------------------------------------------------------------|
  * | `_step.wgsl`        | the `Step` uniform struct (the time step of a dispatch)                   |
+ * | `_index.wgsl`       | `coords3`, an element-wise kernel's flat index as 3-d coordinates         |
  * | `_activations.wgsl` | `sigmoid`, `log1p`, `softplus`, `tanh_stable`                             |
  * | `_reduce.wgsl`      | `workgroup_sum`, `workgroup_max` (the includer declares `scratch`)        |
  * | `_matvec.wgsl`      | `weights4`, `weights_at` (the includer binds `params`)                    |
  * | `_rows_dot.wgsl`    | `rows_dot_z`, four weight rows times the workgroup's input `z`            |
  * | `_cols_dot.wgsl`    | `dz_dot_cols`, four columns of Wᵀ times the workgroup's gradient `dz`      |
- * | `_layer_input.wgsl` | `stage_layer_input`, a controller layer's input into `z` and `controller_in` |
+ * | `_layer_input.wgsl` | `stage_layer_input`, a controller layer's input into `z` and `controller_in`, |
+ * |                     | and `layer_row`, the (slots, L, B, width) layout of the controller's state |
  * | `_content.wgsl`     | `cosine`, eq. 6's similarity with its zero-norm guard                     |
  * | `_shift.wgsl`       | `wrap`, the ring index of eq. 8's circular convolution                     |
  * | `_sharpen.wgsl`     | `sharpened`, eq. 9's weights w̃^γ in log space, zeros kept at zero        |
  * | `_memory_step.wgsl` | the fused memory step's sizes, workgroup memory and helpers (both halves) |
- * | `_head_fields.wgsl` | the head parameters' field layout, activations and their slopes           |
+ * | `_head_fields.wgsl` | the head parameters' field layout, activations (eq. 8's shift softmax    |
+ * |                     | included) and their slopes (the includer binds `raw_heads`)               |
  *
  * @module
  */
 
 import step from "../../shaders/_step.wgsl" with { type: "text" };
+import index from "../../shaders/_index.wgsl" with { type: "text" };
 import activations from "../../shaders/_activations.wgsl" with { type: "text" };
 import reduce from "../../shaders/_reduce.wgsl" with { type: "text" };
 import matvec from "../../shaders/_matvec.wgsl" with { type: "text" };
@@ -38,6 +42,7 @@ import headFields from "../../shaders/_head_fields.wgsl" with { type: "text" };
 
 const HELPERS: Readonly<Record<string, string>> = {
   "_step.wgsl": step,
+  "_index.wgsl": index,
   "_activations.wgsl": activations,
   "_reduce.wgsl": reduce,
   "_matvec.wgsl": matvec,
