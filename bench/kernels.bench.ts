@@ -46,8 +46,8 @@ const pairs: [group: string, forward: string, backward: string[]][] = [
   ["controller step (fused)", "forward controller_step.controller_step_forward", [
     "backward controller_step.controller_step_backward",
   ]],
-  ["memory step (fused)", "forward memory_step.memory_step_forward", [
-    "backward memory_step.memory_step_backward",
+  ["memory step (fused)", "forward memory_step_forward.memory_step_forward", [
+    "backward memory_step_backward.memory_step_backward",
   ]],
   ["lstm", "forward lstm.lstm_forward", ["backward lstm.lstm_backward"]],
   ["head map (linear, per step)", "forward linear.linear_forward", ["backward linear.linear_backward_input"]],
@@ -64,6 +64,15 @@ const pairs: [group: string, forward: string, backward: string[]][] = [
     "backward memory_write.memory_write_backward",
   ]],
 ];
+// A renamed shader or entry point must fail here, by name, not inside a benchmark.
+const missing = pairs.flatMap(([, forward, backward]) => [forward, ...backward]).filter((l) =>
+  !groups.has(l)
+);
+if (missing.length > 0) {
+  throw new Error(
+    `No kernel ${missing.join(", ")} in the training step; it has ${[...groups.keys()].join(", ")}`,
+  );
+}
 for (const [group, forward, backward] of pairs) {
   Deno.bench({ name: forward, group, baseline: true, ...options }, () => run(forward));
   for (const label of backward) Deno.bench({ name: label, group, ...options }, () => run(label));
