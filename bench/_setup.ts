@@ -4,6 +4,7 @@
  * @module
  */
 
+import { quietMesa } from "../src/cli/quiet_mesa.ts";
 import { type GpuContext, requestGpuContext } from "../src/gpu/device.ts";
 import { NtmGpuEngine } from "../src/gpu/engine.ts";
 import { KernelCache } from "../src/gpu/kernel.ts";
@@ -14,6 +15,9 @@ import { Rng } from "../src/model/random.ts";
 import { createOptimizer } from "../src/optim/optimizer.ts";
 import { copyTask } from "../tasks/copy.ts";
 import type { EpisodeBatch } from "../src/model/episode.ts";
+
+// Mesa's Vulkan driver would print a stray Wayland error line in a plain shell.
+quietMesa();
 
 /** The device, its kernel cache and the copy model, shared by a benchmark file. */
 export interface BenchSetup {

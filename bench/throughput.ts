@@ -12,6 +12,7 @@
  * @module
  */
 
+import { quietMesa } from "../src/cli/quiet_mesa.ts";
 import { choiceFlag, type FlagSpec, helpText, integerFlag, parseFlags, UsageError } from "../src/cli/args.ts";
 import { type GpuContext, requestGpuContext } from "../src/gpu/device.ts";
 import { cpuTimed, type KernelTime, type ProfileClock, profileTrainingStep } from "./_profile.ts";
@@ -25,6 +26,9 @@ import { createOptimizer } from "../src/optim/optimizer.ts";
 import { createCpuBackend } from "../src/train/cpu_backend.ts";
 import { copyTask } from "../tasks/copy.ts";
 import type { EpisodeBatch } from "../src/model/episode.ts";
+
+// Mesa's Vulkan driver would print a stray Wayland error line in a plain shell.
+quietMesa();
 
 const FLAGS: Record<string, FlagSpec> = {
   "batch": { type: "string", help: "B: episodes per step", default: "32" },

@@ -1,3 +1,4 @@
+import { quietMesa } from "../src/cli/quiet_mesa.ts";
 import assert from "node:assert/strict";
 import { requestGpuContext, WebGpuUnavailableError } from "../src/gpu/device.ts";
 import { ntmConfig } from "../src/model/config.ts";
@@ -9,6 +10,9 @@ import { NonFiniteLossError } from "../src/train/backend.ts";
 import { Rng } from "../src/model/random.ts";
 import { copyTask } from "../tasks/copy.ts";
 import type { EpisodeBatch } from "../src/model/episode.ts";
+
+// Mesa's Vulkan driver would print a stray Wayland error line in a plain shell.
+quietMesa();
 
 function tinyInit(): BackendInit {
   return probedInit().init;

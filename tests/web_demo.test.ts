@@ -7,6 +7,7 @@
  * no console error. Without Chromium the test is skipped, unless `NTM_REQUIRE_BROWSER=1` (as `.ci/run`
  * sets it, after installing Chromium). `NTM_DEMO_SCREENSHOT=PATH` keeps the screenshot there.
  */
+import { quietMesa } from "../src/cli/quiet_mesa.ts";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +19,9 @@ import { taskByName } from "../tasks/presets.ts";
 import { presetByName } from "../src/cli/presets.ts";
 import { evaluateCheckpoint } from "../src/cli/eval.ts";
 import type { TrainingReport } from "../src/train/loop.ts";
+
+// Mesa's Vulkan driver would print a stray Wayland error line in a plain shell.
+quietMesa();
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const chromium = findChromium();

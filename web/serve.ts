@@ -76,8 +76,28 @@ async function modelIndex(): Promise<{ name: string; task: string; step: number 
   return models.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-async function handle(request: Request): Promise<Response> {
-  const path = decodeURIComponent(new URL(request.url).pathname);
+/** The request's path, percent-decoded; `null` when its escapes are malformed (`/%E0%A4%A`). */
+function requestPath(request: Request): string | null {
+  try {
+    return decodeURIComponent(new URL(request.url).pathname);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Answers one request as the module doc's table says: 404 for an unknown path, 400 for a malformed one.
+ *
+ * @param request The request.
+ * @returns The response.
+ */
+export async function handleDemoRequest(request: Request): Promise<Response> {
+  const path = requestPath(request);
+  if (path === null) {
+    return new Response(`bad request: malformed percent-encoding in ${new URL(request.url).pathname}\n`, {
+      status: 400,
+    });
+  }
   const file = async (at: string, type: string) => {
     try {
       return new Response(await Deno.readFile(at), { headers: { "content-type": type } });
@@ -112,7 +132,7 @@ export async function startDemoServer(
   const listening = new Promise<number>((resolve) => ready = resolve);
   const server = Deno.serve(
     { port: options.port ?? 8000, hostname, onListen: ({ port }) => ready(port) },
-    handle,
+    handleDemoRequest,
   );
   const port = await listening;
   return { url: `http://${hostname}:${port}/`, shutdown: () => server.shutdown() };

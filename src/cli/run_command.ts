@@ -13,6 +13,7 @@
  */
 
 import { UsageError } from "./args.ts";
+import { quietMesa } from "./quiet_mesa.ts";
 import { TrainingInterruptedError } from "./stop_signals.ts";
 
 /** A class of errors a command expects (its message is written for the user). */
@@ -20,7 +21,8 @@ import { TrainingInterruptedError } from "./stop_signals.ts";
 export type ExpectedError = abstract new (...args: any[]) => Error;
 
 /**
- * Runs a command on `Deno.args` and exits as the module doc's table says.
+ * Runs a command on `Deno.args` and exits as the module doc's table says. Mesa's stray Wayland line is
+ * silenced first ({@linkcode quietMesa}).
  *
  * @param command The command, e.g. `evalCommand`.
  * @param expected The error classes whose message is a complete one-line explanation (exit 1).
@@ -35,6 +37,7 @@ export async function runCommand(
   command: (args: string[]) => Promise<unknown>,
   expected: readonly ExpectedError[],
 ): Promise<void> {
+  quietMesa();
   try {
     await command(Deno.args);
   } catch (error) {

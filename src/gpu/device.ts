@@ -14,6 +14,34 @@ export interface GpuContext {
   readonly adapterName: string;
   /** Whether the adapter is a software rasteriser running on the CPU (llvmpipe, lavapipe, SwiftShader). */
   readonly isSoftware: boolean;
+  /** The native API under WebGPU, as far as the adapter shows it ({@linkcode nativeBackendOf}). */
+  readonly nativeBackend: NativeBackend;
+}
+
+/** The native graphics API an adapter runs on: `gl` (OpenGL/GLES), or `native` (Vulkan, Metal or D3D12). */
+export type NativeBackend = "gl" | "native";
+
+/**
+ * Which native API an adapter runs on. WebGPU does not say; wgpu's OpenGL backend shows itself by reporting
+ * the full subgroup-size range 4..128 (GL cannot query it) together with ETC2 texture compression, which no
+ * Vulkan, Metal or D3D12 adapter of a desktop reports alongside that range.
+ *
+ * @param adapter The adapter's features and subgroup sizes.
+ * @returns `gl` or `native`.
+ *
+ * @example
+ * ```ts
+ * import { strict as assert } from "node:assert";
+ * const gl = { features: new Set(["texture-compression-etc2"]), subgroupMinSize: 4, subgroupMaxSize: 128 };
+ * assert.equal(nativeBackendOf(gl), "gl");
+ * assert.equal(nativeBackendOf({ ...gl, subgroupMinSize: 8, subgroupMaxSize: 8 }), "native");
+ * ```
+ */
+export function nativeBackendOf(
+  adapter: { features: { has(name: string): boolean }; subgroupMinSize?: number; subgroupMaxSize?: number },
+): NativeBackend {
+  const fullRange = adapter.subgroupMinSize === 4 && adapter.subgroupMaxSize === 128;
+  return fullRange && adapter.features.has("texture-compression-etc2") ? "gl" : "native";
 }
 
 /** Why no WebGPU device could be had: thrown by {@linkcode requestGpuContext}. */
@@ -68,5 +96,11 @@ export async function requestGpuContext(): Promise<GpuContext> {
   const isSoftware = /llvmpipe|lavapipe|swiftshader|software/i.test(
     `${info.description} ${info.device} ${info.vendor} ${info.architecture}`,
   );
-  return { device, adapterInfo: info, adapterName, isSoftware };
+  const sizes = info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const nativeBackend = nativeBackendOf({
+    features: adapter.features,
+    ...(sizes.subgroupMinSize !== undefined && { subgroupMinSize: sizes.subgroupMinSize }),
+    ...(sizes.subgroupMaxSize !== undefined && { subgroupMaxSize: sizes.subgroupMaxSize }),
+  });
+  return { device, adapterInfo: info, adapterName, isSoftware, nativeBackend };
 }

@@ -3,6 +3,7 @@
  * engine's first training step, and an `atol + rtol·|ref|` comparison that prints the first mismatches.
  */
 
+import { quietMesa } from "../../src/cli/quiet_mesa.ts";
 import { type GpuContext, requestGpuContext } from "../../src/gpu/device.ts";
 import type { NtmGpuEngine } from "../../src/gpu/engine.ts";
 import { readEngineBuffer } from "../../src/gpu/engine_buffers.ts";
@@ -16,6 +17,9 @@ import {
 import { ADAM_DEFAULTS } from "../../src/optim/adam.ts";
 import type { OptimizerName } from "../../src/optim/optimizer.ts";
 import { RMSPROP_DEFAULTS } from "../../src/optim/rmsprop.ts";
+
+// Mesa's Vulkan driver would print a stray Wayland error line in a plain shell.
+quietMesa();
 
 let shared: Promise<{ context: GpuContext; cache: KernelCache }> | undefined;
 
