@@ -23,13 +23,6 @@ export * from "./src/model/layout.ts";
 export * from "./src/model/random.ts";
 export type { EpisodeBatch } from "./src/model/episode.ts";
 export * from "./tasks/mod.ts";
-export {
-  PRESET_NAMES,
-  presetByName,
-  type PresetName,
-  type TaskOptions,
-  trainingTask,
-} from "./src/cli/presets.ts";
 export type { InitOptions, InitWeighting } from "./src/model/init.ts";
 export type { LstmConfig } from "./src/model/lstm_config.ts";
 export type { Evaluation } from "./src/train/metrics.ts";
@@ -42,6 +35,6 @@ export * from "./src/train/webgpu_backend.ts";
 export * from "./src/train/live_run.ts";
 export * from "./src/io/checkpoint_parse.ts";
 export * from "./src/io/checkpoint_types.ts";
-export * from "./src/io/episode_figure.ts";
-export * from "./src/io/learning_curve.ts";
+export * from "./src/figures/episode_figure.ts";
+export * from "./src/figures/learning_curve.ts";
 export type { EpisodeTape, ReferenceForward, StepTape } from "./src/reference/model.ts";

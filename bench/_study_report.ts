@@ -7,8 +7,8 @@
  */
 
 import type { MetricsRecord } from "../src/io/metrics_log.ts";
-import { type ChartSeries, lineChartSvg } from "../src/io/line_chart.ts";
-import { svgDocument } from "../src/io/svg.ts";
+import { type ChartSeries, lineChartSvg } from "../src/figures/line_chart.ts";
+import { svgDocument } from "../src/figures/svg.ts";
 
 /** Where one seed's run first reached the threshold. */
 export interface Crossing {

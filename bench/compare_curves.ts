@@ -15,9 +15,9 @@
 import { join } from "node:path";
 import { type FlagSpec, numberFlag, readCommand, requiredFlag, UsageError } from "../src/cli/args.ts";
 import { writeFileAtomic } from "../src/io/atomic_write.ts";
-import { type ChartSeries, lineChartSvg } from "../src/io/line_chart.ts";
+import { type ChartSeries, lineChartSvg } from "../src/figures/line_chart.ts";
 import { METRICS_LOG_FILE, type MetricsRecord, readMetricsLog } from "../src/io/metrics_log.ts";
-import { svgDocument, svgText } from "../src/io/svg.ts";
+import { svgDocument, svgText } from "../src/figures/svg.ts";
 
 /** The flags of `deno task curves`; the runs follow as `NAME=DIR` arguments. */
 export const CURVES_FLAGS: Readonly<Record<string, FlagSpec>> = {

@@ -22,6 +22,6 @@ export * from "./associative_recall.ts";
 export * from "./ngrams.ts";
 export * from "./priority_sort.ts";
 export * from "./program.ts";
-export * from "./program_eval.ts";
+export * from "./program_interpreter.ts";
 export * from "./curriculum.ts";
 export * from "./presets.ts";

@@ -67,7 +67,7 @@ import {
   formatProgram,
   type ProgramExpression,
   type ProgramStatement,
-} from "./program_eval.ts";
+} from "./program_interpreter.ts";
 import { allocateBatch, checkGenerateArgs, type LengthRange, type Task } from "./task.ts";
 
 /** The end symbol, the last target of every episode (never part of a program or an answer). */

@@ -18,13 +18,14 @@ const LAYERS: Readonly<Record<string, number>> = {
   "src/reference": 2, // the float64 engine
   "src/gpu": 2, // the WebGPU engine
   "tasks": 2, // the episode generators
-  "src/io": 3, // checkpoints, logs, figures
-  "src/train": 4, // the loop, batch sources and the backends over both engines
-  "src/cli": 5, // the commands
+  "src/io": 3, // checkpoints, safetensors, atomic writes, the run lock, the metrics log
+  "src/train": 4, // the loop, batch sources, run assembly, evaluation and the backends over both engines
+  "src/figures": 5, // SVG figures of episodes (drawn with the reference) and of learning curves
+  "src/cli": 6, // the commands: parsing, printing and files
 };
 
 /** The layers a web page bundles: no `Deno.*`, no `node:`/`npm:`/`jsr:` imports. */
-const BROWSER_LAYERS = ["src/model", "src/optim", "src/reference", "src/gpu", "tasks"];
+const BROWSER_LAYERS = ["src/model", "src/optim", "src/reference", "src/gpu", "tasks", "src/figures"];
 
 /** One module's imports (relative specifiers resolved to paths from the repository root). */
 export interface ModuleImports {
@@ -151,6 +152,11 @@ export function browserViolations(entry: string, modules: readonly ModuleImports
     for (const next of m.imports) if (!m.typeOnly?.includes(next)) visit(next, [...via, path]);
   };
   visit(entry, []);
+  for (const path of seen) {
+    if (path.startsWith("src/cli/")) {
+      problems.push(`${entry} reaches ${path}: the commands are not a library`);
+    }
+  }
   return problems;
 }
 
@@ -171,10 +177,13 @@ Deno.test("everything the browser entry (browser.ts) reaches is free of Deno.* a
       { ...m("src/train/a.ts", ["src/io/b.ts", "src/io/c.ts", "shaders/x.wgsl"]), typeOnly: ["src/io/c.ts"] },
       m("src/io/b.ts", [], ["node:fs"], true),
       m("src/io/c.ts", [], ["node:path"]), // reached by types only: erased from the bundle
-    ]),
+      m("src/figures/d.ts", ["src/cli/e.ts"]),
+      m("src/cli/e.ts", []),
+    ]).concat(browserViolations("browser.ts", [m("browser.ts", ["src/cli/e.ts"]), m("src/cli/e.ts", [])])),
     [
       "browser.ts → src/train/a.ts → src/io/b.ts imports node:fs: not in a browser",
       "browser.ts → src/train/a.ts → src/io/b.ts uses Deno.*: not in a browser",
+      "browser.ts reaches src/cli/e.ts: the commands are not a library",
     ],
   );
 });
@@ -193,12 +202,18 @@ Deno.test("the layering check reports an upward import, a sibling import, a cycl
     m("tasks/copy.ts", [], ["node:fs"]),
     m("src/model/config.ts", [], [], true),
     m("src/cli/train.ts", ["src/train/loop.ts", "shaders/x.wgsl"], ["node:path"], true),
+    m("src/figures/curve.ts", ["src/cli/args.ts", "src/io/svg.ts"]),
+    m("src/train/x.ts", ["src/figures/curve.ts"]),
+    m("src/figures/episode.ts", [], [], true),
   ]);
   assert.deepEqual(found, [
     "src/gpu/engine.ts (src/gpu) imports src/train/loop.ts (src/train), a higher layer",
     "src/gpu/engine.ts (src/gpu) imports src/reference/model.ts (src/reference), a sibling layer",
     "tasks/copy.ts (tasks) imports node:fs: not in a browser",
     "src/model/config.ts (src/model) uses Deno.*: not in a browser",
+    "src/figures/curve.ts (src/figures) imports src/cli/args.ts (src/cli), a higher layer",
+    "src/train/x.ts (src/train) imports src/figures/curve.ts (src/figures), a higher layer",
+    "src/figures/episode.ts (src/figures) uses Deno.*: not in a browser",
     "import cycle: src/train/loop.ts → src/train/metrics.ts → src/train/loop.ts",
   ]);
   // Comments and doc examples are not code.

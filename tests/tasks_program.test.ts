@@ -22,7 +22,7 @@ import {
   parseProgram,
   type ProgramStatement,
   runProgramSource,
-} from "../tasks/program_eval.ts";
+} from "../tasks/program_interpreter.ts";
 
 const V = PROGRAM_VOCABULARY.length;
 

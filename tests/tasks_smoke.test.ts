@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { trainCommand, type TrainIo } from "../src/cli/train.ts";
 import { loadCheckpoint } from "../src/io/checkpoint.ts";
 import { readMetricsLog } from "../src/io/metrics_log.ts";
-import { quickPreset } from "../src/cli/presets.ts";
+import { quickPreset } from "../tasks/presets.ts";
 import type { PaperTaskName } from "../tasks/task.ts";
 
 const quiet: TrainIo = { write: () => {}, error: () => {}, live: false };

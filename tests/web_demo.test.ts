@@ -16,7 +16,7 @@ import { findChromium, launchChromium } from "./_support/chromium.ts";
 import { createLiveRun } from "../src/train/live_run.ts";
 import { requestGpuContext } from "../src/gpu/device.ts";
 import { taskByName } from "../tasks/presets.ts";
-import { presetByName } from "../src/cli/presets.ts";
+import { presetByName } from "../tasks/presets.ts";
 import { evaluateCheckpoint } from "../src/cli/eval.ts";
 import type { TrainingReport } from "../src/train/loop.ts";
 

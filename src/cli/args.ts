@@ -7,6 +7,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { quietMesa } from "./quiet_mesa.ts";
 
 /** One flag: its type, default and help text. */
 export interface FlagSpec {
@@ -135,8 +136,9 @@ export function helpText(usage: string, flags: Readonly<Record<string, FlagSpec>
 }
 
 /**
- * The prologue every `deno task` command shares: parse its flags (and, if it takes them, positional
- * arguments), answer `--help` with the help text, and hand back the parsed line otherwise.
+ * The prologue every `deno task` command shares: silence Mesa's stray Wayland line ({@linkcode quietMesa}),
+ * parse its flags (and, if it takes them, positional arguments), answer `--help` with the help text, and
+ * hand back the parsed line otherwise.
  *
  * @param args The arguments (`Deno.args`).
  * @param usage The help text's first line, e.g. `deno task eval --checkpoint DIR [flags]`.
@@ -161,6 +163,7 @@ export function readCommand(
   write: (text: string) => void,
   positionals = false,
 ): CommandLine | undefined {
+  quietMesa();
   const line = parseCommandLine(args, flags, positionals);
   if (line.values.help === true) {
     write(helpText(usage, flags) + "\n");

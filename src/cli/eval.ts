@@ -56,7 +56,7 @@ import {
   HELD_OUT_SEED_FLAG,
   heldOutSeed,
 } from "./common_flags.ts";
-import { trainingTask } from "./presets.ts";
+import { trainingTask } from "../../tasks/presets.ts";
 import { formatProgramExamples, type ProgramExampleRow, programExamples } from "./program_examples.ts";
 import { runCommand } from "./run_command.ts";
 import { checkpointBackend } from "./checkpoint_backend.ts";

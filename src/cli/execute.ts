@@ -6,7 +6,7 @@
  * deno task execute --checkpoint models/addition "print(398345+42598)"
  * ```
  *
- * For each program it prints what Python prints (run by the exact interpreter of `tasks/program_eval.ts`),
+ * For each program it prints what Python prints (run by the exact interpreter of `tasks/program_interpreter.ts`),
  * the model's answer with greedy decoding (each answer character read back as the next input, until the
  * model writes the end symbol), and its teacher-forced answer with the number of characters right. Lines
  * of a program are separated by newlines, or by the two characters `\n`.
@@ -20,7 +20,7 @@
  */
 
 import { encodeProgramText, PROGRAM_OPERATIONS, programCharacters } from "../../tasks/program.ts";
-import { runProgramSource } from "../../tasks/program_eval.ts";
+import { runProgramSource } from "../../tasks/program_interpreter.ts";
 import { MAX_LENGTH } from "../../tasks/task.ts";
 import { CheckpointError, loadCheckpoint } from "../io/checkpoint.ts";
 import { WebGpuUnavailableError } from "../gpu/device.ts";

@@ -13,7 +13,6 @@
  */
 
 import { UsageError } from "./args.ts";
-import { quietMesa } from "./quiet_mesa.ts";
 import { TrainingInterruptedError } from "./stop_signals.ts";
 
 /** A class of errors a command expects (its message is written for the user). */
@@ -21,8 +20,7 @@ import { TrainingInterruptedError } from "./stop_signals.ts";
 export type ExpectedError = abstract new (...args: any[]) => Error;
 
 /**
- * Runs a command on `Deno.args` and exits as the module doc's table says. Mesa's stray Wayland line is
- * silenced first ({@linkcode quietMesa}).
+ * Runs a command on `Deno.args` and exits as the module doc's table says.
  *
  * @param command The command, e.g. `evalCommand`.
  * @param expected The error classes whose message is a complete one-line explanation (exit 1).
@@ -37,7 +35,6 @@ export async function runCommand(
   command: (args: string[]) => Promise<unknown>,
   expected: readonly ExpectedError[],
 ): Promise<void> {
-  quietMesa();
   try {
     await command(Deno.args);
   } catch (error) {

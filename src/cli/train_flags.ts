@@ -18,7 +18,7 @@ import { DEFAULT_INIT } from "../model/init.ts";
 import type { LstmConfig } from "../model/lstm_config.ts";
 import { choiceFlag, type FlagSpec, integerFlag, numberFlag, UsageError } from "./args.ts";
 import { HELP_FLAG, presetFlag } from "./common_flags.ts";
-import { programPreset } from "./presets.ts";
+import { programPreset } from "../../tasks/presets.ts";
 
 /** The flags of `deno task train`, with their help and defaults. */
 export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {

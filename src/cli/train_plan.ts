@@ -48,7 +48,7 @@ import {
   programPreset,
   programRange,
   trainingTask,
-} from "./presets.ts";
+} from "../../tasks/presets.ts";
 import {
   lrFlag,
   lstmShapeFromFlags,

@@ -43,7 +43,7 @@ import { frequencyBaseline } from "../train/metrics.ts";
 import { type TrainingReport, trainLoop } from "../train/loop.ts";
 import { UsageError } from "./args.ts";
 import { defaultEvalLengths, evaluateCheckpoint, formatEvalTable } from "./eval.ts";
-import { trainingTask } from "./presets.ts";
+import { trainingTask } from "../../tasks/presets.ts";
 import { ProgressDisplay } from "./progress.ts";
 import { renderFigures, renderLearningCurve } from "./viz.ts";
 import { type RunPlan, samePath } from "./train_plan.ts";

@@ -20,9 +20,9 @@ import type { EpisodeBatch } from "../model/episode.ts";
 import { MAX_LENGTH } from "../../tasks/task.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { CheckpointError, loadCheckpoint, type LoadedCheckpoint } from "../io/checkpoint.ts";
-import { episodeFigureSvg, forwardEpisode } from "../io/episode_figure.ts";
-import { learningCurveSvg } from "../io/learning_curve.ts";
-import { programLearningCurveSvg } from "../io/program_curve.ts";
+import { episodeFigureSvg, forwardEpisode } from "../figures/episode_figure.ts";
+import { learningCurveSvg } from "../figures/learning_curve.ts";
+import { programLearningCurveSvg } from "../figures/program_curve.ts";
 import { METRICS_LOG_FILE, MetricsLogError, type MetricsRecord, readMetricsLog } from "../io/metrics_log.ts";
 import { Rng } from "../model/random.ts";
 import type { ReferenceForward } from "../reference/model.ts";
@@ -33,9 +33,9 @@ import {
   HELD_OUT_SEED_FLAG,
   heldOutSeed,
 } from "./common_flags.ts";
-import { trainingTask } from "./presets.ts";
+import { trainingTask } from "../../tasks/presets.ts";
 import { checkRunSize, tapeBytesPerStep } from "../train/run_size.ts";
-import { PRIORITY_WRITES_FILE, priorityWritesSvg } from "./priority_writes.ts";
+import { PRIORITY_WRITES_FILE, priorityWritesSvg } from "../figures/priority_writes.ts";
 import { runCommand } from "./run_command.ts";
 
 /** The file names of the figures inside a checkpoint directory. */
@@ -107,7 +107,7 @@ export function runEpisode(
   return { batch, forward: forwardEpisode(config, layout, params, batch, training.memorySeed) };
 }
 
-export { learningCurveSvg, movingTrainCost, TRAIN_CURVE_WINDOW } from "../io/learning_curve.ts";
+export { learningCurveSvg, movingTrainCost, TRAIN_CURVE_WINDOW } from "../figures/learning_curve.ts";
 
 /**
  * Draws a checkpoint's figures into its directory: `episode.svg`, (when `metrics.jsonl` has records)

@@ -71,7 +71,7 @@ const INDENT = "  ";
  *
  * @example Write an addition
  * ```ts
- * import { formatProgram } from "./program_eval.ts";
+ * import { formatProgram } from "./program_interpreter.ts";
  * const source = formatProgram([{
  *   kind: "print",
  *   value: {
@@ -116,7 +116,7 @@ export function formatProgram(program: readonly ProgramStatement[]): string {
  *
  * @example A conditional whose branch is a sum
  * ```ts
- * import { formatExpression } from "./program_eval.ts";
+ * import { formatExpression } from "./program_interpreter.ts";
  * const n = (value: bigint) => ({ kind: "number", value }) as const;
  * const text = formatExpression({
  *   kind: "conditional",
@@ -156,7 +156,7 @@ export function formatExpression(e: ProgramExpression, nested = false): string {
  *
  * @example A loop that accumulates
  * ```ts
- * import { executeProgram, parseProgram } from "./program_eval.ts";
+ * import { executeProgram, parseProgram } from "./program_interpreter.ts";
  * const out = executeProgram(parseProgram("j=8584\nfor x in range(8):\n  j+=920\nprint(j)"));
  * console.assert(out === "15944");
  * ```
@@ -203,7 +203,7 @@ export function executeProgram(program: readonly ProgramStatement[]): string {
  *
  * @example Subtraction can go negative
  * ```ts
- * import { evaluateExpression } from "./program_eval.ts";
+ * import { evaluateExpression } from "./program_interpreter.ts";
  * const v = evaluateExpression({
  *   kind: "binary",
  *   op: "-",
@@ -248,7 +248,7 @@ function lookup(env: ReadonlyMap<string, bigint>, name: string): bigint {
  *
  * @example Parse and run
  * ```ts
- * import { executeProgram, parseProgram } from "./program_eval.ts";
+ * import { executeProgram, parseProgram } from "./program_interpreter.ts";
  * console.assert(executeProgram(parseProgram("print(398345+42598)")) === "440943");
  * ```
  */
@@ -294,7 +294,7 @@ export function parseProgram(source: string): ProgramStatement[] {
  *
  * @example A conditional
  * ```ts
- * import { runProgramSource } from "./program_eval.ts";
+ * import { runProgramSource } from "./program_interpreter.ts";
  * console.assert(runProgramSource("print(5 if 7<3 else 12-40)") === "-28");
  * ```
  */

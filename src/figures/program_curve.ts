@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { MetricsRecord } from "./metrics_log.ts";
+import type { MetricsRecord } from "../io/metrics_log.ts";
 import { lineChartSvg } from "./line_chart.ts";
 import { svgDocument, svgText } from "./svg.ts";
 

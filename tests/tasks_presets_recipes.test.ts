@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { FAST_RECIPE, FAST_TASKS, fastPreset, presetByName, quickPreset } from "../src/cli/presets.ts";
+import { FAST_RECIPE, FAST_TASKS, fastPreset, presetByName, quickPreset } from "../tasks/presets.ts";
 import { trainCommand, type TrainIo } from "../src/cli/train.ts";
 import { loadCheckpoint } from "../src/io/checkpoint.ts";
 import { paperPreset } from "../tasks/presets.ts";

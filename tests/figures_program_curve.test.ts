@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseMetricsLog } from "../src/io/metrics_log.ts";
-import { programLearningCurveSvg } from "../src/io/program_curve.ts";
+import { programLearningCurveSvg } from "../src/figures/program_curve.ts";
 
 const line = (sequences: number, accuracy: number, stage: number) =>
   JSON.stringify({

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadCheckpoint } from "../src/io/checkpoint.ts";
-import { pearson, priorityWrites, priorityWritesSvg } from "../src/cli/priority_writes.ts";
+import { pearson, priorityWrites, priorityWritesSvg } from "../src/figures/priority_writes.ts";
 import { trainCommand, type TrainIo } from "../src/cli/train.ts";
 import { runEpisode, vizCommand } from "../src/cli/viz.ts";
 

@@ -10,8 +10,8 @@
  */
 
 import type { LoadedCheckpoint } from "../io/checkpoint.ts";
-import { lineChartSvg } from "../io/line_chart.ts";
-import { svgDocument } from "../io/svg.ts";
+import { lineChartSvg } from "./line_chart.ts";
+import { svgDocument } from "./svg.ts";
 import type { ReferenceForward } from "../reference/model.ts";
 import type { EpisodeBatch } from "../model/episode.ts";
 
