@@ -21,7 +21,7 @@
 export * from "./src/model/config.ts";
 export * from "./src/model/layout.ts";
 export * from "./src/model/random.ts";
-export type { EpisodeBatch } from "./src/model/episode.ts";
+export * from "./src/model/episode.ts";
 export * from "./tasks/mod.ts";
 export type { InitOptions, InitWeighting } from "./src/model/init.ts";
 export type { LstmConfig } from "./src/model/lstm_config.ts";
@@ -32,6 +32,9 @@ export * from "./src/gpu/device.ts";
 export * from "./src/train/backend.ts";
 export * from "./src/train/loop.ts";
 export * from "./src/train/webgpu_backend.ts";
+export * from "./src/train/create_backend.ts";
+export * from "./src/train/evaluate.ts";
+export * from "./src/train/run_setup.ts";
 export * from "./src/train/live_run.ts";
 export * from "./src/io/checkpoint_parse.ts";
 export * from "./src/io/checkpoint_types.ts";

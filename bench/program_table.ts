@@ -21,7 +21,7 @@ import { writeFileAtomic } from "../src/io/atomic_write.ts";
 import { loadCheckpoint } from "../src/io/checkpoint.ts";
 import { readMetricsLog } from "../src/io/metrics_log.ts";
 import { type FlagSpec, helpText, integerFlag, parseFlags, UsageError } from "../src/cli/args.ts";
-import type { EvalResult } from "../src/cli/eval.ts";
+import type { EvalResult } from "../src/train/evaluate.ts";
 import { CURRICULUM_NAMES, type CurriculumName } from "../tasks/curriculum.ts";
 import { MAX_PROGRAM_DIGITS, MAX_PROGRAM_LENGTH, MAX_PROGRAM_NESTING } from "../tasks/program.ts";
 import { cpuModel, runScript } from "./_children.ts";

@@ -126,7 +126,16 @@ async function main(args: string[]): Promise<void> {
     engine.destroy();
   } else {
     device = "cpu (float64 reference)";
-    const backend = createCpuBackend(config, layout, params, optimizer, 2);
+    const backend = createCpuBackend({
+      kind: "ntm",
+      config,
+      layout,
+      params,
+      optimizer,
+      batch,
+      memorySeed: 2,
+      startStep: 0,
+    });
     for (const b of batches.slice(0, untimed)) await backend.trainStep(b);
     const started = performance.now();
     const { ms } = await cpuTimed(async () => {

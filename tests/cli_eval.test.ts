@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { UsageError } from "../src/cli/args.ts";
-import {
-  defaultEvalLengths,
-  evalCommand,
-  type EvalResult,
-  evaluateCheckpoint,
-  formatEvalTable,
-  lengthsFlag,
-  sliceBatch,
-} from "../src/cli/eval.ts";
+import { evalCommand, formatEvalTable, lengthsFlag } from "../src/cli/eval.ts";
+import { defaultEvalLengths, type EvalResult, evaluateCheckpoint } from "../src/train/evaluate.ts";
+import { sliceEpisodes } from "../src/model/episode.ts";
 import { trainCommand, type TrainIo } from "../src/cli/train.ts";
 import { CheckpointError, loadCheckpoint } from "../src/io/checkpoint.ts";
 import { Rng } from "../src/model/random.ts";
@@ -43,17 +37,22 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-Deno.test("evaluateCheckpoint() evaluates episodes of exactly each length and writes eval.json", async () => {
+Deno.test("evaluateCheckpoint() evaluates episodes of exactly each length; eval writes it to eval.json", async () => {
   await withTempDir(async (dir) => {
     const run = await tinyCheckpoint(dir, "copy", [1, 3]);
-    const result = await evaluateCheckpoint(run, { lengths: [2, 5], episodes: 6, backend: "cpu" });
+    const options = { lengths: [2, 5], episodes: 6, backend: "cpu" } as const;
+    const result = await evaluateCheckpoint(await loadCheckpoint(run), options);
     assert.equal(result.task, "copy");
     assert.equal(result.length_meaning, "sequence length");
     assert.equal(result.step, 10);
+    assert.equal(result.file, null);
     assert.deepEqual(result.rows.map((r) => r.length), [2, 5]);
+    const args = ["--checkpoint", run, "--lengths", "2,5", "--episodes", "6", "--backend", "cpu"];
+    const written = await evalCommand(args, () => {});
+    assert.deepEqual({ ...written, file: null }, result);
     assert.deepEqual(
       JSON.parse(await Deno.readTextFile(join(run, "eval.json"))),
-      JSON.parse(JSON.stringify(result)),
+      JSON.parse(JSON.stringify(written)),
     );
 
     // The row for length 5 is the reference's cost on 6 episodes of exactly length 5 from the held-out seed.
@@ -69,7 +68,7 @@ Deno.test("evaluateCheckpoint() evaluates episodes of exactly each length and wr
   });
 });
 
-Deno.test("sliceBatch() splits a batch into parts whose costs add up to the whole batch's", async () => {
+Deno.test("sliceEpisodes() splits a batch into parts whose costs add up to the whole batch's", async () => {
   await withTempDir(async (dir) => {
     const run = await tinyCheckpoint(dir, "copy", [1, 3]);
     const checkpoint = await loadCheckpoint(run);
@@ -78,11 +77,10 @@ Deno.test("sliceBatch() splits a batch into parts whose costs add up to the whol
       lengths: [3],
       episodes: 5,
       backend: "cpu",
-      write: false,
     });
     assert.equal(a.file, null);
     const batch = copyTask().generate(new Rng(checkpoint.training.evalSeed), 5, { minLen: 3, maxLen: 3 });
-    const parts = [sliceBatch(batch, 0, 2), sliceBatch(batch, 2, 3)];
+    const parts = [sliceEpisodes(batch, 0, 2), sliceEpisodes(batch, 2, 3)];
     let loss = 0;
     for (const part of parts) {
       loss += referenceForward(checkpoint.config, checkpoint.layout, checkpoint.params, part).loss.reduce((
@@ -97,7 +95,11 @@ Deno.test("sliceBatch() splits a batch into parts whose costs add up to the whol
 Deno.test("evaluateCheckpoint() reports the Bayesian optimum for ngrams", async () => {
   await withTempDir(async (dir) => {
     const run = await tinyCheckpoint(dir, "ngrams", [20, 20]);
-    const result = await evaluateCheckpoint(run, { lengths: [20, 40], episodes: 4, backend: "cpu" });
+    const result = await evaluateCheckpoint(await loadCheckpoint(run), {
+      lengths: [20, 40],
+      episodes: 4,
+      backend: "cpu",
+    });
     assert.equal(result.length_meaning, "bits");
     for (const row of result.rows) {
       assert.ok(row.optimum_bits! > 0);
@@ -112,7 +114,7 @@ Deno.test("evaluateCheckpoint() reports the Bayesian optimum for ngrams", async 
 Deno.test("evaluateCheckpoint() evaluates repeat copy over lengths × fixed repeat counts", async () => {
   await withTempDir(async (dir) => {
     const run = await tinyCheckpoint(dir, "repeat-copy", [1, 3]);
-    const result = await evaluateCheckpoint(run, {
+    const result = await evaluateCheckpoint(await loadCheckpoint(run), {
       lengths: [2, 5],
       repeats: [1, 12],
       episodes: 4,

@@ -4,7 +4,7 @@ import { executeCommand } from "../src/cli/execute.ts";
 import { trainCommand } from "../src/cli/train.ts";
 import { loadCheckpoint } from "../src/io/checkpoint.ts";
 import { decodeProgramText, encodeProgramEpisodes, PROGRAM_VOCABULARY } from "../tasks/program.ts";
-import { checkpointBackend } from "../src/cli/checkpoint_backend.ts";
+import { checkpointBackend } from "../src/train/create_backend.ts";
 
 const quiet = { write: () => {}, error: () => {}, live: false, columns: 200 };
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadCheckpoint } from "../src/io/checkpoint.ts";
 import { UsageError } from "../src/cli/args.ts";
-import { evaluateCheckpoint } from "../src/cli/eval.ts";
+import { evaluateCheckpoint } from "../src/train/evaluate.ts";
 import { shipCommand } from "../src/cli/ship.ts";
 import { trainCommand, type TrainIo } from "../src/cli/train.ts";
 
@@ -29,8 +29,11 @@ Deno.test("shipCommand() ships a checkpoint that evaluates like it and cannot be
     assert.equal((await loadCheckpoint(shipped)).shipped, true);
 
     // The float32 rounding moves the evaluation by far less than the noise of 16 episodes.
-    const options = { lengths: [3], episodes: 16, backend: "cpu", write: false } as const;
-    const [a, b] = [await evaluateCheckpoint(run, options), await evaluateCheckpoint(shipped, options)];
+    const options = { lengths: [3], episodes: 16, backend: "cpu" } as const;
+    const [a, b] = [
+      await evaluateCheckpoint(await loadCheckpoint(run), options),
+      await evaluateCheckpoint(await loadCheckpoint(shipped), options),
+    ];
     assert.ok(
       Math.abs(a.rows[0]!.cost_bits - b.rows[0]!.cost_bits) < 1e-3,
       `${a.rows[0]!.cost_bits} vs ${b.rows[0]!.cost_bits}`,

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { UsageError } from "../src/cli/args.ts";
-import { evalCommand, type EvalResult } from "../src/cli/eval.ts";
+import { evalCommand } from "../src/cli/eval.ts";
+import type { EvalResult } from "../src/train/evaluate.ts";
 import { trainCommand, type TrainIo } from "../src/cli/train.ts";
 import { CHECKPOINT_FILES, loadCheckpoint } from "../src/io/checkpoint.ts";
 

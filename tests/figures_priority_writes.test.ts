@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { loadCheckpoint } from "../src/io/checkpoint.ts";
 import { pearson, priorityWrites, priorityWritesSvg } from "../src/figures/priority_writes.ts";
 import { trainCommand, type TrainIo } from "../src/cli/train.ts";
-import { runEpisode, vizCommand } from "../src/cli/viz.ts";
+import { vizCommand } from "../src/cli/viz.ts";
+import { runEpisode } from "../src/figures/checkpoint_figures.ts";
 
 const quiet: TrainIo = { write: () => {}, error: () => {}, live: false };
 

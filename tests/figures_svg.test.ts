@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { trainCommand, type TrainIo } from "../src/cli/train.ts";
-import { learningCurveSvg, renderFigures, vizCommand } from "../src/cli/viz.ts";
-import { type Checkpoint, saveCheckpoint } from "../src/io/checkpoint.ts";
+import { renderFigures, vizCommand } from "../src/cli/viz.ts";
+import { learningCurveSvg } from "../src/figures/learning_curve.ts";
+import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../src/io/checkpoint.ts";
 import { colourBarSvg, heatmapLevel, heatmapSvg, viridis } from "../src/figures/heatmap.ts";
 import { lineChartSvg, niceTicks } from "../src/figures/line_chart.ts";
 import type { MetricsRecord } from "../src/io/metrics_log.ts";
@@ -243,7 +244,7 @@ Deno.test("renderFigures() draws one heat map per signal and per head, T columns
       ],
       quiet,
     );
-    const paths = await renderFigures(run, { length: 4 });
+    const paths = await renderFigures(await loadCheckpoint(run), { length: 4 });
     assert.equal(paths.episode, join(run, "episode.svg"));
     assert.equal(paths.learningCurve, join(run, "learning_curve.svg"));
     const episode = parseXml(await Deno.readTextFile(paths.episode));
@@ -276,7 +277,7 @@ Deno.test("renderFigures() keeps the paper's priority-sort figure small", async 
       inputSize: task.inputSize,
       outputSize: task.outputSize,
     });
-    const { episode, learningCurve } = await renderFigures(dir);
+    const { episode, learningCurve } = await renderFigures(await loadCheckpoint(dir));
     assert.equal(learningCurve, null); // no metrics.jsonl
     const text = await Deno.readTextFile(episode);
     assert.ok(text.length < 400_000, `episode.svg is ${text.length} bytes`);

@@ -6,7 +6,7 @@
  * to three decimals).
  */
 import assert from "node:assert/strict";
-import { evaluateCheckpoint } from "../src/cli/eval.ts";
+import { evaluateCheckpoint } from "../src/train/evaluate.ts";
 import { executeCommand } from "../src/cli/execute.ts";
 import { loadCheckpoint } from "../src/io/checkpoint.ts";
 
@@ -72,7 +72,6 @@ for (const figure of stated) {
     );
     const result = await evaluateCheckpoint(checkpoint, {
       backend: "cpu",
-      write: false,
       notice: () => {},
       ...(figure.flags.has("lengths") && { lengths: list(figure.flags.get("lengths"))! }),
       ...(figure.flags.has("episodes") && { episodes: Number(figure.flags.get("episodes")) }),

@@ -5,8 +5,8 @@ import { ntmConfig } from "../src/model/config.ts";
 import { initParameters } from "../src/model/init.ts";
 import { parameterLayout } from "../src/model/layout.ts";
 import { createOptimizer } from "../src/optim/optimizer.ts";
-import { type BackendInit, createBackend } from "../src/train/create_backend.ts";
-import { NonFiniteLossError } from "../src/train/backend.ts";
+import { createBackend } from "../src/train/create_backend.ts";
+import { type BackendInit, NonFiniteLossError } from "../src/train/backend.ts";
 import { Rng } from "../src/model/random.ts";
 import { copyTask } from "../tasks/copy.ts";
 import type { EpisodeBatch } from "../src/model/episode.ts";
@@ -58,7 +58,7 @@ Deno.test("createBackend('auto') picks WebGPU where an adapter exists", async ()
 });
 
 /** A tiny copy model with a probe batch of its task. */
-function probedInit(): { init: BackendInit; probe: EpisodeBatch } {
+function probedInit(): { init: BackendInit<"ntm">; probe: EpisodeBatch } {
   const probe = copyTask().generate(new Rng(5), 2, { minLen: 1, maxLen: 2 });
   const config = ntmConfig({
     inputSize: probe.inputSize,
@@ -70,6 +70,7 @@ function probedInit(): { init: BackendInit; probe: EpisodeBatch } {
   const layout = parameterLayout(config);
   return {
     init: {
+      kind: "ntm",
       config,
       layout,
       params: initParameters(config, layout, 1),

@@ -10,14 +10,15 @@ import { softmaxAccuracy } from "../src/train/metrics.ts";
 
 const config = lstmConfig({ inputSize: 49, outputSize: 49, units: 12, layers: 1, outputKind: "softmax" });
 const layout = lstmLayout(config);
+/** The fields of a backend's start that these tests do not vary. */
+const start = { kind: "lstm" as const, config, layout, batch: 3, memorySeed: 1, startStep: 0 };
 
 Deno.test("createLstmBackend() training steps reduce the loss on a fixed tiny batch", async () => {
   const batch = generatePrograms(new Rng(4), 3, { length: 1, nesting: 1 });
   const params = initLstmParameters(config, layout, 1);
   const before = lstmLossAndGradient(config, layout, params, batch, false).loss;
   const backend = createLstmBackend({
-    config,
-    layout,
+    ...start,
     params,
     optimizer: createOptimizer("adam", layout.size, { learningRate: 1e-2 }),
   });
@@ -40,14 +41,13 @@ Deno.test("createLstmBackend() training steps reduce the loss on a fixed tiny ba
 Deno.test("createLstmBackend() rejects parameters or an optimiser of the wrong size", () => {
   const optimizer = createOptimizer("adam", layout.size);
   assert.throws(
-    () => createLstmBackend({ config, layout, params: new Float64Array(3), optimizer }),
+    () => createLstmBackend({ ...start, params: new Float64Array(3), optimizer }),
     /params must hold the layout's \d+ values, got 3/,
   );
   assert.throws(
     () =>
       createLstmBackend({
-        config,
-        layout,
+        ...start,
         params: initLstmParameters(config, layout, 1),
         optimizer: createOptimizer("adam", 5),
       }),
@@ -67,13 +67,10 @@ Deno.test("lstmUnitsForParameterCount() picks the units whose count is closest t
 
 Deno.test("createBackend() runs the LSTM baseline on the CPU: a notice for auto, an error for webgpu", async () => {
   const init = {
-    kind: "lstm" as const,
-    config,
-    layout,
+    ...start,
     params: initLstmParameters(config, layout, 1),
     optimizer: createOptimizer("adam", layout.size),
     memorySeed: 3,
-    startStep: 0,
   };
   const notices: string[] = [];
   const backend = await createBackend("auto", init, (line) => void notices.push(line));

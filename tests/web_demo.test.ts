@@ -17,7 +17,8 @@ import { createLiveRun } from "../src/train/live_run.ts";
 import { requestGpuContext } from "../src/gpu/device.ts";
 import { taskByName } from "../tasks/presets.ts";
 import { presetByName } from "../tasks/presets.ts";
-import { evaluateCheckpoint } from "../src/cli/eval.ts";
+import { evaluateCheckpoint } from "../src/train/evaluate.ts";
+import { loadCheckpoint } from "../src/io/checkpoint.ts";
 import type { TrainingReport } from "../src/train/loop.ts";
 
 // Mesa's Vulkan driver would print a stray Wayland error line in a plain shell.
@@ -149,12 +150,11 @@ Deno.test({
       const probeQuery = new URLSearchParams(Object.entries(PROBE).map(([k, v]) => [k, `${v}`]));
       await page.goto(`${server.url}?${probeQuery}&probe=1`);
       const probed = await wait((s) => s.probe !== null, "the probe");
-      const evaluation = await evaluateCheckpoint(join(ROOT, "models", PROBE.model), {
+      const evaluation = await evaluateCheckpoint(await loadCheckpoint(join(ROOT, "models", PROBE.model)), {
         lengths: [PROBE.length],
         episodes: PROBE.episodes,
         seed: PROBE.probeSeed,
         backend: "webgpu",
-        write: false,
         notice: () => {},
       });
       assertClose(probed.probe!.cost_bits, evaluation.rows[0]!.cost_bits, "models/copy: cost");

@@ -11,12 +11,12 @@
  */
 
 import {
+  checkpointBackend,
   checkpointFromBuffers,
   createLiveRun,
-  createOptimizer,
-  createWebGpuBackend,
   type EpisodeFigureSubject,
   episodeFigureSvg,
+  evaluateCheckpoint,
   forwardEpisode,
   type GpuContext,
   learningCurveSvg,
@@ -239,24 +239,22 @@ async function probe(): Promise<void> {
   const repeats = training.task === "repeat-copy" ? integer("repeats", 1) : undefined;
   const task = trainingTask(training);
   const source = repeats === undefined ? task : repeatCopyTask({ repeats });
-  const batch = source.generate(new Rng(seed), episodes, { minLen: length, maxLen: length });
   status(`Evaluating models/${name} at ${task.lengthMeaning} ${length} (${episodes} episodes)…`);
-  const backend = await createWebGpuBackend({
-    config: checkpoint.config as NtmConfig,
-    layout,
-    params: checkpoint.params.slice(),
-    optimizer: createOptimizer(training.optimizer.name, layout.size, training.optimizer.options),
-    batch: training.batch,
-    memorySeed: training.memorySeed,
-    startStep: progress.step,
-    context: await gpu(),
-  });
-  let evaluation;
+  const backend = await checkpointBackend(checkpoint, "webgpu", () => {}, { context: await gpu() });
+  let row0;
   try {
-    evaluation = await backend.evaluate(batch);
+    const options = {
+      on: backend,
+      lengths: [length],
+      episodes,
+      seed,
+      ...(repeats !== undefined && { repeats: [repeats] }),
+    };
+    row0 = (await evaluateCheckpoint(checkpoint, options)).rows[0]!;
   } finally {
     backend.destroy();
   }
+  const evaluation = { costBits: row0.cost_bits, bitErrors: row0.bit_errors };
   state.probe = {
     model: name,
     length,

@@ -25,10 +25,10 @@ import { MAX_LENGTH } from "../../tasks/task.ts";
 import { CheckpointError, loadCheckpoint } from "../io/checkpoint.ts";
 import { WebGpuUnavailableError } from "../gpu/device.ts";
 import { BACKEND_CHOICES } from "../train/create_backend.ts";
-import { choiceFlag, type FlagSpec, stringFlag, UsageError } from "./args.ts";
+import { asUsage, choiceFlag, type FlagSpec, stringFlag, UsageError } from "./args.ts";
 import { BACKEND_FLAG, type CheckpointCommand, checkpointCommand } from "./common_flags.ts";
-import { checkpointBackend } from "./checkpoint_backend.ts";
-import { answerPrograms, type ProgramExampleRow } from "./program_examples.ts";
+import { checkBackendChoice, checkpointBackend } from "../train/create_backend.ts";
+import { answerPrograms, type ProgramExampleRow } from "../train/program_examples.ts";
 import { runCommand } from "./run_command.ts";
 
 /** The flags of `deno task execute`. */
@@ -112,6 +112,7 @@ export const executeCommand: CheckpointCommand<ExecutedProgram[]> = checkpointCo
         : "";
       return { program: source, answer, note };
     });
+    asUsage(() => checkBackendChoice(checkpoint.modelKind ?? "ntm", backendChoice, dir));
     const backend = await checkpointBackend(checkpoint, backendChoice, notice);
     let rows: ProgramExampleRow[];
     try {

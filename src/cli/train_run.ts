@@ -11,9 +11,10 @@ import { createCurriculum, type Curriculum } from "../../tasks/curriculum.ts";
 import { PROGRAM_VOCABULARY } from "../../tasks/program.ts";
 import type { Task, TaskName } from "../../tasks/task.ts";
 import {
+  type Checkpoint,
+  checkpointInMemory,
   checkpointLayout,
-  type LstmCheckpoint,
-  type NtmCheckpoint,
+  type LoadedCheckpoint,
   saveCheckpoint,
   type TrainingOptions,
 } from "../io/checkpoint.ts";
@@ -27,22 +28,21 @@ import {
 } from "../io/metrics_log.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import type { NtmConfig } from "../model/config.ts";
-import { initParameters } from "../model/init.ts";
 import { Rng } from "../model/random.ts";
-import { createOptimizer, type OptimizerName, restoreOptimizer } from "../optim/optimizer.ts";
-import { initLstmParameters } from "../reference/lstm_model.ts";
 import type { LstmConfig } from "../model/lstm_config.ts";
-import { NonFiniteLossError, type TrainingBackend } from "../train/backend.ts";
+import { type ModelKind, NonFiniteLossError, type TrainingBackend } from "../train/backend.ts";
 import { type BatchSource, taskBatchSource } from "../train/batch_source.ts";
 import { checkRunSize, tapeBytesPerStep } from "../train/run_size.ts";
 import { acquireRunLock, RunLockedError } from "../io/run_lock.ts";
 import { listenForStop, type StopListener, TrainingInterruptedError } from "./stop_signals.ts";
-import { createBackend, type ModelKind } from "../train/create_backend.ts";
+import { createBackend } from "../train/create_backend.ts";
 import { curriculumBatchSource } from "../train/curriculum_source.ts";
-import { frequencyBaseline } from "../train/metrics.ts";
-import { type TrainingReport, trainLoop } from "../train/loop.ts";
+import { defaultEvalLengths, evaluateCheckpoint } from "../train/evaluate.ts";
+import { type FrequencyBaseline, frequencyBaseline } from "../train/metrics.ts";
+import { type TrainingReport, type TrainingResult, trainLoop } from "../train/loop.ts";
+import { runBackendInit } from "../train/run_setup.ts";
 import { UsageError } from "./args.ts";
-import { defaultEvalLengths, evaluateCheckpoint, formatEvalTable } from "./eval.ts";
+import { EVAL_FILE, formatEvalTable } from "./eval.ts";
 import { trainingTask } from "../../tasks/presets.ts";
 import { ProgressDisplay } from "./progress.ts";
 import { renderFigures, renderLearningCurve } from "./viz.ts";
@@ -219,144 +219,155 @@ function checkTrainingSize(
   }
 }
 
-/** The run itself, with the output directory locked. */
-async function runLocked(
-  plan: RunPlan,
-  io: TrainIo,
-  stop: StopListener,
-): Promise<TrainSummary> {
-  const { model, training, outDir, resume } = plan;
+/** What a run starts from besides its backend: the task, the data stream and the held-out baseline. */
+interface RunStart {
+  readonly task: Task;
+  readonly startStep: number;
+  /** Seconds trained before this run (after a resume). */
+  readonly previousSeconds: number;
+  /** The training batches' stream (restored after a resume). */
+  readonly dataRng: Rng;
+  readonly curriculum: Curriculum | undefined;
+  readonly source: BatchSource;
+  /** Softmax tasks: the held-out batch's frequency baseline. */
+  readonly baseline: FrequencyBaseline | null;
+  readonly metricsPath: string;
+}
+
+/** The task, the data stream (restored on resume), the batch source and the held-out baseline. */
+function startRun(plan: RunPlan): RunStart {
+  const { training, resume } = plan;
   const task = trainingTask(training);
-  const layout = checkpointLayout(model);
-  const startStep = resume?.progress.step ?? 0;
-  const previousSeconds = resume?.progress.seconds ?? 0;
-  const params = resume
-    ? resume.params
-    : model.modelKind === "lstm"
-    ? initLstmParameters(model.config, layout, training.seed)
-    : initParameters(model.config, layout, training.seed, training.init);
-  const optimizerName: OptimizerName = training.optimizer.name;
-  const optimizer = resume
-    ? restoreOptimizer(resume.optimizer, training.optimizer.options, layout.size)
-    : createOptimizer(optimizerName, layout.size, training.optimizer.options);
   const dataRng = new Rng(training.seed);
   if (resume) dataRng.setState(resume.progress.dataRng);
   let curriculum: Curriculum | undefined;
   let source: BatchSource;
   if (training.program) {
-    curriculum = createCurriculum(
-      training.program.curriculum,
-      training.program.target,
-      training.program.operations,
-    );
+    const { curriculum: name, target, operations } = training.program;
+    curriculum = createCurriculum(name, target, operations);
     if (resume?.progress.curriculum) curriculum.restore(resume.progress.curriculum);
     source = curriculumBatchSource(curriculum);
   } else {
     source = taskBatchSource(task, training.range);
   }
-  const softmax = task.outputKind === "softmax";
-  const baseline = softmax
+  const baseline = task.outputKind === "softmax"
     ? frequencyBaseline(source.heldOut(training.evalEpisodes, training.evalSeed))
     : null;
+  return {
+    task,
+    startStep: resume?.progress.step ?? 0,
+    previousSeconds: resume?.progress.seconds ?? 0,
+    dataRng,
+    curriculum,
+    source,
+    baseline,
+    metricsPath: join(plan.outDir, METRICS_LOG_FILE),
+  };
+}
 
-  const metricsPath = join(outDir, METRICS_LOG_FILE);
+/** The metrics log of the output directory, up to the start step (carried over from another directory). */
+async function prepareMetricsLog(plan: RunPlan, start: RunStart): Promise<void> {
+  const { resume, outDir } = plan;
   try {
     if (resume && !samePath(outDir, resume.dir)) {
-      // Carry the log over to the new directory, up to the checkpoint's step.
-      await carryMetricsLog(join(resume.dir, METRICS_LOG_FILE), metricsPath, startStep);
+      await carryMetricsLog(join(resume.dir, METRICS_LOG_FILE), start.metricsPath, start.startStep);
     } else {
-      await truncateMetricsLog(metricsPath, startStep);
+      await truncateMetricsLog(start.metricsPath, start.startStep);
     }
   } catch (error) {
     if (!(error instanceof MetricsLogError)) throw error;
     throw new MetricsLogError(
-      `${error.message}; nothing was changed: repair the line or move ${metricsPath} away, then run again`,
+      `${error.message}; nothing was changed: repair the line or move ${start.metricsPath} away, then run again`,
     );
   }
+}
 
-  const backendInit = {
-    layout,
-    params,
-    optimizer,
-    batch: training.batch,
-    memorySeed: training.memorySeed,
-    startStep,
-    ...(resume && { memoryRngState: resume.progress.memoryRng }),
-  };
-  const backend = await createBackend(
+/** The run's backend: `auto` with only a software adapter times a batch of this run's own episodes. */
+function runBackend(plan: RunPlan, start: RunStart, io: TrainIo): Promise<TrainingBackend> {
+  const { model, training, resume } = plan;
+  return createBackend(
     plan.backend,
-    model.modelKind === "lstm"
-      ? { ...backendInit, kind: "lstm", config: model.config }
-      : { ...backendInit, config: model.config },
+    runBackendInit(model, training, resume),
     (line) => io.error(line),
-    // auto with only a software adapter times a batch of this run's episodes on both backends; the
-    // batch comes from its own stream, so the training batches are the same whichever backend trains.
-    plan.backend === "auto" ? { probe: source.next(new Rng(training.seed + 3), training.batch) } : {},
+    // The probe batch comes from its own stream, so the training batches are the same whichever trains.
+    plan.backend === "auto" ? { probe: start.source.next(new Rng(training.seed + 3), training.batch) } : {},
   );
-  const lr = training.optimizer.options.learningRate;
+}
+
+/** The lines that open a run: what trains on what, the held-out baseline, where it writes. */
+function runHeader(plan: RunPlan, start: RunStart, backend: TrainingBackend): string[] {
+  const { model, training, resume, outDir } = plan;
+  const size = checkpointLayout(model).size;
   const what = model.modelKind === "lstm"
-    ? `plain LSTM ${model.config.units}×${model.config.layers} (no memory), ${layout.size} parameters` +
+    ? `plain LSTM ${model.config.units}×${model.config.layers} (no memory), ${size} parameters` +
       ("ntmParameters" in model && model.ntmParameters !== undefined
         ? ` (the NTM of this preset: ${model.ntmParameters})`
         : "")
     : `${model.config.controllerType} ${model.config.controllerSize}×${model.config.controllerLayers}, ` +
       `memory ${model.config.memoryN}×${model.config.memoryM}, ` +
-      `${model.config.readHeads}R/${model.config.writeHeads}W heads, ${layout.size} parameters`;
-  const data = training.program
-    ? `${training.program.curriculum} curriculum to length ${training.program.target.length}, nesting ` +
-      `${training.program.target.nesting}` +
-      (training.program.operations ? `, operations ${training.program.operations.join(",")}` : "") +
+      `${model.config.readHeads}R/${model.config.writeHeads}W heads, ${size} parameters`;
+  const program = training.program, curriculum = start.curriculum;
+  const data = program
+    ? `${program.curriculum} curriculum to length ${program.target.length}, nesting ${program.target.nesting}` +
+      (program.operations ? `, operations ${program.operations.join(",")}` : "") +
       (curriculum && curriculum.name !== "baseline" && curriculum.name !== "mix"
         ? ` (stage ${curriculum.current.length}/${curriculum.current.nesting})`
         : "")
-    : `${task.lengthMeaning} ${training.range.minLen}..${training.range.maxLen}`;
+    : `${start.task.lengthMeaning} ${training.range.minLen}..${training.range.maxLen}`;
   const lines = [
-    `${resume ? `Resuming ${resume.dir} at step ${startStep}:` : "Training"} ${training.task} ` +
-    `(${plan.presetName} preset) on ${backend.device}: ${what}, ${training.optimizer.name} lr ${lr}, ` +
-    `batch ${training.batch}, ${data}, up to ${training.steps} steps`,
-    ...(baseline
-      ? [
-        `Held-out batch: ${training.evalEpisodes} episodes` +
-        (training.program
-          ? ` at the target (length ${training.program.target.length}, nesting ${training.program.target.nesting})`
-          : "") +
-        `; frequency baseline (always ${symbolName(baseline.symbol)}): ` +
-        `${(100 * baseline.characterAccuracy).toFixed(1)}% per character`,
-      ]
-      : []),
-    `Checkpoint and logs: ${outDir}`,
+    `${resume ? `Resuming ${resume.dir} at step ${start.startStep}:` : "Training"} ${training.task} ` +
+    `(${plan.presetName} preset) on ${backend.device}: ${what}, ${training.optimizer.name} lr ` +
+    `${training.optimizer.options.learningRate}, batch ${training.batch}, ${data}, up to ${training.steps} steps`,
   ];
-  const progress = new ProgressDisplay({
-    totalSteps: training.steps,
-    startStep,
-    batch: training.batch,
-    live: io.live,
-    write: io.write,
-    ...(io.columns !== undefined && { columns: io.columns }),
-  });
-  for (const line of lines) progress.message(line);
+  if (start.baseline) {
+    lines.push(
+      `Held-out batch: ${training.evalEpisodes} episodes` +
+        (program
+          ? ` at the target (length ${program.target.length}, nesting ${program.target.nesting})`
+          : "") +
+        `; frequency baseline (always ${symbolName(start.baseline.symbol)}): ` +
+        `${(100 * start.baseline.characterAccuracy).toFixed(1)}% per character`,
+    );
+  }
+  lines.push(`Checkpoint and logs: ${outDir}`);
+  return lines;
+}
 
-  let saved = startStep;
-  let lastReport: TrainingReport | undefined;
-  stop.onFirst((signal) =>
-    progress.message(
-      `${signal}: stopping after this step and saving a checkpoint (send ${signal} again to exit at once)`,
-    )
-  );
-  const save = async (report: TrainingReport | undefined, step: number, seconds: number) => {
-    const [params, optimizerState] = await Promise.all([backend.parameters(), backend.optimizerState()]);
-    const accuracy = (key: "characterAccuracy" | "answerAccuracy") =>
-      report ? report[key] ?? null : resume?.progress[key] ?? null;
-    await saveCheckpoint(
-      outDir,
-      {
+/** Saves checkpoints of a run and keeps the last one in memory. */
+interface RunSaver {
+  /** Saves the backend's state at `step`, with the report's held-out metrics (if any). */
+  save(report: TrainingReport | undefined, step: number, seconds: number): Promise<void>;
+  /** The step of the last checkpoint. */
+  readonly savedStep: number;
+  /** The last checkpoint saved by this run, as loading it would give (`undefined` before the first). */
+  readonly last: LoadedCheckpoint | undefined;
+}
+
+/** A {@linkcode RunSaver} writing into the run's output directory. */
+function runSaver(plan: RunPlan, start: RunStart, backend: TrainingBackend): RunSaver {
+  const { model, training, resume, outDir } = plan;
+  const softmax = start.task.outputKind === "softmax";
+  let savedStep = start.startStep;
+  let last: LoadedCheckpoint | undefined;
+  return {
+    get savedStep() {
+      return savedStep;
+    },
+    get last() {
+      return last;
+    },
+    async save(report, step, seconds) {
+      const [params, optimizer] = await Promise.all([backend.parameters(), backend.optimizerState()]);
+      const accuracy = (key: "characterAccuracy" | "answerAccuracy") =>
+        report ? report[key] ?? null : resume?.progress[key] ?? null;
+      const checkpoint = {
         ...model,
         training,
         progress: {
           step,
           sequences: step * training.batch,
           seconds,
-          dataRng: dataRng.getState(),
+          dataRng: start.dataRng.getState(),
           memoryRng: backend.memoryRngState(),
           costBits: report?.costBits ?? resume?.progress.costBits ?? null,
           bitErrors: report?.bitErrors ?? resume?.progress.bitErrors ?? null,
@@ -364,92 +375,146 @@ async function runLocked(
             characterAccuracy: accuracy("characterAccuracy"),
             answerAccuracy: accuracy("answerAccuracy"),
           }),
-          ...(curriculum && { curriculum: curriculum.state() }),
+          ...(start.curriculum && { curriculum: start.curriculum.state() }),
         },
         params,
-        optimizer: optimizerState,
-      } as NtmCheckpoint | LstmCheckpoint,
-    );
-    saved = step;
+        optimizer,
+      } as Checkpoint;
+      await saveCheckpoint(outDir, checkpoint);
+      savedStep = step;
+      last = checkpointInMemory(checkpoint, outDir);
+    },
   };
+}
 
-  let result;
-  let loopStarted = performance.now();
+/** A report's line of `metrics.jsonl`. */
+function metricsRecord(
+  report: TrainingReport,
+  seconds: number,
+): MetricsRecord & Record<string, number | null> {
+  return {
+    step: report.step,
+    sequences: report.sequences,
+    seconds,
+    train_cost_bits: report.trainCostBits,
+    grad_norm: report.gradNorm,
+    cost_bits: report.costBits,
+    bit_errors: report.bitErrors,
+    seq_per_s: report.sequencesPerSecond,
+    ...(report.characterAccuracy !== undefined && { char_accuracy: report.characterAccuracy }),
+    ...(report.answerAccuracy !== undefined && { answer_accuracy: report.answerAccuracy }),
+    ...report.source?.fields,
+  };
+}
+
+/** The run itself, with the output directory locked. */
+async function runLocked(plan: RunPlan, io: TrainIo, stop: StopListener): Promise<TrainSummary> {
+  const { training, resume, outDir } = plan;
+  const start = startRun(plan);
+  await prepareMetricsLog(plan, start);
+  const backend = await runBackend(plan, start, io);
   try {
-    if (!resume) await save(undefined, 0, 0); // the directory is a (step-0) checkpoint from the start
-    if (startStep >= training.steps) {
-      progress.message(`The checkpoint is at step ${startStep} already, not below --steps ${training.steps}`);
-    }
-    loopStarted = performance.now();
-    result = await trainLoop(
-      withStepHook(backend, startStep, (step) => progress.step(step)),
-      {
-        task,
-        range: training.range,
-        batch: training.batch,
-        steps: training.steps,
-        reportEvery: training.reportEvery,
-        evalEpisodes: training.evalEpisodes,
-        evalSeed: training.evalSeed,
-        source,
-        ...(training.stopAtBitErrors !== null && { stopAtBitErrors: training.stopAtBitErrors }),
-      },
-      dataRng,
-      startStep,
-      {
-        shouldStop: () => stop.signal !== null,
-        onReport: async (report) => {
-          lastReport = report;
-          const seconds = previousSeconds + report.seconds;
-          await save(report, report.step, seconds);
-          const record: MetricsRecord & Record<string, number | null> = {
-            step: report.step,
-            sequences: report.sequences,
-            seconds,
-            train_cost_bits: report.trainCostBits,
-            grad_norm: report.gradNorm,
-            cost_bits: report.costBits,
-            bit_errors: report.bitErrors,
-            seq_per_s: report.sequencesPerSecond,
-            ...(report.characterAccuracy !== undefined && { char_accuracy: report.characterAccuracy }),
-            ...(report.answerAccuracy !== undefined && { answer_accuracy: report.answerAccuracy }),
-            ...report.source?.fields,
-          };
-          await appendMetricsRecord(metricsPath, record);
-          progress.report(report);
-        },
-      },
+    const progress = new ProgressDisplay({
+      totalSteps: training.steps,
+      startStep: start.startStep,
+      batch: training.batch,
+      live: io.live,
+      write: io.write,
+      ...(io.columns !== undefined && { columns: io.columns }),
+    });
+    for (const line of runHeader(plan, start, backend)) progress.message(line);
+    const saver = runSaver(plan, start, backend);
+    let lastReport: TrainingReport | undefined;
+    stop.onFirst((signal) =>
+      progress.message(
+        `${signal}: stopping after this step and saving a checkpoint (send ${signal} again to exit at once)`,
+      )
     );
-  } catch (error) {
-    progress.finish();
-    if (error instanceof NonFiniteLossError) {
-      throw new TrainingStoppedError(
-        `${error.message}. The last good checkpoint (step ${saved}) in ${outDir} is left as it was; ` +
-          `continue from it with a lower learning rate: deno task train --resume ${outDir} --lr <lower>`,
-        { cause: error },
+    let result: TrainingResult;
+    let loopStarted = performance.now();
+    try {
+      if (!resume) await saver.save(undefined, 0, 0); // the directory is a (step-0) checkpoint from the start
+      if (start.startStep >= training.steps) {
+        progress.message(
+          `The checkpoint is at step ${start.startStep} already, not below --steps ${training.steps}`,
+        );
+      }
+      loopStarted = performance.now();
+      result = await trainLoop(
+        withStepHook(backend, start.startStep, (step) => progress.step(step)),
+        {
+          task: start.task,
+          range: training.range,
+          batch: training.batch,
+          steps: training.steps,
+          reportEvery: training.reportEvery,
+          evalEpisodes: training.evalEpisodes,
+          evalSeed: training.evalSeed,
+          source: start.source,
+          ...(training.stopAtBitErrors !== null && { stopAtBitErrors: training.stopAtBitErrors }),
+        },
+        start.dataRng,
+        start.startStep,
+        {
+          shouldStop: () => stop.signal !== null,
+          onReport: async (report) => {
+            lastReport = report;
+            const seconds = start.previousSeconds + report.seconds;
+            await saver.save(report, report.step, seconds);
+            await appendMetricsRecord(start.metricsPath, metricsRecord(report, seconds));
+            progress.report(report);
+          },
+        },
       );
+    } catch (error) {
+      progress.finish();
+      if (error instanceof NonFiniteLossError) {
+        throw new TrainingStoppedError(
+          `${error.message}. The last good checkpoint (step ${saver.savedStep}) in ${outDir} is left as it ` +
+            `was; continue from it with a lower learning rate: deno task train --resume ${outDir} --lr <lower>`,
+          { cause: error },
+        );
+      }
+      throw error;
     }
-    throw error;
+    progress.finish();
+    if (result.interruptedAt !== undefined && stop.signal !== null) {
+      const seconds = start.previousSeconds + (performance.now() - loopStarted) / 1000;
+      await saver.save(lastReport, result.interruptedAt, seconds);
+      io.write(
+        `Stopped by ${stop.signal} after step ${result.interruptedAt}: the checkpoint in ${outDir} is at step ` +
+          `${result.interruptedAt}.\nContinue training with: deno task train --resume ${outDir}\n`,
+      );
+      throw new TrainingInterruptedError(stop.signal);
+    }
+    stop.remove(); // the checkpoint is final: a signal during the evaluation ends the process as usual
+    const trained = saver.last ?? resume!;
+    return await finishRun(plan, start, result, backend, trained, io);
   } finally {
     backend.destroy();
   }
-  progress.finish();
-  const { last, stoppedEarly, interruptedAt } = result;
-  if (interruptedAt !== undefined && stop.signal !== null) {
-    const seconds = previousSeconds + (performance.now() - loopStarted) / 1000;
-    await save(lastReport, interruptedAt, seconds);
-    io.write(
-      `Stopped by ${stop.signal} after step ${interruptedAt}: the checkpoint in ${outDir} is at step ` +
-        `${interruptedAt}.\nContinue training with: deno task train --resume ${outDir}\n`,
-    );
-    throw new TrainingInterruptedError(stop.signal);
-  }
-  stop.remove(); // the checkpoint is final: a signal during the evaluation ends the process as usual
+}
+
+/**
+ * The end of a run: what stopped it, the held-out accuracy of a softmax task, the evaluation table and the
+ * figures (from the trained backend and parameters in memory), the paths and the summary line.
+ */
+async function finishRun(
+  plan: RunPlan,
+  start: RunStart,
+  result: TrainingResult,
+  backend: TrainingBackend,
+  trained: LoadedCheckpoint,
+  io: TrainIo,
+): Promise<TrainSummary> {
+  const { training, outDir } = plan;
+  const { last, stoppedEarly } = result;
   if (stoppedEarly) {
     io.write(
       `Stopped: held-out bit errors ${last.bitErrors} < ${training.stopAtBitErrors} at step ${last.step}\n`,
     );
   }
+  const baseline = start.baseline;
   if (baseline && last.characterAccuracy !== undefined) {
     io.write(
       `Held-out per-character accuracy ${(100 * last.characterAccuracy).toFixed(1)}% (frequency baseline ` +
@@ -457,43 +522,22 @@ async function runLocked(
         `${(100 * (last.answerAccuracy ?? 0)).toFixed(1)}% at step ${last.step}\n`,
     );
   }
-
-  let evalPath: string | null = null;
-  const figures: string[] = [];
-  if (!plan.noEval) {
-    const evaluation = await evaluateCheckpoint(outDir, {
-      lengths: defaultEvalLengths(task, training.range),
-      episodes: training.evalEpisodes,
-      backend: model.modelKind === "lstm" ? "cpu" : plan.backend, // the LSTM's CPU notice was shown once
-      notice: (line) => io.error(line),
-    });
-    io.write(formatEvalTable(evaluation) + "\n");
-    evalPath = evaluation.file;
-    if (model.modelKind === "lstm") {
-      const curve = await renderLearningCurve(outDir);
-      if (curve) figures.push(curve);
-    } else {
-      const drawn = await renderFigures(outDir);
-      figures.push(
-        drawn.episode,
-        ...(drawn.learningCurve ? [drawn.learningCurve] : []),
-        ...(drawn.priorityWrites ? [drawn.priorityWrites] : []),
-      );
-    }
-  }
+  const outputs = plan.noEval
+    ? { evalPath: null, figures: [] }
+    : await finalOutputs(plan, backend, trained, io);
   io.write(`Checkpoint: ${outDir} (model.safetensors, optimizer.safetensors, config.json)\n`);
-  io.write(`Metrics log: ${metricsPath}\n`);
-  if (evalPath) io.write(`Evaluation: ${evalPath}\n`);
-  if (figures.length) io.write(`Figures: ${figures.join(", ")}\n`);
+  io.write(`Metrics log: ${start.metricsPath}\n`);
+  if (outputs.evalPath) io.write(`Evaluation: ${outputs.evalPath}\n`);
+  if (outputs.figures.length) io.write(`Figures: ${outputs.figures.join(", ")}\n`);
   io.write(`Continue training with: deno task train --resume ${outDir} --steps <more>\n`);
   const summary: TrainSummary = {
     task: training.task,
-    model: model.modelKind ?? "ntm",
+    model: plan.model.modelKind ?? "ntm",
     backend: backend.name,
     steps: last.step,
     sequences: last.sequences,
     seconds: Number(last.seconds.toFixed(3)),
-    total_seconds: Number((previousSeconds + last.seconds).toFixed(3)),
+    total_seconds: Number((start.previousSeconds + last.seconds).toFixed(3)),
     cost_bits: last.costBits,
     bit_errors: last.bitErrors,
     character_accuracy: last.characterAccuracy ?? null,
@@ -501,10 +545,44 @@ async function runLocked(
     frequency_baseline: baseline?.characterAccuracy ?? null,
     stopped_early: stoppedEarly,
     checkpoint: outDir,
-    metrics: metricsPath,
-    eval: evalPath,
-    figures,
+    metrics: start.metricsPath,
+    eval: outputs.evalPath,
+    figures: outputs.figures,
   };
   io.write(JSON.stringify(summary) + "\n");
   return summary;
+}
+
+/**
+ * The final evaluation table (on the backend that trained, so it names the same backend) and the figures,
+ * both from the trained parameters in memory, written into the run's directory.
+ */
+async function finalOutputs(
+  plan: RunPlan,
+  backend: TrainingBackend,
+  trained: LoadedCheckpoint,
+  io: TrainIo,
+): Promise<{ evalPath: string | null; figures: string[] }> {
+  const task = trainingTask(plan.training);
+  const evaluation = await evaluateCheckpoint(trained, {
+    on: backend,
+    lengths: defaultEvalLengths(task, plan.training.range),
+    episodes: plan.training.evalEpisodes,
+  });
+  const evalPath = join(plan.outDir, EVAL_FILE);
+  await writeFileAtomic(evalPath, JSON.stringify({ ...evaluation, file: evalPath }, null, 2) + "\n");
+  io.write(formatEvalTable(evaluation) + "\n");
+  if (plan.model.modelKind === "lstm") {
+    const curve = await renderLearningCurve(trained);
+    return { evalPath, figures: curve ? [curve] : [] };
+  }
+  const drawn = await renderFigures(trained);
+  return {
+    evalPath,
+    figures: [
+      drawn.episode,
+      ...(drawn.learningCurve ? [drawn.learningCurve] : []),
+      ...(drawn.priorityWrites ? [drawn.priorityWrites] : []),
+    ],
+  };
 }

@@ -16,16 +16,12 @@
  */
 
 import { join } from "node:path";
-import type { EpisodeBatch } from "../model/episode.ts";
 import { MAX_LENGTH } from "../../tasks/task.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { CheckpointError, loadCheckpoint, type LoadedCheckpoint } from "../io/checkpoint.ts";
-import { episodeFigureSvg, forwardEpisode } from "../figures/episode_figure.ts";
-import { learningCurveSvg } from "../figures/learning_curve.ts";
-import { programLearningCurveSvg } from "../figures/program_curve.ts";
 import { METRICS_LOG_FILE, MetricsLogError, type MetricsRecord, readMetricsLog } from "../io/metrics_log.ts";
-import { Rng } from "../model/random.ts";
-import type { ReferenceForward } from "../reference/model.ts";
+import { episodeFigure, learningCurveFigure, priorityWritesFigure } from "../figures/checkpoint_figures.ts";
+import { PRIORITY_WRITES_FILE } from "../figures/priority_writes.ts";
 import { blameFlag, type FlagSpec, integerFlag, optionalFlag, stringFlag, UsageError } from "./args.ts";
 import {
   type CheckpointCommand,
@@ -33,9 +29,6 @@ import {
   HELD_OUT_SEED_FLAG,
   heldOutSeed,
 } from "./common_flags.ts";
-import { trainingTask } from "../../tasks/presets.ts";
-import { checkRunSize, tapeBytesPerStep } from "../train/run_size.ts";
-import { PRIORITY_WRITES_FILE, priorityWritesSvg } from "../figures/priority_writes.ts";
 import { runCommand } from "./run_command.ts";
 
 /** The file names of the figures inside a checkpoint directory. */
@@ -64,135 +57,65 @@ export interface FigurePaths {
 }
 
 /**
- * Runs one episode through the float64 reference on a checkpoint's parameters.
+ * Writes a checkpoint's figures into its directory: `episode.svg`, (when `metrics.jsonl` has records)
+ * `learning_curve.svg` and, for priority sort, `priority_writes.svg` (four episodes from the seed on).
+ * The checkpoint may be one in memory (the end of training hands over the parameters it trained).
  *
  * @param checkpoint The checkpoint.
- * @param length The episode's length, in the task's units.
- * @param seed Seeds the episode.
- * @returns The one-episode batch and the reference's forward pass (tapes included).
- * @throws {RangeError} when the task cannot make an episode of that length.
- * @throws {TypeError} when the checkpoint holds the plain LSTM baseline (it has no memory to draw).
- *
- * @example
- * ```ts ignore
- * const { batch, forward } = runEpisode(await loadCheckpoint("runs/copy-1"), 10, 2);
- * console.log(forward.tapes[0]!.steps[0]!.w[0]);
- * ```
- */
-export function runEpisode(
-  checkpoint: LoadedCheckpoint,
-  length: number,
-  seed: number,
-): { batch: EpisodeBatch; forward: ReferenceForward } {
-  if (checkpoint.modelKind === "lstm") {
-    throw new TypeError(
-      `Cannot draw an episode of ${checkpoint.dir}: it holds the plain LSTM baseline, which has no memory or heads`,
-    );
-  }
-  const { config, layout, params, training } = checkpoint;
-  const task = trainingTask(training);
-  let batch: EpisodeBatch;
-  try {
-    batch = task.generate(new Rng(seed), 1, { minLen: length, maxLen: length });
-  } catch (error) {
-    throw new RangeError(
-      `Cannot draw ${task.name} at length ${length} (${task.lengthMeaning}): ${(error as Error).message}`,
-    );
-  }
-  checkRunSize(
-    `Cannot draw ${task.name} at length ${length}`,
-    layout.size,
-    batch.steps * tapeBytesPerStep(config),
-  );
-  return { batch, forward: forwardEpisode(config, layout, params, batch, training.memorySeed) };
-}
-
-export { learningCurveSvg, movingTrainCost, TRAIN_CURVE_WINDOW } from "../figures/learning_curve.ts";
-
-/**
- * Draws a checkpoint's figures into its directory: `episode.svg`, (when `metrics.jsonl` has records)
- * `learning_curve.svg` and, for priority sort, `priority_writes.svg` (four episodes from the seed on).
- *
- * @param dir The checkpoint directory (or a checkpoint already loaded from it).
- * @param options The episode's length and seed.
+ * @param options The episode's length and seed, and where to write.
  * @returns The paths written.
- * @throws {CheckpointError} when the checkpoint cannot be loaded.
  * @throws {RangeError} when the task cannot make an episode of the length.
  *
  * @example
  * ```ts ignore
- * const { episode, learningCurve } = await renderFigures("runs/copy-1", { length: 10 });
+ * const { episode, learningCurve } = await renderFigures(await loadCheckpoint("runs/copy-1"), { length: 10 });
  * ```
  */
 export async function renderFigures(
-  dir: string | LoadedCheckpoint,
+  checkpoint: LoadedCheckpoint,
   options: FigureOptions = {},
 ): Promise<FigurePaths> {
-  const checkpoint = typeof dir === "string" ? await loadCheckpoint(dir) : dir;
   const length = options.length ?? checkpoint.training.range.maxLen;
   const seed = options.seed ?? checkpoint.training.evalSeed;
-  const { batch, forward } = runEpisode(checkpoint, length, seed);
   const outDir = options.outDir ?? checkpoint.dir;
+  const figure = episodeFigure(checkpoint, length, seed);
   const episode = join(outDir, FIGURE_FILES.episode);
-  if (checkpoint.modelKind === "lstm") {
-    throw new TypeError(
-      `Cannot draw an episode of ${checkpoint.dir}: it holds the plain LSTM baseline, which has no memory or heads`,
-    );
-  }
-  const subject = {
-    config: checkpoint.config,
-    task: checkpoint.training.task,
-    lengthMeaning: trainingTask(checkpoint.training).lengthMeaning,
-    step: checkpoint.progress.step,
-    sequences: checkpoint.progress.sequences,
-  };
-  await writeFileAtomic(episode, episodeFigureSvg(subject, length, batch, forward));
-
+  await writeFileAtomic(episode, figure.svg);
   const learningCurve = await renderLearningCurve(checkpoint, outDir);
   if (checkpoint.training.task !== "priority-sort") return { episode, learningCurve };
   const priorityWrites = join(outDir, PRIORITY_WRITES_FILE);
-  const runs = [0, 1, 2, 3].map((e) =>
-    e === 0 ? { batch, forward } : runEpisode(checkpoint, length, seed + e)
-  );
-  await writeFileAtomic(priorityWrites, priorityWritesSvg(checkpoint, runs));
+  await writeFileAtomic(priorityWrites, priorityWritesFigure(checkpoint, figure, length, seed));
   return { episode, learningCurve, priorityWrites };
 }
 
 /**
- * Draws a checkpoint's learning curve, `learning_curve.svg`, from its `metrics.jsonl` (the only figure of
+ * Writes a checkpoint's learning curve, `learning_curve.svg`, from its `metrics.jsonl` (the only figure of
  * the plain LSTM baseline).
  *
- * @param dir The checkpoint directory (or a checkpoint already loaded from it).
+ * @param checkpoint The checkpoint.
  * @param outDir Where to write it (default: the checkpoint's directory).
  * @returns The path written, or `null` when the metrics log is missing or has no record.
- * @throws {CheckpointError} when the checkpoint cannot be loaded.
+ * @throws {MetricsLogError} when the metrics log cannot be read.
  *
  * @example
  * ```ts ignore
- * const path = await renderLearningCurve("runs/program-lstm-1");
+ * const path = await renderLearningCurve(await loadCheckpoint("runs/program-lstm-1"));
  * ```
  */
 export async function renderLearningCurve(
-  dir: string | LoadedCheckpoint,
+  checkpoint: LoadedCheckpoint,
   outDir?: string,
 ): Promise<string | null> {
-  const checkpoint = typeof dir === "string" ? await loadCheckpoint(dir) : dir;
   let records: MetricsRecord[] = [];
   try {
     records = await readMetricsLog(join(checkpoint.dir, METRICS_LOG_FILE));
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-  if (records.length === 0) return null;
+  const svg = learningCurveFigure(checkpoint, records);
+  if (svg === null) return null;
   const path = join(outDir ?? checkpoint.dir, FIGURE_FILES.learningCurve);
-  const model = checkpoint.modelKind === "lstm" ? ", plain LSTM" : "";
-  const title = `${checkpoint.training.task}${model} (${checkpoint.dir})`;
-  await writeFileAtomic(
-    path,
-    checkpoint.training.task === "program"
-      ? programLearningCurveSvg(records, title)
-      : learningCurveSvg(records, title),
-  );
+  await writeFileAtomic(path, svg);
   return path;
 }
 

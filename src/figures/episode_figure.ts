@@ -12,7 +12,7 @@ import type { EpisodeBatch } from "../model/episode.ts";
 import { type NtmConfig, readHeadWidth, shiftCount, writeHeadWidth } from "../model/config.ts";
 import type { ParameterLayout } from "../model/layout.ts";
 import { Rng } from "../model/random.ts";
-import { initialMemory, randomInitialMemory } from "../model/initial_memory.ts";
+import { episodeMemories } from "../model/initial_memory.ts";
 import { headFieldOffsets } from "../reference/head_params.ts";
 import { type ReferenceForward, referenceForward } from "../reference/model.ts";
 import { colourBarSvg, heatmapSvg } from "./heatmap.ts";
@@ -67,9 +67,7 @@ export function forwardEpisode(
   memorySeed: number,
 ): ReferenceForward {
   const memoryRng = new Rng(memorySeed);
-  const memory0 = config.memoryInit === "random"
-    ? randomInitialMemory(config, batch.batch, () => memoryRng.uniform())
-    : initialMemory(config, layout, params, batch.batch);
+  const memory0 = episodeMemories(config, layout, params, batch.batch, () => memoryRng.uniform());
   return referenceForward(config, layout, params, batch, memory0);
 }
 

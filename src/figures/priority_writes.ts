@@ -13,7 +13,7 @@ import type { LoadedCheckpoint } from "../io/checkpoint.ts";
 import { lineChartSvg } from "./line_chart.ts";
 import { svgDocument } from "./svg.ts";
 import type { ReferenceForward } from "../reference/model.ts";
-import type { EpisodeBatch } from "../model/episode.ts";
+import { argmax, type EpisodeBatch } from "../model/episode.ts";
 
 /** One episode and the reference's forward pass over it (what `runEpisode` of viz.ts returns). */
 export interface EpisodeRun {
@@ -89,10 +89,7 @@ export function priorityWrites(checkpoint: LoadedCheckpoint, runs: readonly Epis
     for (let t = 0; t < inputs(batch); t++) {
       const priority = batch.input[t * X + priorityChannel]!;
       for (let h = 0; h < W; h++) {
-        const w = tape.steps[t]!.w[R + h]!;
-        let best = 0;
-        for (let i = 1; i < w.length; i++) if (w[i]! > w[best]!) best = i;
-        perHead[h]!.push([priority, best]);
+        perHead[h]!.push([priority, argmax(tape.steps[t]!.w[R + h]!)]);
       }
     }
   }

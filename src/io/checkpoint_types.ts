@@ -131,6 +131,11 @@ export interface LstmCheckpoint extends CheckpointCommon {
 /** Everything a checkpoint holds: an NTM's or the LSTM baseline's (`modelKind` tells which). */
 export type Checkpoint = NtmCheckpoint | LstmCheckpoint;
 
+/** A checkpoint's model: its kind (absent: an NTM) and configuration. */
+export type CheckpointModel =
+  | Pick<NtmCheckpoint, "modelKind" | "config">
+  | Pick<LstmCheckpoint, "modelKind" | "config">;
+
 /** What loading adds to a checkpoint. */
 export interface LoadedFields {
   /**
@@ -171,9 +176,7 @@ export type LoadedCheckpoint =
  * console.assert(layout.get("output.weight").size === 6);
  * ```
  */
-export function checkpointLayout(
-  checkpoint: Pick<NtmCheckpoint, "modelKind" | "config"> | Pick<LstmCheckpoint, "modelKind" | "config">,
-): ParameterLayout {
+export function checkpointLayout(checkpoint: CheckpointModel): ParameterLayout {
   return checkpoint.modelKind === "lstm" ? lstmLayout(checkpoint.config) : parameterLayout(checkpoint.config);
 }
 
@@ -189,4 +192,38 @@ export class CheckpointError extends Error {
     super(message.replace(/\s*\n\s*/g, " "), options); // one line, even when it quotes a parser's message
     this.name = "CheckpointError";
   }
+}
+
+/**
+ * A checkpoint held in memory, as {@linkcode loadCheckpoint} would read it back from `dir` right after it
+ * was saved there (parameters and optimiser state are saved in float64, so the values are the same): what
+ * the end of a training run evaluates and draws without reloading the files it has just written.
+ *
+ * @param checkpoint The checkpoint.
+ * @param dir The directory it was saved in.
+ * @returns The checkpoint with the fields loading adds.
+ *
+ * @example
+ * ```ts
+ * import { strict as assert } from "node:assert";
+ * const config = { inputSize: 2, outputSize: 2, units: 3, layers: 1, outputKind: "softmax" as const };
+ * const layout = checkpointLayout({ modelKind: "lstm", config });
+ * const loaded = checkpointInMemory({
+ *   modelKind: "lstm", config, params: new Float64Array(layout.size),
+ *   optimizer: { name: "adam", step: 0, slots: {} },
+ *   training: {} as TrainingOptions, progress: {} as TrainingProgress,
+ * }, "runs/x");
+ * assert.equal(loaded.layout.size, layout.size);
+ * assert.equal(loaded.shipped, false);
+ * ```
+ */
+export function checkpointInMemory(checkpoint: Checkpoint, dir: string): LoadedCheckpoint {
+  return {
+    ...checkpoint,
+    dir,
+    layout: checkpointLayout(checkpoint),
+    shipped: false,
+    packageVersion: PACKAGE_VERSION,
+    savedAt: new Date().toISOString(),
+  } as LoadedCheckpoint;
 }

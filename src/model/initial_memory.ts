@@ -62,3 +62,38 @@ export function randomInitialMemory(config: NtmConfig, batch: number, uniform: (
   for (let i = 0; i < memory.length; i++) memory[i] = (2 * uniform() - 1) * limit;
   return memory;
 }
+
+/**
+ * The initial memory of every episode in a batch, (B, N, M), whatever the memory init: the one place that
+ * picks between {@linkcode initialMemory} (`constant`, `learned`) and {@linkcode randomInitialMemory}
+ * (`random`, drawn from `uniform`).
+ *
+ * @param config The configuration.
+ * @param layout Its layout.
+ * @param params (P) the parameters (`learned`: their `init.memory`).
+ * @param batch B.
+ * @param uniform The memory stream's uniform numbers in [0, 1) (`random` only).
+ * @returns (B, N, M) initial memories.
+ *
+ * @example
+ * ```ts
+ * import { strict as assert } from "node:assert";
+ * import { ntmConfig } from "./config.ts";
+ * import { parameterLayout } from "./layout.ts";
+ * const config = ntmConfig({ inputSize: 2, outputSize: 1, memoryN: 3, memoryM: 2, memoryInit: "constant" });
+ * const layout = parameterLayout(config);
+ * const memory = episodeMemories(config, layout, new Float64Array(layout.size), 2, Math.random);
+ * assert.equal(memory.length, 2 * 3 * 2);
+ * ```
+ */
+export function episodeMemories(
+  config: NtmConfig,
+  layout: ParameterLayout,
+  params: Float64Array,
+  batch: number,
+  uniform: () => number,
+): Float64Array {
+  return config.memoryInit === "random"
+    ? randomInitialMemory(config, batch, uniform)
+    : initialMemory(config, layout, params, batch);
+}

@@ -5,13 +5,58 @@
  * @module
  */
 
+import type { NtmConfig } from "../model/config.ts";
 import type { EpisodeBatch } from "../model/episode.ts";
+import type { ParameterLayout } from "../model/layout.ts";
+import type { LstmConfig } from "../model/lstm_config.ts";
 import type { RngState } from "../model/random.ts";
-import type { OptimizerState } from "../optim/optimizer.ts";
+import type { Optimizer, OptimizerState } from "../optim/optimizer.ts";
 import type { Evaluation } from "./metrics.ts";
 
 /** The engines a model can train on. */
 export type BackendName = "cpu" | "webgpu";
+
+/** The models `--model` selects: an NTM, or a plain LSTM without memory (the baseline). */
+export type ModelKind = "ntm" | "lstm";
+
+/** Every {@linkcode ModelKind}. */
+export const MODEL_KINDS: readonly ModelKind[] = Object.freeze(["ntm", "lstm"] as const);
+
+/** The configuration of each kind of model. */
+export interface ModelConfigs {
+  /** The NTM's. */
+  readonly ntm: NtmConfig;
+  /** The plain LSTM baseline's. */
+  readonly lstm: LstmConfig;
+}
+
+/** Everything a backend of one kind of model starts from (see {@linkcode BackendInit}). */
+export interface ModelBackendInit<K extends ModelKind> {
+  /** The model's kind. */
+  readonly kind: K;
+  /** Its configuration. */
+  readonly config: ModelConfigs[K];
+  /** Its layout. */
+  readonly layout: ParameterLayout;
+  /** (P) the starting parameters (owned by the backend from then on). */
+  readonly params: Float64Array;
+  /** The optimiser, with its state (a fresh one, or restored from a checkpoint). */
+  readonly optimizer: Optimizer;
+  /** B: episodes per training step (the GPU engine is built for it). */
+  readonly batch: number;
+  /** Seeds the per-episode memories of `random` memory init (the LSTM baseline only keeps its state). */
+  readonly memorySeed: number;
+  /** Steps already taken (after a resume). */
+  readonly startStep: number;
+  /** The memory stream's saved state (after a resume). */
+  readonly memoryRngState?: RngState;
+}
+
+/**
+ * Everything a backend starts from: the one type every backend (`cpu`, `webgpu`, the LSTM baseline's, and
+ * any new one) takes, narrowed by `kind` to the models it runs.
+ */
+export type BackendInit<K extends ModelKind = ModelKind> = K extends ModelKind ? ModelBackendInit<K> : never;
 
 /** The training loss and gradient norm of the last step, read at report time. */
 export interface StepReport {

@@ -5,13 +5,12 @@
  */
 
 import type { EpisodeBatch } from "../model/episode.ts";
-import type { NtmConfig } from "../model/config.ts";
-import type { ParameterLayout } from "../model/layout.ts";
-import { Rng, type RngState } from "../model/random.ts";
-import type { Optimizer, OptimizerState } from "../optim/optimizer.ts";
+import { Rng } from "../model/random.ts";
+import type { OptimizerState } from "../optim/optimizer.ts";
 import { referenceBackward, referenceForward } from "../reference/model.ts";
-import { initialMemory, randomInitialMemory } from "../model/initial_memory.ts";
+import { episodeMemories } from "../model/initial_memory.ts";
 import {
+  type BackendInit,
   evaluationMemorySeed,
   NonFiniteLossError,
   type StepReport,
@@ -22,39 +21,24 @@ import { errorsPerSequence, type Evaluation, softmaxAccuracy } from "./metrics.t
 /**
  * Creates the `cpu` backend over parameters and an optimiser (both owned by the backend from then on).
  *
- * @param config The configuration.
- * @param layout Its layout.
- * @param params (P) the parameters to train.
- * @param optimizer The optimiser.
- * @param memorySeed Seeds the per-episode memories of `random` memory init.
- * @param startStep Steps already taken (for error messages after a resume).
- * @param memoryRngState Restores the memory stream's state (after a resume).
+ * @param init The NTM, its parameters, optimiser, memory stream and steps already taken.
  * @returns The backend.
  *
  * @example
  * ```ts ignore
- * const backend = createCpuBackend(config, layout, params, createOptimizer("adam", layout.size), 1);
+ * const backend = createCpuBackend({ kind: "ntm", config, layout, params, optimizer, batch: 1, memorySeed: 1, startStep: 0 });
  * await backend.trainStep(batch);
  * ```
  */
-export function createCpuBackend(
-  config: NtmConfig,
-  layout: ParameterLayout,
-  params: Float64Array,
-  optimizer: Optimizer,
-  memorySeed: number,
-  startStep = 0,
-  memoryRngState?: RngState,
-): TrainingBackend {
+export function createCpuBackend(init: BackendInit<"ntm">): TrainingBackend {
+  const { config, layout, params, optimizer, memorySeed } = init;
   const memoryRng = new Rng(memorySeed);
-  if (memoryRngState) memoryRng.setState(memoryRngState);
-  let step = startStep;
+  if (init.memoryRngState) memoryRng.setState(init.memoryRngState);
+  let step = init.startStep;
   let last: StepReport = { lossNats: NaN, gradNorm: NaN };
   let lossSum = 0, lossSteps = 0; // since the previous report
   const memoryFor = (episodes: number, rng: Rng) =>
-    config.memoryInit === "random"
-      ? randomInitialMemory(config, episodes, () => rng.uniform())
-      : initialMemory(config, layout, params, episodes);
+    episodeMemories(config, layout, params, episodes, () => rng.uniform());
   /** Training draws from the run's memory stream; evaluation from a fresh stream of its own. */
   const forward = (batch: EpisodeBatch, rng = new Rng(evaluationMemorySeed(memorySeed))) =>
     referenceForward(config, layout, params, batch, memoryFor(batch.batch, rng));

@@ -5,24 +5,22 @@
  * @module
  */
 
-import type { NtmConfig } from "../model/config.ts";
-import type { ParameterLayout } from "../model/layout.ts";
-import type { RngState } from "../model/random.ts";
-import { createOptimizer, type Optimizer } from "../optim/optimizer.ts";
-import type { LstmConfig } from "../model/lstm_config.ts";
+import { createOptimizer } from "../optim/optimizer.ts";
 import type { EpisodeBatch } from "../model/episode.ts";
-import { requestGpuContext, WebGpuUnavailableError } from "../gpu/device.ts";
+import { type GpuContext, requestGpuContext, WebGpuUnavailableError } from "../gpu/device.ts";
+import type { LoadedCheckpoint } from "../io/checkpoint_types.ts";
 import { createWebGpuBackend } from "./webgpu_backend.ts";
-import { type BackendName, NonFiniteLossError, type TrainingBackend } from "./backend.ts";
+import {
+  type BackendInit,
+  type BackendName,
+  type ModelKind,
+  NonFiniteLossError,
+  type TrainingBackend,
+} from "./backend.ts";
 import { timeTrainingSteps } from "./backend_probe.ts";
 import { createCpuBackend } from "./cpu_backend.ts";
 import { createLstmBackend } from "./lstm_backend.ts";
-
-/** The models `--model` selects: an NTM, or a plain LSTM without memory (the baseline). */
-export type ModelKind = "ntm" | "lstm";
-
-/** Every {@linkcode ModelKind}. */
-export const MODEL_KINDS: readonly ModelKind[] = Object.freeze(["ntm", "lstm"] as const);
+import { checkpointBackendInit } from "./run_setup.ts";
 
 /** What `--backend` accepts: a backend, or `auto` (WebGPU where an adapter exists, else the CPU). */
 export type BackendChoice = BackendName | "auto";
@@ -30,48 +28,10 @@ export type BackendChoice = BackendName | "auto";
 /** Every {@linkcode BackendChoice}. */
 export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "webgpu", "cpu"];
 
-/** Everything an NTM's backend starts from. */
-export interface BackendInit {
-  /** The model: an NTM (the default when left out). */
-  readonly kind?: "ntm";
-  /** The configuration. */
-  readonly config: NtmConfig;
-  /** Its layout. */
-  readonly layout: ParameterLayout;
-  /** (P) the starting parameters (owned by the backend from then on). */
-  readonly params: Float64Array;
-  /** The optimiser, with its state (a fresh one, or restored from a checkpoint). */
-  readonly optimizer: Optimizer;
-  /** B: episodes per training step (the GPU engine is built for it). */
-  readonly batch: number;
-  /** Seeds the per-episode memories of `random` memory init. */
-  readonly memorySeed: number;
-  /** Steps already taken (after a resume). */
-  readonly startStep: number;
-  /** The memory stream's saved state (after a resume). */
-  readonly memoryRngState?: RngState;
-}
-
-/** Everything the plain LSTM baseline's backend starts from. */
-export interface LstmBackendChoiceInit {
-  /** The model: the plain LSTM baseline. */
-  readonly kind: "lstm";
-  /** The baseline's shape. */
-  readonly config: LstmConfig;
-  /** Its layout. */
-  readonly layout: ParameterLayout;
-  /** (P) the starting parameters (owned by the backend from then on). */
-  readonly params: Float64Array;
-  /** The optimiser, with its state. */
-  readonly optimizer: Optimizer;
-  /** Seeds the (unused) memory stream whose state checkpoints record. */
-  readonly memorySeed: number;
-  /** Steps already taken (after a resume). */
-  readonly startStep: number;
-}
-
-/** How `auto` may choose. */
+/** How `auto` may choose, and on which device. */
 export interface BackendOptions {
+  /** The WebGPU device to use (default: request one). */
+  readonly context?: GpuContext;
   /**
    * A batch of the run's own episodes (B of them). When `auto` finds only a software WebGPU adapter, it
    * times training steps of this batch on throwaway copies of both backends and trains on the faster one
@@ -120,12 +80,12 @@ export function checkBackendChoice(kind: ModelKind, choice: BackendChoice, subje
  *
  * @example
  * ```ts ignore
- * const backend = await createBackend("auto", { config, layout, params, optimizer, memorySeed: 1, startStep: 0 });
+ * const backend = await createBackend("auto", { kind: "ntm", config, layout, params, optimizer, batch: 1, memorySeed: 1, startStep: 0 });
  * ```
  */
 export async function createBackend(
   choice: BackendChoice,
-  init: BackendInit | LstmBackendChoiceInit,
+  init: BackendInit,
   notice: (line: string) => void = console.error,
   options: BackendOptions = {},
 ): Promise<TrainingBackend> {
@@ -134,16 +94,14 @@ export async function createBackend(
     if (choice === "auto") {
       notice("notice: the plain LSTM baseline runs on the CPU only (float64); using the CPU");
     }
-    const { config, layout, params, optimizer, memorySeed, startStep } = init;
-    return createLstmBackend({ config, layout, params, optimizer, memorySeed, startStep });
+    return createLstmBackend(init);
   }
-  const { config, layout, params, optimizer, memorySeed, startStep, memoryRngState } = init;
-  const cpu = () =>
-    createCpuBackend(config, layout, params, optimizer, memorySeed, startStep, memoryRngState);
+  const { layout, params, optimizer } = init;
+  const cpu = () => createCpuBackend(init);
   if (choice === "cpu") return cpu();
-  let context;
+  let context = options.context;
   try {
-    context = await requestGpuContext();
+    context ??= await requestGpuContext();
   } catch (error) {
     if (!(error instanceof WebGpuUnavailableError)) throw error;
     if (choice === "webgpu") {
@@ -154,16 +112,14 @@ export async function createBackend(
   }
   if (choice === "auto" && context.isSoftware && options.probe) {
     // Fresh copies from step 0 (a fresh optimiser's update count starts there too), also after a resume.
+    const { memoryRngState: _resumedStream, ...fresh } = init;
     const throwaway = () => ({
-      config,
-      layout,
-      batch: init.batch,
-      memorySeed,
+      ...fresh,
       startStep: 0,
       params: params.slice(),
       optimizer: createOptimizer(optimizer.name, layout.size, optimizer.options),
     });
-    const gpuProbe = await createWebGpuBackend({ ...throwaway(), context });
+    const gpuProbe = await createWebGpuBackend(throwaway(), context);
     const gpu = await timeTrainingSteps(gpuProbe, options.probe)
       .catch((error: unknown) => {
         if (error instanceof NonFiniteLossError) return undefined;
@@ -179,8 +135,7 @@ export async function createBackend(
       context.device.destroy();
       return cpu();
     }
-    const t = throwaway();
-    const cpuProbe = createCpuBackend(config, layout, t.params, t.optimizer, memorySeed, 0);
+    const cpuProbe = createCpuBackend(throwaway());
     const ref = await timeTrainingSteps(cpuProbe, options.probe).finally(() => cpuProbe.destroy());
     const onCpu = ref.msPerStep < gpu.msPerStep;
     const ms = (v: number) => (v < 10 ? v.toFixed(1) : v.toFixed(0));
@@ -196,5 +151,31 @@ export async function createBackend(
       return cpu();
     }
   }
-  return await createWebGpuBackend({ ...init, context });
+  return await createWebGpuBackend(init, context);
+}
+
+/**
+ * Creates a backend holding a checkpoint's model, for evaluation and answering programs: its parameters
+ * and optimiser state (a shipped model gets a fresh optimiser; these uses apply no update).
+ *
+ * @param checkpoint The loaded checkpoint.
+ * @param choice `auto`, `webgpu` or `cpu`.
+ * @param notice Where the backend's notices go (which adapter, a fallback to the CPU).
+ * @param options The WebGPU device to use.
+ * @returns The backend (call `destroy()` when done).
+ * @throws {RangeError} when `choice` is `webgpu` and the checkpoint holds the plain LSTM baseline.
+ *
+ * @example
+ * ```ts ignore
+ * const backend = await checkpointBackend(await loadCheckpoint("models/addition"), "auto", console.error);
+ * ```
+ */
+export async function checkpointBackend(
+  checkpoint: LoadedCheckpoint,
+  choice: BackendChoice,
+  notice: (line: string) => void = console.error,
+  options: Pick<BackendOptions, "context"> = {},
+): Promise<TrainingBackend> {
+  checkBackendChoice(checkpoint.modelKind ?? "ntm", choice, checkpoint.dir);
+  return await createBackend(choice, checkpointBackendInit(checkpoint), notice, options);
 }

@@ -8,15 +8,15 @@
  * @module
  */
 
-import type { Task } from "../../tasks/task.ts";
+import { MAX_BATCH, type Task } from "../../tasks/task.ts";
 import type { TaskPreset } from "../../tasks/presets.ts";
-import { DEFAULT_NTM_CONFIG, type NtmConfig, ntmConfig } from "../model/config.ts";
-import { DEFAULT_INIT, initParameters } from "../model/init.ts";
-import { type ParameterLayout, parameterLayout } from "../model/layout.ts";
+import type { NtmConfig } from "../model/config.ts";
+import type { ParameterLayout } from "../model/layout.ts";
 import { MAX_SEED, Rng } from "../model/random.ts";
 import { createOptimizer } from "../optim/optimizer.ts";
 import type { GpuContext } from "../gpu/device.ts";
-import type { TrainingBackend } from "./backend.ts";
+import type { BackendInit, TrainingBackend } from "./backend.ts";
+import { presetNtmConfig, runBackendInit, runSeeds } from "./run_setup.ts";
 import { type TrainingHooks, type TrainingResult, trainLoop } from "./loop.ts";
 import { createWebGpuBackend } from "./webgpu_backend.ts";
 
@@ -84,28 +84,20 @@ export async function createLiveRun(spec: LiveRunSpec, context?: GpuContext): Pr
   check("steps", spec.steps, 1, 10_000_000);
   check("seed", spec.seed, 0, MAX_SEED - 2);
   check("reportEvery", spec.reportEvery, 1, 10_000_000);
-  check("evalEpisodes", spec.evalEpisodes, 1, 65_536);
-  const config = ntmConfig({
-    ...DEFAULT_NTM_CONFIG,
-    ...preset.model,
-    inputSize: task.inputSize,
-    outputSize: task.outputSize,
-    outputKind: task.outputKind,
-  });
-  const layout = parameterLayout(config);
-  const params = initParameters(config, layout, spec.seed, DEFAULT_INIT);
-  const optimizer = createOptimizer(preset.optimizer, layout.size, { learningRate: preset.learningRate });
-  const evalSeed = spec.seed + 1, memorySeed = spec.seed + 2;
-  const backend = await createWebGpuBackend({
-    config,
-    layout,
-    params,
-    optimizer,
+  check("evalEpisodes", spec.evalEpisodes, 1, MAX_BATCH);
+  const config = presetNtmConfig(task, preset.model);
+  const { evalSeed, memorySeed } = runSeeds(spec.seed);
+  const init = runBackendInit({ modelKind: "ntm", config }, {
+    seed: spec.seed,
     batch: preset.batch,
     memorySeed,
-    startStep: 0,
-    ...(context && { context }),
+    optimizer: {
+      name: preset.optimizer,
+      options: createOptimizer(preset.optimizer, 1, { learningRate: preset.learningRate }).options,
+    },
   });
+  const layout = init.layout;
+  const backend = await createWebGpuBackend(init as BackendInit<"ntm">, context);
   let started = false;
   return {
     config,

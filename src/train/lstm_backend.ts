@@ -8,37 +8,17 @@
  */
 
 import type { EpisodeBatch } from "../model/episode.ts";
-import type { ParameterLayout } from "../model/layout.ts";
 import { Rng, type RngState } from "../model/random.ts";
-import type { Optimizer, OptimizerState } from "../optim/optimizer.ts";
+import type { OptimizerState } from "../optim/optimizer.ts";
 import { lstmLossAndGradient } from "../reference/lstm_model.ts";
-import type { LstmConfig } from "../model/lstm_config.ts";
-import { NonFiniteLossError, type StepReport, type TrainingBackend } from "./backend.ts";
+import { type BackendInit, NonFiniteLossError, type StepReport, type TrainingBackend } from "./backend.ts";
 import { errorsPerSequence, type Evaluation, softmaxAccuracy } from "./metrics.ts";
-
-/** What {@linkcode createLstmBackend} starts from. */
-export interface LstmBackendInit {
-  /** The baseline's shape. */
-  readonly config: LstmConfig;
-  /** Its layout (`lstmLayout` (reference/lstm_model.ts)). */
-  readonly layout: ParameterLayout;
-  /** (P) the starting parameters (owned by the backend from then on). */
-  readonly params: Float64Array;
-  /** The optimiser, with its state (a fresh one, or restored from a checkpoint). */
-  readonly optimizer: Optimizer;
-  /** Steps already taken (after a resume), for error messages. */
-  readonly startStep?: number;
-  /**
-   * Seeds the state {@linkcode TrainingBackend.memoryRngState} reports (default 1). The baseline has no
-   * memory and never draws from it; the state only keeps checkpoints of both models alike.
-   */
-  readonly memorySeed?: number;
-}
 
 /**
  * Creates the backend of the plain LSTM baseline, on the CPU in float64 (its `name` is `cpu`).
  *
- * @param init The baseline, its parameters and its optimiser.
+ * @param init The baseline, its parameters and its optimiser (its memory stream is never drawn from: its
+ *   state only keeps checkpoints of both models alike).
  * @returns The backend.
  * @throws {RangeError} when the parameters do not match the layout, or the optimiser's size differs.
  *
@@ -51,8 +31,8 @@ export interface LstmBackendInit {
  * const config = lstmConfig({ inputSize: 2, outputSize: 2, units: 4, layers: 1, outputKind: "softmax" });
  * const layout = lstmLayout(config);
  * const backend = createLstmBackend({
- *   config, layout, params: initLstmParameters(config, layout, 1),
- *   optimizer: createOptimizer("adam", layout.size),
+ *   kind: "lstm", config, layout, params: initLstmParameters(config, layout, 1),
+ *   optimizer: createOptimizer("adam", layout.size), batch: 1, memorySeed: 1, startStep: 0,
  * });
  * const batch = {
  *   batch: 1, steps: 2, inputSize: 2, outputSize: 2, input: Float32Array.of(1, 0, 0, 1),
@@ -62,7 +42,7 @@ export interface LstmBackendInit {
  * console.assert(Number.isFinite((await backend.lastStep()).lossNats));
  * ```
  */
-export function createLstmBackend(init: LstmBackendInit): TrainingBackend {
+export function createLstmBackend(init: BackendInit<"lstm">): TrainingBackend {
   const { config, layout, params, optimizer } = init;
   if (params.length !== layout.size) {
     throw new RangeError(
@@ -74,8 +54,9 @@ export function createLstmBackend(init: LstmBackendInit): TrainingBackend {
       `Cannot create the LSTM baseline's backend: the optimiser updates ${optimizer.size} parameters, the model has ${layout.size}`,
     );
   }
-  const memoryRng = new Rng(init.memorySeed ?? 1);
-  let step = init.startStep ?? 0;
+  const memoryRng = new Rng(init.memorySeed);
+  if (init.memoryRngState) memoryRng.setState(init.memoryRngState);
+  let step = init.startStep;
   let last: StepReport = { lossNats: NaN, gradNorm: NaN };
   return {
     name: "cpu",

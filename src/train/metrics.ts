@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { EpisodeBatch } from "../model/episode.ts";
+import { argmax, type EpisodeBatch } from "../model/episode.ts";
 
 /** Metrics of one evaluation, averaged over the batch's episodes. */
 export interface Evaluation {
@@ -61,12 +61,6 @@ export function errorsPerSequence(
     }
   }
   return errors / B;
-}
-
-function argmax(values: ArrayLike<number>, offset: number, length: number): number {
-  let best = 0;
-  for (let j = 1; j < length; j++) if (values[offset + j]! > values[offset + best]!) best = j;
-  return best;
 }
 
 /** Counts behind {@linkcode Evaluation.characterAccuracy} and {@linkcode Evaluation.answerAccuracy}. */

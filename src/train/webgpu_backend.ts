@@ -6,13 +6,12 @@
  * @module
  */
 
-import type { EpisodeBatch } from "../model/episode.ts";
-import type { NtmConfig } from "../model/config.ts";
-import type { ParameterLayout } from "../model/layout.ts";
-import { Rng, type RngState } from "../model/random.ts";
-import type { Optimizer, OptimizerState } from "../optim/optimizer.ts";
-import { randomInitialMemory } from "../model/initial_memory.ts";
+import { type EpisodeBatch, sliceEpisodes } from "../model/episode.ts";
+import { Rng } from "../model/random.ts";
+import type { OptimizerState } from "../optim/optimizer.ts";
+import { episodeMemories } from "../model/initial_memory.ts";
 import {
+  type BackendInit,
   evaluationMemorySeed,
   NonFiniteLossError,
   type StepReport,
@@ -23,43 +22,25 @@ import { type GpuContext, requestGpuContext } from "../gpu/device.ts";
 import { NtmGpuEngine } from "../gpu/engine.ts";
 import { KernelCache } from "../gpu/kernel.ts";
 
-/** What the `webgpu` backend starts from. */
-export interface WebGpuBackendInit {
-  /** The configuration. */
-  readonly config: NtmConfig;
-  /** Its layout. */
-  readonly layout: ParameterLayout;
-  /** (P) the starting parameters. */
-  readonly params: Float64Array;
-  /** The optimiser whose name, hyper-parameters and state the GPU takes over. */
-  readonly optimizer: Optimizer;
-  /** B: episodes per training step. */
-  readonly batch: number;
-  /** Seeds the per-episode memories of `random` memory init. */
-  readonly memorySeed: number;
-  /** Steps already taken (after a resume). */
-  readonly startStep: number;
-  /** The memory stream's saved state (after a resume). */
-  readonly memoryRngState?: RngState;
-  /** A device to use (default: request one). */
-  readonly context?: GpuContext;
-}
-
 /**
  * Creates the `webgpu` backend.
  *
- * @param init The model, parameters, optimiser and batch size.
+ * @param init The NTM, its parameters, optimiser, batch size, memory stream and steps already taken.
+ * @param context A device to use (default: request one).
  * @returns The backend.
  * @throws {WebGpuUnavailableError} when no adapter is available.
  *
  * @example
  * ```ts ignore
- * const backend = await createWebGpuBackend({ config, layout, params, optimizer, batch: 32, memorySeed: 1, startStep: 0 });
+ * const backend = await createWebGpuBackend({ kind: "ntm", config, layout, params, optimizer, batch: 32, memorySeed: 1, startStep: 0 });
  * ```
  */
-export async function createWebGpuBackend(init: WebGpuBackendInit): Promise<TrainingBackend> {
+export async function createWebGpuBackend(
+  init: BackendInit<"ntm">,
+  context?: GpuContext,
+): Promise<TrainingBackend> {
   const { config, layout, optimizer, batch } = init;
-  const context = init.context ?? await requestGpuContext();
+  context ??= await requestGpuContext();
   let lost: string | undefined;
   context.device.lost.then((info) => {
     if (info.reason !== "destroyed") lost = `the GPU device was lost (${info.reason}: ${info.message})`;
@@ -87,7 +68,7 @@ export async function createWebGpuBackend(init: WebGpuBackendInit): Promise<Trai
   };
   const drawMemory = (rng: Rng) => {
     if (config.memoryInit === "random") {
-      engine.writeMemoryDraw(randomInitialMemory(config, batch, () => rng.uniform()));
+      engine.writeMemoryDraw(episodeMemories(config, layout, init.params, batch, () => rng.uniform()));
     }
   };
   /** Runs a batch of any size in chunks of B episodes (the last one padded with masked-out episodes). */
@@ -166,16 +147,4 @@ export async function createWebGpuBackend(init: WebGpuBackendInit): Promise<Trai
       engine.destroy();
     },
   };
-}
-
-/** Episodes first … first + count − 1 of a batch, padded to `size` episodes with empty (masked) ones. */
-function sliceEpisodes(episodes: EpisodeBatch, first: number, count: number, size: number): EpisodeBatch {
-  const { steps: T, inputSize: X, outputSize: Y } = episodes;
-  const input = new Float32Array(size * T * X), target = new Float32Array(size * T * Y);
-  const mask = new Float32Array(size * T), lengths = new Int32Array(size);
-  input.set(episodes.input.subarray(first * T * X, (first + count) * T * X));
-  target.set(episodes.target.subarray(first * T * Y, (first + count) * T * Y));
-  mask.set(episodes.mask.subarray(first * T, (first + count) * T));
-  lengths.set(episodes.lengths.subarray(first, first + count));
-  return { batch: size, steps: T, inputSize: X, outputSize: Y, input, target, mask, lengths };
 }

@@ -19,8 +19,9 @@ import {
   type ProgramExample,
   type ProgramOperation,
 } from "../../tasks/program.ts";
+import { argmax } from "../model/episode.ts";
 import type { Rng } from "../model/random.ts";
-import type { TrainingBackend } from "../train/backend.ts";
+import type { TrainingBackend } from "./backend.ts";
 
 /** One example program and the model's answers. */
 export interface ProgramExampleRow {
@@ -93,12 +94,8 @@ export async function answerPrograms(
 ): Promise<ProgramExampleRow[]> {
   if (examples.length === 0) return [];
   const V = PROGRAM_VOCABULARY.length;
-  const argmaxAt = (output: Float64Array, T: number, b: number, t: number): number => {
-    let best = 0;
-    const at = (b * T + t) * V;
-    for (let j = 1; j < V; j++) if (output[at + j]! > output[at + best]!) best = j;
-    return best;
-  };
+  const argmaxAt = (output: Float64Array, T: number, b: number, t: number) =>
+    argmax(output, (b * T + t) * V, V);
 
   // Teacher forcing: one pass over the episodes as training sees them.
   const forced = encodeProgramEpisodes(examples);
