@@ -1,7 +1,7 @@
 // The controller's whole time step, fused (the `fused` path of the engine): every layer of the LSTM or
 // feed-forward controller and the head-parameter map, forward and backward, for a group of up to 8
 // episodes per workgroup, each weight load shared by those 8 episodes. Float64 twin: `linearForward`,
-// `lstmCellForward`, `tanhForward` and their backwards in src/reference/controller.ts. The same
+// `lstmForward`, `feedforwardForward` and their backwards in src/reference/controller.ts. The same
 // equations, buffers and carried-gradient protocol as lstm.wgsl, feedforward.wgsl, linear.wgsl (per-step
 // head map) and controller_gather.wgsl (output_gather_backward), which this file replaces one step at a time.
 //

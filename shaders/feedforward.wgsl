@@ -1,5 +1,5 @@
 // Feed-forward controller layer l = LAYER at time step t (docs/model.md "One time step"), B episodes, one
-// workgroup per episode. Float64 twin: `linearForward` + `tanhForward` / `tanhBackward` + `linearBackward`
+// workgroup per episode. Float64 twin: `linearForward` + `feedforwardForward` / `feedforwardBackward` + `linearBackward`
 // in src/reference/controller.ts.
 //
 // feedforward_forward (gather fused in):

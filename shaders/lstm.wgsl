@@ -1,5 +1,5 @@
 // LSTM controller layer l = LAYER at time step t (docs/model.md "One time step"), B episodes, one workgroup
-// per episode. Float64 twin: `linearForward` + `lstmCellForward` / `lstmCellBackward` + `linearBackward`
+// per episode. Float64 twin: `linearForward` + `lstmForward` / `lstmBackward` + `linearBackward`
 // in src/reference/controller.ts.
 //
 // lstm_forward (gather fused in):

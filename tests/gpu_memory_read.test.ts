@@ -1,6 +1,6 @@
 import { memoryReadBackwardKernel, memoryReadForwardKernel } from "../src/gpu/kernels_addressing.ts";
 import { Rng } from "../src/model/random.ts";
-import { readBackward, readForward } from "../src/reference/memory.ts";
+import { memoryReadBackward, memoryReadForward } from "../src/reference/memory.ts";
 import { assertClose, readBack, testGpu, upload } from "./_support/gpu.ts";
 import {
   block,
@@ -32,8 +32,8 @@ Deno.test(`memory_read_forward and memory_read_backward match the reference (N =
       const mem = block(memory, t * B + b, N * M);
       for (let h = 0; h < R; h++) {
         const weights = block(w, (t + 1) * B * H + b * H + h, N);
-        readForward(block(reads, b * R + h, M), weights, mem, N, M);
-        readBackward(
+        memoryReadForward(block(reads, b * R + h, M), weights, mem, N, M);
+        memoryReadBackward(
           block(dw, b * H + h, N),
           block(dmem, b, N * M),
           block(dReads, b * R + h, M),

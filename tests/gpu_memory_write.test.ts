@@ -1,6 +1,6 @@
 import { memoryWriteBackwardKernel, memoryWriteForwardKernel } from "../src/gpu/kernels_addressing.ts";
 import { Rng } from "../src/model/random.ts";
-import { writeBackward, writeForward } from "../src/reference/memory.ts";
+import { memoryWriteBackward, memoryWriteForward } from "../src/reference/memory.ts";
 import { assertClose, poisoned, readBack, testGpu, upload } from "./_support/gpu.ts";
 import {
   block,
@@ -45,8 +45,8 @@ async function checkWrite(inputs: Inputs, t: number, label: string): Promise<voi
     const memIn = block(inputs.memory, t * B + b, N * M);
     const writeW = inputs.w.slice(((t + 1) * B * H + b * H + R) * N, ((t + 1) * B * H + (b + 1) * H) * N);
     const e = block(inputs.e, t * B + b, W * M), a = block(inputs.a, t * B + b, W * M);
-    writeForward(block(memOut, b, N * M), memIn, writeW, e, a, N, M, W);
-    writeBackward(
+    memoryWriteForward(block(memOut, b, N * M), memIn, writeW, e, a, N, M, W);
+    memoryWriteBackward(
       block(dmemPrev, b, N * M),
       dw.subarray((b * H + R) * N, (b + 1) * H * N),
       block(de, b, W * M),

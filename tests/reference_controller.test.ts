@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import {
   linearBackward,
   linearForward,
-  lstmCellBackward,
-  lstmCellForward,
-  tanhBackward,
-  tanhForward,
+  lstmBackward,
+  lstmForward,
+  feedforwardBackward,
+  feedforwardForward,
 } from "../src/reference/controller.ts";
 import { sigmoid } from "../src/reference/activations.ts";
 import { Rng } from "../src/model/random.ts";
@@ -57,11 +57,11 @@ Deno.test("linearBackward() matches central differences", async (t) => {
   }
 });
 
-Deno.test("lstmCellForward() computes the gates in the order i, f, o, g", () => {
+Deno.test("lstmForward() computes the gates in the order i, f, o, g", () => {
   const rng = new Rng(2);
   const preact = randomArray(rng, 4 * C, -2, 2), cPrev = randomArray(rng, C);
   const h = new Float64Array(C), c = new Float64Array(C), gates = new Float64Array(4 * C);
-  lstmCellForward(h, c, gates, preact, cPrev, C);
+  lstmForward(h, c, gates, preact, cPrev, C);
   for (let u = 0; u < C; u++) {
     const i = sigmoid(preact[u]!), f = sigmoid(preact[C + u]!);
     const o = sigmoid(preact[2 * C + u]!), g = Math.tanh(preact[3 * C + u]!);
@@ -71,7 +71,7 @@ Deno.test("lstmCellForward() computes the gates in the order i, f, o, g", () => 
   }
 });
 
-Deno.test("lstmCellBackward() matches central differences", async (t) => {
+Deno.test("lstmBackward() matches central differences", async (t) => {
   const rng = new Rng(42);
   const preact = randomArray(rng, 4 * C, -2, 2), cPrev = randomArray(rng, C);
   const dh = randomArray(rng, C), dc = randomArray(rng, C);
@@ -79,10 +79,10 @@ Deno.test("lstmCellBackward() matches central differences", async (t) => {
   // The loss reaches both outputs: h directly and c through the later steps (dc).
   await gradCheckSteps(t, "dpreact, dcPrev", {
     inputs: { preact, cPrev },
-    loss: () => (lstmCellForward(h, c, gates, preact, cPrev, C), dot(h, dh) + dot(c, dc)),
+    loss: () => (lstmForward(h, c, gates, preact, cPrev, C), dot(h, dh) + dot(c, dc)),
     backward: (d) => {
-      lstmCellForward(h, c, gates, preact, cPrev, C);
-      lstmCellBackward(d.preact!, d.cPrev!, dh, dc, gates, c, cPrev, C);
+      lstmForward(h, c, gates, preact, cPrev, C);
+      lstmBackward(d.preact!, d.cPrev!, dh, dc, gates, c, cPrev, C);
     },
   });
 });
@@ -97,7 +97,7 @@ Deno.test("an LSTM layer (linear map, then cell) matches central differences", a
   const forward = () => {
     concat.set(x), concat.set(hPrev, inWidth);
     linearForward(preact, weight, bias, concat, 4 * C, cols);
-    lstmCellForward(h, c, gates, preact, cPrev, C);
+    lstmForward(h, c, gates, preact, cPrev, C);
   };
   await gradCheckSteps(t, "dx, dhPrev, dcPrev, dW, db", {
     inputs: { x, hPrev, cPrev, weight, bias },
@@ -105,7 +105,7 @@ Deno.test("an LSTM layer (linear map, then cell) matches central differences", a
     backward: (d) => {
       forward();
       const dpreact = new Float64Array(4 * C), dconcat = new Float64Array(cols);
-      lstmCellBackward(dpreact, d.cPrev!, dh, dc, gates, c, cPrev, C);
+      lstmBackward(dpreact, d.cPrev!, dh, dc, gates, c, cPrev, C);
       linearBackward(dconcat, d.weight!, d.bias!, dpreact, weight, concat, 4 * C, cols);
       for (let i = 0; i < inWidth; i++) d.x![i]! += dconcat[i]!;
       for (let u = 0; u < C; u++) d.hPrev![u]! += dconcat[inWidth + u]!;
@@ -113,15 +113,15 @@ Deno.test("an LSTM layer (linear map, then cell) matches central differences", a
   });
 });
 
-Deno.test("tanhBackward() matches central differences", async (t) => {
+Deno.test("feedforwardBackward() matches central differences", async (t) => {
   const rng = new Rng(44);
   const preact = randomArray(rng, C, -2, 2), upstream = randomArray(rng, C), h = new Float64Array(C);
   await gradCheckSteps(t, "dpreact", {
     inputs: { preact },
-    loss: () => (tanhForward(h, preact, C), dot(h, upstream)),
+    loss: () => (feedforwardForward(h, preact, C), dot(h, upstream)),
     backward: (d) => {
-      tanhForward(h, preact, C);
-      tanhBackward(d.preact!, upstream, h, C);
+      feedforwardForward(h, preact, C);
+      feedforwardBackward(d.preact!, upstream, h, C);
     },
   });
 });

@@ -15,7 +15,7 @@ import {
   shiftBackward,
   shiftForward,
 } from "../src/reference/addressing.ts";
-import { readBackward, readForward, writeBackward, writeForward } from "../src/reference/memory.ts";
+import { memoryReadBackward, memoryReadForward, memoryWriteBackward, memoryWriteForward } from "../src/reference/memory.ts";
 
 /** One golden case: N×M memory, one head with activated parameters, upstream gradients and the answers. */
 interface GoldenCase {
@@ -55,14 +55,14 @@ function runCase(
   shiftForward(wTilde, wg, s, N, S);
   sharpenForward(w, wTilde, gamma, N);
   const r = new Float64Array(M), mem1 = new Float64Array(N * M);
-  readForward(r, w, mem0, N, M);
-  writeForward(mem1, mem0, w, e, a, N, M, 1);
+  memoryReadForward(r, w, mem0, N, M);
+  memoryWriteForward(mem1, mem0, w, e, a, N, M, 1);
   // Backward: w feeds the loss directly (dw), the read and the write; Mem0 feeds the content addressing,
   // the read and the write. Every backward adds, so the three paths accumulate into dw and dmem0.
   const dw = f(c.upstream.dw), dr = f(c.upstream.dr), dmem = f(c.upstream.dmem);
   const dmem0 = new Float64Array(N * M), de = new Float64Array(M), da = new Float64Array(M);
-  readBackward(dw, dmem0, dr, w, mem0, N, M);
-  writeBackward(dmem0, dw, de, da, dmem, mem0, w, e, a, N, M, 1);
+  memoryReadBackward(dw, dmem0, dr, w, mem0, N, M);
+  memoryWriteBackward(dmem0, dw, de, da, dmem, mem0, w, e, a, N, M, 1);
   const dwTilde = new Float64Array(N), dwg = new Float64Array(N), dwc = new Float64Array(N);
   const dk = new Float64Array(M), dbeta = new Float64Array(1), dg = new Float64Array(1);
   const ds = new Float64Array(S), dgamma = new Float64Array(1), dwPrev = new Float64Array(N);

@@ -104,13 +104,13 @@ export function linearBackward(
  *
  * @example
  * ```ts
- * import { lstmCellForward } from "./controller.ts";
+ * import { lstmForward } from "./controller.ts";
  * const h = new Float64Array(1), c = new Float64Array(1), gates = new Float64Array(4);
- * lstmCellForward(h, c, gates, new Float64Array(4), Float64Array.of(2), 1);
+ * lstmForward(h, c, gates, new Float64Array(4), Float64Array.of(2), 1);
  * console.assert(c[0] === 1); // σ(0)·2 + σ(0)·tanh(0)
  * ```
  */
-export function lstmCellForward(
+export function lstmForward(
   h: Float64Array,
   c: Float64Array,
   gates: Float64Array,
@@ -128,7 +128,7 @@ export function lstmCellForward(
 }
 
 /**
- * Backward of {@linkcode lstmCellForward}.
+ * Backward of {@linkcode lstmForward}.
  *
  * @param dpreact (4C) gradient of the gate pre-activations (added to).
  * @param dcPrev (C) gradient of the previous cell state (added to).
@@ -141,13 +141,13 @@ export function lstmCellForward(
  *
  * @example
  * ```ts
- * import { lstmCellBackward } from "./controller.ts";
+ * import { lstmBackward } from "./controller.ts";
  * const dz = new Float64Array(4), dcPrev = new Float64Array(1);
- * lstmCellBackward(dz, dcPrev, Float64Array.of(0), Float64Array.of(1), Float64Array.of(0.5, 0.5, 0.5, 0), Float64Array.of(1), Float64Array.of(2), 1);
+ * lstmBackward(dz, dcPrev, Float64Array.of(0), Float64Array.of(1), Float64Array.of(0.5, 0.5, 0.5, 0), Float64Array.of(1), Float64Array.of(2), 1);
  * console.assert(dcPrev[0] === 0.5);
  * ```
  */
-export function lstmCellBackward(
+export function lstmBackward(
   dpreact: Float64Array,
   dcPrev: Float64Array,
   dh: Float64Array,
@@ -178,18 +178,18 @@ export function lstmCellBackward(
  *
  * @example
  * ```ts
- * import { tanhForward } from "./controller.ts";
+ * import { feedforwardForward } from "./controller.ts";
  * const h = new Float64Array(1);
- * tanhForward(h, Float64Array.of(0), 1);
+ * feedforwardForward(h, Float64Array.of(0), 1);
  * console.assert(h[0] === 0);
  * ```
  */
-export function tanhForward(h: Float64Array, preact: Float64Array, units: number): void {
+export function feedforwardForward(h: Float64Array, preact: Float64Array, units: number): void {
   for (let u = 0; u < units; u++) h[u] = Math.tanh(preact[u]!);
 }
 
 /**
- * Backward of {@linkcode tanhForward}: `dz += dh·(1 − h²)`.
+ * Backward of {@linkcode feedforwardForward}: `dz += dh·(1 − h²)`.
  *
  * @param dpreact (C) gradient of the pre-activations (added to).
  * @param dh (C) gradient of h.
@@ -198,12 +198,17 @@ export function tanhForward(h: Float64Array, preact: Float64Array, units: number
  *
  * @example
  * ```ts
- * import { tanhBackward } from "./controller.ts";
+ * import { feedforwardBackward } from "./controller.ts";
  * const dz = new Float64Array(1);
- * tanhBackward(dz, Float64Array.of(2), Float64Array.of(0), 1);
+ * feedforwardBackward(dz, Float64Array.of(2), Float64Array.of(0), 1);
  * console.assert(dz[0] === 2);
  * ```
  */
-export function tanhBackward(dpreact: Float64Array, dh: Float64Array, h: Float64Array, units: number): void {
+export function feedforwardBackward(
+  dpreact: Float64Array,
+  dh: Float64Array,
+  h: Float64Array,
+  units: number,
+): void {
   for (let u = 0; u < units; u++) dpreact[u]! += dh[u]! * (1 - h[u]! * h[u]!);
 }

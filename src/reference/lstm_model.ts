@@ -14,7 +14,7 @@ import type { EpisodeBatch } from "../model/episode.ts";
 import type { ParameterLayout } from "../model/layout.ts";
 import type { LstmConfig } from "../model/lstm_config.ts";
 import { Rng } from "../model/random.ts";
-import { linearBackward, linearForward, lstmCellBackward, lstmCellForward } from "./controller.ts";
+import { linearBackward, linearForward, lstmBackward, lstmForward } from "./controller.ts";
 import { crossEntropyBackward, sigmoidCrossEntropyForward, softmaxCrossEntropyForward } from "./output.ts";
 
 /**
@@ -129,7 +129,7 @@ export function lstmLossAndGradient(
           at(`lstm.${l}.weight`),
           at(`lstm.${l}.bias`),
         );
-        lstmCellForward(h, c, g, preact, cPrev[l]!, C);
+        lstmForward(h, c, g, preact, cPrev[l]!, C);
         stepConcat.push(z), stepGates.push(g), stepCells.push(c), stepHidden.push(h);
         below = h;
       }
@@ -173,7 +173,7 @@ export function lstmLossAndGradient(
           ? cells[t - 1]![l]!
           : params.subarray(at("init.cell") + l * C, at("init.cell") + (l + 1) * C);
         const dpreact = new Float64Array(4 * C), dc = new Float64Array(C), dz = new Float64Array(inWidth(l));
-        lstmCellBackward(dpreact, dc, dh, dcNext[l]!, gates[t]![l]!, cells[t]![l]!, cBefore, C);
+        lstmBackward(dpreact, dc, dh, dcNext[l]!, gates[t]![l]!, cells[t]![l]!, cBefore, C);
         linearBackward(
           dz,
           grad,

@@ -17,13 +17,19 @@
  *
  * @example
  * ```ts
- * import { readForward } from "./memory.ts";
+ * import { memoryReadForward } from "./memory.ts";
  * const r = new Float64Array(2);
- * readForward(r, Float64Array.of(0, 1), Float64Array.of(1, 2, 3, 4), 2, 2);
+ * memoryReadForward(r, Float64Array.of(0, 1), Float64Array.of(1, 2, 3, 4), 2, 2);
  * console.assert(r[0] === 3 && r[1] === 4);
  * ```
  */
-export function readForward(r: Float64Array, w: Float64Array, mem: Float64Array, n: number, m: number): void {
+export function memoryReadForward(
+  r: Float64Array,
+  w: Float64Array,
+  mem: Float64Array,
+  n: number,
+  m: number,
+): void {
   r.fill(0, 0, m);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) r[j]! += w[i]! * mem[i * m + j]!;
@@ -31,7 +37,7 @@ export function readForward(r: Float64Array, w: Float64Array, mem: Float64Array,
 }
 
 /**
- * Backward of {@linkcode readForward}.
+ * Backward of {@linkcode memoryReadForward}.
  *
  * @param dw (N) gradient of the weighting (added to).
  * @param dmem (N, M) gradient of the memory (added to).
@@ -43,13 +49,13 @@ export function readForward(r: Float64Array, w: Float64Array, mem: Float64Array,
  *
  * @example
  * ```ts
- * import { readBackward } from "./memory.ts";
+ * import { memoryReadBackward } from "./memory.ts";
  * const dw = new Float64Array(2), dmem = new Float64Array(4);
- * readBackward(dw, dmem, Float64Array.of(1, 0), Float64Array.of(0, 1), Float64Array.of(1, 2, 3, 4), 2, 2);
+ * memoryReadBackward(dw, dmem, Float64Array.of(1, 0), Float64Array.of(0, 1), Float64Array.of(1, 2, 3, 4), 2, 2);
  * console.assert(dw[1] === 3 && dmem[2] === 1);
  * ```
  */
-export function readBackward(
+export function memoryReadBackward(
   dw: Float64Array,
   dmem: Float64Array,
   dr: Float64Array,
@@ -83,13 +89,13 @@ export function readBackward(
  *
  * @example Overwrite a row
  * ```ts
- * import { writeForward } from "./memory.ts";
+ * import { memoryWriteForward } from "./memory.ts";
  * const out = new Float64Array(2);
- * writeForward(out, Float64Array.of(5, 5), Float64Array.of(1), Float64Array.of(1, 1), Float64Array.of(2, 3), 1, 2, 1);
+ * memoryWriteForward(out, Float64Array.of(5, 5), Float64Array.of(1), Float64Array.of(1, 1), Float64Array.of(2, 3), 1, 2, 1);
  * console.assert(out[0] === 2 && out[1] === 3);
  * ```
  */
-export function writeForward(
+export function memoryWriteForward(
   memOut: Float64Array,
   memIn: Float64Array,
   w: Float64Array,
@@ -112,7 +118,7 @@ export function writeForward(
 }
 
 /**
- * Backward of {@linkcode writeForward}. The erase product leaving out head h is recomputed (never
+ * Backward of {@linkcode memoryWriteForward}. The erase product leaving out head h is recomputed (never
  * divided out), so `w_h(i)·e_h(j) = 1` is safe.
  *
  * @param dmemIn (N, M) gradient of the memory before the write (added to).
@@ -130,13 +136,13 @@ export function writeForward(
  *
  * @example
  * ```ts
- * import { writeBackward } from "./memory.ts";
+ * import { memoryWriteBackward } from "./memory.ts";
  * const dmemIn = new Float64Array(1), dw = new Float64Array(1), de = new Float64Array(1), da = new Float64Array(1);
- * writeBackward(dmemIn, dw, de, da, Float64Array.of(1), Float64Array.of(2), Float64Array.of(0.5), Float64Array.of(0.5), Float64Array.of(3), 1, 1, 1);
+ * memoryWriteBackward(dmemIn, dw, de, da, Float64Array.of(1), Float64Array.of(2), Float64Array.of(0.5), Float64Array.of(0.5), Float64Array.of(3), 1, 1, 1);
  * console.assert(dmemIn[0] === 0.75 && da[0] === 0.5);
  * ```
  */
-export function writeBackward(
+export function memoryWriteBackward(
   dmemIn: Float64Array,
   dw: Float64Array,
   de: Float64Array,

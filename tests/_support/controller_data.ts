@@ -11,10 +11,10 @@ import type { Rng } from "../../src/model/random.ts";
 import {
   linearBackward,
   linearForward,
-  lstmCellBackward,
-  lstmCellForward,
-  tanhBackward,
-  tanhForward,
+  lstmBackward,
+  lstmForward,
+  feedforwardBackward,
+  feedforwardForward,
 } from "../../src/reference/controller.ts";
 import { assertClose, runKernel } from "./gpu.ts";
 
@@ -169,13 +169,13 @@ export function controllerForwardStep(
       if (isLstm) {
         const preact = new Float64Array(4 * C), gates = new Float64Array(4 * C), c = new Float64Array(C);
         linearForward(preact, params, params, z, 4 * C, K, wOff, bOff);
-        lstmCellForward(h, c, gates, preact, tape.cell.subarray(prev, prev + C), C);
+        lstmForward(h, c, gates, preact, tape.cell.subarray(prev, prev + C), C);
         tape.gates.set(gates, ((t * L + l) * B + b) * 4 * C);
         tape.cell.set(c, next);
       } else {
         const preact = new Float64Array(C);
         linearForward(preact, params, params, z, C, K, wOff, bOff);
-        tanhForward(h, preact, C);
+        feedforwardForward(h, preact, C);
       }
       tape.hidden.set(h, next);
     }
@@ -212,7 +212,7 @@ export function controllerBackwardStep(
       const dpre = new Float64Array(G), dz = new Float64Array(K);
       if (isLstm) {
         const dcPrev = new Float64Array(C);
-        lstmCellBackward(
+        lstmBackward(
           dpre,
           dcPrev,
           dh,
@@ -224,7 +224,7 @@ export function controllerBackwardStep(
         );
         carried.dCell.set(dcPrev, at);
       } else {
-        tanhBackward(dpre, dh, tape.hidden.subarray(next, next + C), C);
+        feedforwardBackward(dpre, dh, tape.hidden.subarray(next, next + C), C);
       }
       linearBackward(dz, grad, grad, dpre, params, z, G, K, wOff, bOff);
       dPreact.set(dpre, ((t * L + l) * B + b) * G);
