@@ -5,12 +5,12 @@
 
 import assert from "node:assert/strict";
 import {
+  feedforwardBackward,
+  feedforwardForward,
   linearBackward,
   linearForward,
   lstmBackward,
   lstmForward,
-  feedforwardBackward,
-  feedforwardForward,
 } from "../src/reference/controller.ts";
 import { sigmoid } from "../src/reference/activations.ts";
 import { Rng } from "../src/model/random.ts";

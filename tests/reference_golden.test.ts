@@ -15,7 +15,12 @@ import {
   shiftBackward,
   shiftForward,
 } from "../src/reference/addressing.ts";
-import { memoryReadBackward, memoryReadForward, memoryWriteBackward, memoryWriteForward } from "../src/reference/memory.ts";
+import {
+  memoryReadBackward,
+  memoryReadForward,
+  memoryWriteBackward,
+  memoryWriteForward,
+} from "../src/reference/memory.ts";
 
 /** One golden case: N×M memory, one head with activated parameters, upstream gradients and the answers. */
 interface GoldenCase {

@@ -4,7 +4,12 @@
  */
 
 import assert from "node:assert/strict";
-import { memoryReadBackward, memoryReadForward, memoryWriteBackward, memoryWriteForward } from "../src/reference/memory.ts";
+import {
+  memoryReadBackward,
+  memoryReadForward,
+  memoryWriteBackward,
+  memoryWriteForward,
+} from "../src/reference/memory.ts";
 import { Rng } from "../src/model/random.ts";
 import { randomArray } from "./_support/random_batch.ts";
 import { dot, gradCheckSteps } from "./_support/finite_difference.ts";

@@ -9,12 +9,13 @@
  */
 
 import type { EpisodeBatch } from "../model/episode.ts";
-import { type NtmConfig, readHeadWidth, shiftCount, writeHeadWidth } from "../model/config.ts";
+import { type NtmConfig, shiftCount } from "../model/config.ts";
 import type { ParameterLayout } from "../model/layout.ts";
 import { Rng } from "../model/random.ts";
 import { episodeMemories } from "../model/initial_memory.ts";
 import { headFieldOffsets } from "../reference/head_params.ts";
 import { type ReferenceForward, referenceForward } from "../reference/model.ts";
+import { headOffset } from "../reference/model_step.ts";
 import { colourBarSvg, heatmapSvg } from "./heatmap.ts";
 import { svgDocument, svgText } from "./svg.ts";
 
@@ -94,92 +95,7 @@ export function episodeFigureSvg(
   forward: ReferenceForward,
 ): string {
   const { config, step, sequences } = subject;
-  const { memoryN: N, memoryM: M, readHeads: R, writeHeads: W } = config;
-  const T = batch.lengths[0]!, X = batch.inputSize, Y = batch.outputSize, steps = batch.steps;
-  const tape = forward.tapes[0]!;
-  const at = headFieldOffsets(M, shiftCount(config));
-  const headOffset = (h: number) =>
-    h < R ? h * readHeadWidth(config) : R * readHeadWidth(config) + (h - R) * writeHeadWidth(config);
-  /** (rows, T) from a per-time-step getter of a row vector. */
-  const overTime = (rows: number, get: (t: number) => ArrayLike<number>) => {
-    const out = new Float64Array(rows * T);
-    for (let t = 0; t < T; t++) {
-      const v = get(t);
-      for (let r = 0; r < rows; r++) out[r * T + t] = v[r]!;
-    }
-    return out;
-  };
-  const range = (values: ArrayLike<number>, lo: number, hi: number): [number, number] => {
-    let min = lo, max = hi;
-    for (let i = 0; i < values.length; i++) {
-      if (values[i]! < min) min = values[i]!;
-      if (values[i]! > max) max = values[i]!;
-    }
-    return [min, max];
-  };
-  const bitsPanel = (title: string, rows: number, get: (t: number) => ArrayLike<number>): Panel => {
-    const values = overTime(rows, get);
-    const [min, max] = range(values, 0, 1);
-    return { title, values, rows, min, max, weighting: false };
-  };
-  const symmetricPanel = (title: string, rows: number, get: (t: number) => ArrayLike<number>): Panel => {
-    const values = overTime(rows, get);
-    const [min, max] = range(values, -1e-9, 1e-9);
-    const bound = Math.max(-min, max);
-    return {
-      title: `${title}, colour −${bound.toPrecision(2)} … ${bound.toPrecision(2)}`,
-      values,
-      rows,
-      min: -bound,
-      max: bound,
-      weighting: false,
-    };
-  };
-  /** Weightings use the colour range 0 … max(their largest value, ¼), so that diffuse ones still show. */
-  const weightingPanel = (title: string, head: number): Panel => {
-    const values = overTime(N, (t) => tape.steps[t]!.w[head]!);
-    const max = Math.min(1, range(values, 0, 0.25)[1]);
-    return {
-      title: `${title}, colour 0 … ${max.toPrecision(2)}`,
-      values,
-      rows: N,
-      min: 0,
-      max,
-      weighting: true,
-    };
-  };
-  const row = (array: ArrayLike<number>, width: number, t: number) =>
-    Array.from({ length: width }, (_, j) => array[t * width + j]!);
-  const masked = (t: number) =>
-    Array.from({ length: Y }, (_, j) => batch.mask[t]! ? batch.target[t * Y + j]! : 0);
-
-  const panels: Panel[] = [
-    bitsPanel(`Inputs (${X} channels)`, X, (t) => row(batch.input, X, t)),
-    bitsPanel(`Targets (${Y} channels, output phase)`, Y, masked),
-    bitsPanel(`Outputs (${Y} channels)`, Y, (t) => row(forward.output, Y, t)),
-  ];
-  for (let h = 0; h < W; h++) {
-    const o = headOffset(R + h);
-    panels.push(
-      symmetricPanel(
-        `Add vectors, write head ${h + 1} (M = ${M})`,
-        M,
-        (t) => tape.steps[t]!.heads.subarray(o + at.a, o + at.a + M),
-      ),
-      weightingPanel(`Write weightings, write head ${h + 1} (N = ${N} rows)`, R + h),
-    );
-  }
-  for (let h = 0; h < R; h++) {
-    panels.push(
-      symmetricPanel(
-        `Read vectors, read head ${h + 1} (M = ${M})`,
-        M,
-        (t) => tape.steps[t]!.reads.subarray(h * M, (h + 1) * M),
-      ),
-      weightingPanel(`Read weightings, read head ${h + 1} (N = ${N} rows)`, h),
-    );
-  }
-
+  const T = batch.lengths[0]!, N = config.memoryN;
   const left = 60, cellW = Math.max(1.5, Math.min(20, 900 / T));
   const plotW = cellW * T, figureW = left + Math.max(plotW, 520) + 20;
   const bitH = Math.max(3, Math.min(14, cellW));
@@ -193,15 +109,12 @@ export function episodeFigureSvg(
       `${subject.task}: one episode of ${subject.lengthMeaning} ${length} (T = ${T} steps)`,
       { bold: true, size: 14 },
     ),
-    svgText(
-      left,
-      y + 16,
-      `after ${step} steps (${sequences} sequences); time runs left to right`,
-      { size: 11 },
-    ),
+    svgText(left, y + 16, `after ${step} steps (${sequences} sequences); time runs left to right`, {
+      size: 11,
+    }),
   );
   y += 30;
-  for (const panel of panels) {
+  for (const panel of episodePanels(config, batch, forward)) {
     const cellH = panel.weighting ? weightH : Math.max(3, Math.min(bitH, 160 / panel.rows));
     y += 18;
     parts.push(svgText(left, y - 4, panel.title, { size: 12 }));
@@ -221,16 +134,118 @@ export function episodeFigureSvg(
     y += panel.rows * cellH + 6;
   }
   y += 6;
+  const steps = batch.steps;
   parts.push(
     svgText(left, y + 8, `time →  (t = 0 … ${T - 1}${steps > T ? `, of ${steps}` : ""})`, { size: 11 }),
   );
   parts.push(colourBarSvg(figureW - 180, y, 160, "low", "high"));
   parts.push(svgText(figureW - 190, y + 8, "colour (range in each title)", { anchor: "end", size: 10 }));
   y += 30;
-  return svgDocument(
-    figureW,
-    y,
-    parts.join("\n"),
-    `${subject.task} episode, step ${step}`,
-  );
+  return svgDocument(figureW, y, parts.join("\n"), `${subject.task} episode, step ${step}`);
+}
+
+/**
+ * The figure's panels, top to bottom: inputs, targets (output phase), outputs; per write head its add
+ * vectors and weightings; per read head its read vectors and weightings.
+ */
+function episodePanels(config: NtmConfig, batch: EpisodeBatch, forward: ReferenceForward): Panel[] {
+  const { memoryN: N, memoryM: M, readHeads: R, writeHeads: W } = config;
+  const T = batch.lengths[0]!, X = batch.inputSize, Y = batch.outputSize;
+  const tape = forward.tapes[0]!;
+  const at = headFieldOffsets(M, shiftCount(config));
+  const row = (array: ArrayLike<number>, width: number, t: number) =>
+    Array.from({ length: width }, (_, j) => array[t * width + j]!);
+  const masked = (t: number) =>
+    Array.from({ length: Y }, (_, j) => batch.mask[t]! ? batch.target[t * Y + j]! : 0);
+  const panels: Panel[] = [
+    bitsPanel(`Inputs (${X} channels)`, X, T, (t) => row(batch.input, X, t)),
+    bitsPanel(`Targets (${Y} channels, output phase)`, Y, T, masked),
+    bitsPanel(`Outputs (${Y} channels)`, Y, T, (t) => row(forward.output, Y, t)),
+  ];
+  const weightings = (head: number) => (t: number) => tape.steps[t]!.w[head]!;
+  for (let h = 0; h < W; h++) {
+    const o = headOffset(config, R + h);
+    panels.push(
+      symmetricPanel(
+        `Add vectors, write head ${h + 1} (M = ${M})`,
+        M,
+        T,
+        (t) => tape.steps[t]!.heads.subarray(o + at.a, o + at.a + M),
+      ),
+      weightingPanel(`Write weightings, write head ${h + 1} (N = ${N} rows)`, N, T, weightings(R + h)),
+    );
+  }
+  for (let h = 0; h < R; h++) {
+    panels.push(
+      symmetricPanel(
+        `Read vectors, read head ${h + 1} (M = ${M})`,
+        M,
+        T,
+        (t) => tape.steps[t]!.reads.subarray(h * M, (h + 1) * M),
+      ),
+      weightingPanel(`Read weightings, read head ${h + 1} (N = ${N} rows)`, N, T, weightings(h)),
+    );
+  }
+  return panels;
+}
+
+/** (rows, T) from a per-time-step getter of a row vector. */
+function overTime(rows: number, T: number, get: (t: number) => ArrayLike<number>): Float64Array {
+  const out = new Float64Array(rows * T);
+  for (let t = 0; t < T; t++) {
+    const v = get(t);
+    for (let r = 0; r < rows; r++) out[r * T + t] = v[r]!;
+  }
+  return out;
+}
+
+/** The smallest and largest of the values, `lo` and `hi` included. */
+function valueRange(values: ArrayLike<number>, lo: number, hi: number): [number, number] {
+  let min = lo, max = hi;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i]! < min) min = values[i]!;
+    if (values[i]! > max) max = values[i]!;
+  }
+  return [min, max];
+}
+
+/** A panel of bits: the colour range 0 … 1 (wider if a value lies outside). */
+function bitsPanel(title: string, rows: number, T: number, get: (t: number) => ArrayLike<number>): Panel {
+  const values = overTime(rows, T, get);
+  const [min, max] = valueRange(values, 0, 1);
+  return { title, values, rows, min, max, weighting: false };
+}
+
+/** A panel of signed values: a colour range symmetric about 0, named in the title. */
+function symmetricPanel(
+  title: string,
+  rows: number,
+  T: number,
+  get: (t: number) => ArrayLike<number>,
+): Panel {
+  const values = overTime(rows, T, get);
+  const [min, max] = valueRange(values, -1e-9, 1e-9);
+  const bound = Math.max(-min, max);
+  return {
+    title: `${title}, colour −${bound.toPrecision(2)} … ${bound.toPrecision(2)}`,
+    values,
+    rows,
+    min: -bound,
+    max: bound,
+    weighting: false,
+  };
+}
+
+/** Weightings use the colour range 0 … max(their largest value, ¼), so that diffuse ones still show. */
+function weightingPanel(title: string, N: number, T: number, get: (t: number) => ArrayLike<number>): Panel {
+  const values = overTime(N, T, get);
+  const max = Math.min(1, valueRange(values, 0, 0.25)[1]);
+  return {
+    title: `${title}, colour 0 … ${max.toPrecision(2)}`,
+    values,
+    rows: N,
+    min: 0,
+    max,
+    weighting: true,
+  };
 }

@@ -10,8 +10,14 @@
 import { type OptimizerName, type OptimizerState, restoreOptimizer } from "../optim/optimizer.ts";
 import { checkDigest, CHECKPOINT_FILES, recordedDigests } from "./checkpoint_digest.ts";
 import { checkFileMetadata, firstNonFinite, parseConfigJson } from "./checkpoint_schema.ts";
-import { CheckpointError, checkpointLayout, type LoadedCheckpoint } from "./checkpoint_types.ts";
-import { decodeSafetensors } from "./safetensors.ts";
+import {
+  CheckpointError,
+  checkpointLayout,
+  type LoadedCheckpoint,
+  type TrainingOptions,
+} from "./checkpoint_types.ts";
+import { type DecodedSafetensors, decodeSafetensors, type SafetensorsTensor } from "./safetensors.ts";
+import type { ParameterLayout } from "../model/layout.ts";
 
 /** Where {@linkcode parseCheckpoint} gets a checkpoint's files. */
 export interface CheckpointSource {
@@ -88,14 +94,51 @@ export async function parseCheckpoint(source: CheckpointSource): Promise<LoadedC
     }
   };
 
-  // model.safetensors
   const modelPath = source.path(CHECKPOINT_FILES.model);
   const modelBytes = await read(CHECKPOINT_FILES.model, 1);
   const model = decodeFile(modelBytes, modelPath);
   checkFileMetadata(model.metadata, modelPath, header.progress.step, configPath);
+  const params = modelParameters(model.tensors, layout, header.shipped, modelPath, configPath);
+  const common = {
+    dir,
+    layout,
+    params,
+    shipped: header.shipped,
+    ...header.model,
+    training: header.training,
+    progress: header.progress,
+    packageVersion: header.packageVersion,
+    savedAt: header.savedAt,
+  };
+  await verify(modelBytes, CHECKPOINT_FILES.model);
+  if (header.shipped) return { ...common, optimizer: null };
+
+  const optimizerPath = source.path(CHECKPOINT_FILES.optimizer);
+  const optimizerBytes = await read(CHECKPOINT_FILES.optimizer, MAX_OPTIMIZER_SLOTS);
+  const saved = decodeFile(optimizerBytes, optimizerPath);
+  checkFileMetadata(saved.metadata, optimizerPath, header.progress.step, configPath);
+  const optimizerState = savedOptimizerState(
+    saved,
+    header.training.optimizer,
+    layout.size,
+    optimizerPath,
+    configPath,
+  );
+  await verify(optimizerBytes, CHECKPOINT_FILES.optimizer);
+  return { ...common, optimizer: optimizerState };
+}
+
+/** `model.safetensors`' tensors as the flat parameters of the layout, every tensor checked. */
+function modelParameters(
+  tensors: ReadonlyMap<string, SafetensorsTensor>,
+  layout: ParameterLayout,
+  shipped: boolean,
+  modelPath: string,
+  configPath: string,
+): Float64Array {
   const params = new Float64Array(layout.size);
   for (const entry of layout.entries) {
-    const tensor = model.tensors.get(entry.name);
+    const tensor = tensors.get(entry.name);
     if (!tensor) {
       throw new CheckpointError(
         `Cannot read ${modelPath}: tensor "${entry.name}" of shape ${
@@ -104,11 +147,11 @@ export async function parseCheckpoint(source: CheckpointSource): Promise<LoadedC
           `(the model in ${configPath} needs it)`,
       );
     }
-    const dtype = header.shipped ? "F32" : "F64";
+    const dtype = shipped ? "F32" : "F64";
     if (tensor.dtype !== dtype) {
       throw new CheckpointError(
         `Cannot read ${modelPath}: tensor "${entry.name}" must be ${dtype}${
-          header.shipped ? " (config.json marks a shipped float32 model)" : ""
+          shipped ? " (config.json marks a shipped float32 model)" : ""
         }, got ${tensor.dtype}`,
       );
     }
@@ -132,7 +175,7 @@ export async function parseCheckpoint(source: CheckpointSource): Promise<LoadedC
     }
     params.set(tensor.data, entry.offset);
   }
-  for (const name of model.tensors.keys()) {
+  for (const name of tensors.keys()) {
     if (!layout.entries.some((e) => e.name === name)) {
       throw new CheckpointError(
         `Cannot read ${modelPath}: unexpected tensor "${name}", which the model in ${configPath} does not have`,
@@ -140,32 +183,24 @@ export async function parseCheckpoint(source: CheckpointSource): Promise<LoadedC
     }
   }
 
-  const common = {
-    dir,
-    layout,
-    params,
-    shipped: header.shipped,
-    ...header.model,
-    training: header.training,
-    progress: header.progress,
-    packageVersion: header.packageVersion,
-    savedAt: header.savedAt,
-  };
-  await verify(modelBytes, CHECKPOINT_FILES.model);
-  if (header.shipped) return { ...common, optimizer: null };
+  return params;
+}
 
-  // optimizer.safetensors
-  const optimizerPath = source.path(CHECKPOINT_FILES.optimizer);
-  const optimizerBytes = await read(CHECKPOINT_FILES.optimizer, MAX_OPTIMIZER_SLOTS);
-  const saved = decodeFile(optimizerBytes, optimizerPath);
-  checkFileMetadata(saved.metadata, optimizerPath, header.progress.step, configPath);
+/** `optimizer.safetensors`' slots as the optimiser state `config.json` names, checked as a resume uses it. */
+function savedOptimizerState(
+  saved: DecodedSafetensors,
+  optimizer: TrainingOptions["optimizer"],
+  size: number,
+  optimizerPath: string,
+  configPath: string,
+): OptimizerState {
   const name = saved.metadata.optimizer;
-  if (name !== header.training.optimizer.name) {
+  if (name !== optimizer.name) {
     throw new CheckpointError(
       `Cannot read ${optimizerPath}: it holds the state of optimiser ${
         JSON.stringify(name)
       }, but ${configPath} ` +
-        `names ${JSON.stringify(header.training.optimizer.name)}`,
+        `names ${JSON.stringify(optimizer.name)}`,
     );
   }
   const optimizerStep = Number(saved.metadata.optimizer_step);
@@ -178,9 +213,9 @@ export async function parseCheckpoint(source: CheckpointSource): Promise<LoadedC
   }
   const slots: Record<string, Float64Array> = {};
   for (const [slot, tensor] of saved.tensors) {
-    if (tensor.dtype !== "F64" || !sameShape(tensor.shape, [layout.size])) {
+    if (tensor.dtype !== "F64" || !sameShape(tensor.shape, [size])) {
       throw new CheckpointError(
-        `Cannot read ${optimizerPath}: slot "${slot}" must be F64 of shape [${layout.size}] (the parameter ` +
+        `Cannot read ${optimizerPath}: slot "${slot}" must be F64 of shape [${size}] (the parameter ` +
           `count), got ${tensor.dtype} ${JSON.stringify(tensor.shape)}`,
       );
     }
@@ -189,13 +224,12 @@ export async function parseCheckpoint(source: CheckpointSource): Promise<LoadedC
   const optimizerState: OptimizerState = { name: name as OptimizerName, step: optimizerStep, slots };
   try {
     // Validates slot names, lengths and values exactly as a resume will use them.
-    restoreOptimizer(optimizerState, header.training.optimizer.options, layout.size);
+    restoreOptimizer(optimizerState, optimizer.options, size);
   } catch (error) {
     throw new CheckpointError(`Cannot read ${optimizerPath}: ${(error as Error).message}`, { cause: error });
   }
 
-  await verify(optimizerBytes, CHECKPOINT_FILES.optimizer);
-  return { ...common, optimizer: optimizerState };
+  return optimizerState;
 }
 
 /** A checkpoint's files as fetched: `config.json`, `model.safetensors` and (unless shipped) the optimiser's. */
@@ -261,7 +295,7 @@ const MAX_HEADER_BYTES = 1 << 20;
 const MAX_OPTIMIZER_SLOTS = 4;
 
 /** Decodes a safetensors file, its errors as {@linkcode CheckpointError}s. */
-function decodeFile(bytes: Uint8Array, path: string): ReturnType<typeof decodeSafetensors> {
+function decodeFile(bytes: Uint8Array, path: string): DecodedSafetensors {
   try {
     return decodeSafetensors(bytes, path);
   } catch (error) {

@@ -139,7 +139,53 @@ export function parseConfigJson(value: unknown, path: string): ConfigJson {
   }
   const packageVersion = typeof root.packageVersion === "string" ? root.packageVersion : "unknown";
   const savedAt = typeof root.savedAt === "string" ? root.savedAt : "unknown";
+  const spec = parseModel(root, fail);
+  const training = parseTraining(objectAt(root.training, "training", fail), fail);
+  checkModelFitsTask(spec, training, fail);
+  const progress = parseProgress(objectAt(root.progress, "progress", fail), training.program, fail);
+  if (root.shipped !== undefined && root.shipped !== "F32") {
+    fail(`shipped must be "F32" (a shipped float32 model) when present, got ${JSON.stringify(root.shipped)}`);
+  }
+  return { model: spec, training, progress, packageVersion, savedAt, shipped: root.shipped === "F32" };
+}
 
+/** Reports what is wrong with a field and stops. */
+type Fail = (what: string) => never;
+
+/** `o[key]`, an integer in `min..max`. */
+function integerAt(
+  o: Record<string, unknown>,
+  key: string,
+  prefix: string,
+  fail: Fail,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const v = o[key];
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in ${min}..${max}`;
+    fail(`${prefix}.${key} must be an integer ${range}, got ${JSON.stringify(v)}`);
+  }
+  return v as number;
+}
+
+/** `o[key]`, one of `allowed`. */
+function choiceAt<T extends string>(
+  o: Record<string, unknown>,
+  key: string,
+  prefix: string,
+  allowed: readonly T[],
+  fail: Fail,
+): T {
+  const v = o[key];
+  if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
+    fail(`${prefix}.${key} must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
+  }
+  return v as T;
+}
+
+/** `modelKind`, `model` and `parameters`: a valid configuration of the kind, within the size limit. */
+function parseModel(root: Record<string, unknown>, fail: Fail): ConfigJson["model"] {
   const modelKind = root.modelKind ?? "ntm";
   if (modelKind !== "ntm" && modelKind !== "lstm") {
     fail(`modelKind must be one of ntm, lstm, got ${JSON.stringify(root.modelKind)}`);
@@ -180,37 +226,17 @@ export function parseConfigJson(value: unknown, path: string): ConfigJson {
       }`,
     );
   }
+  return spec;
+}
 
-  const t = objectAt(root.training, "training", fail);
-  const int = (
-    o: Record<string, unknown>,
-    key: string,
-    prefix: string,
-    min: number,
-    max = Number.MAX_SAFE_INTEGER,
-  ): number => {
-    const v = o[key];
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max) {
-      const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in ${min}..${max}`;
-      fail(`${prefix}.${key} must be an integer ${range}, got ${JSON.stringify(v)}`);
-    }
-    return v as number;
-  };
-  const choice = <T extends string>(
-    o: Record<string, unknown>,
-    key: string,
-    prefix: string,
-    allowed: readonly T[],
-  ) => {
-    const v = o[key];
-    if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
-      fail(`${prefix}.${key} must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
-    }
-    return v as T;
-  };
+/** `training`: the task (and program), preset, backend, lengths, batch, seeds, schedule and optimiser. */
+function parseTraining(t: Record<string, unknown>, fail: Fail): TrainingOptions {
+  const int = (key: string, min: number, max?: number) => integerAt(t, key, "training", fail, min, max);
+  const choice = <T extends string>(key: string, allowed: readonly T[]) =>
+    choiceAt(t, key, "training", allowed, fail);
   const range = objectAt(t.range, "training.range", fail);
-  const minLen = int(range, "minLen", "training.range", 1, MAX_LENGTH),
-    maxLen = int(range, "maxLen", "training.range", 1, MAX_LENGTH);
+  const minLen = integerAt(range, "minLen", "training.range", fail, 1, MAX_LENGTH),
+    maxLen = integerAt(range, "maxLen", "training.range", fail, 1, MAX_LENGTH);
   if (minLen > maxLen) fail(`training.range.minLen must be ≤ maxLen, got ${minLen} > ${maxLen}`);
   const optimizer = objectAt(t.optimizer, "training.optimizer", fail);
   const optimizerOptions = objectAt(optimizer.options, "training.optimizer.options", fail);
@@ -226,54 +252,68 @@ export function parseConfigJson(value: unknown, path: string): ConfigJson {
   if (stopAt !== null && (typeof stopAt !== "number" || !(stopAt >= 0))) {
     fail(`training.stopAtBitErrors must be a number ≥ 0 or null, got ${JSON.stringify(stopAt)}`);
   }
-  const task = choice(t, "task", "training", TASK_NAMES);
+  const task = choice("task", TASK_NAMES);
   let program: ProgramTrainingOptions | undefined;
   if (task === "program") {
-    const p = objectAt(t.program, "training.program", fail);
-    const target = objectAt(p.target, "training.program.target", fail);
-    const difficulty = { length: target.length as number, nesting: target.nesting as number };
-    try {
-      checkProgramDifficulty(difficulty, "training.program.target is not valid");
-    } catch (error) {
-      fail((error as Error).message);
-    }
-    let operations: readonly ProgramOperation[] | undefined;
-    if (p.operations !== undefined) {
-      try {
-        operations = checkProgramOperations(
-          p.operations as ProgramOperation[],
-          "training.program.operations is not valid",
-        );
-      } catch (error) {
-        fail((error as Error).message);
-      }
-    }
-    program = {
-      curriculum: choice(p, "curriculum", "training.program", CURRICULUM_NAMES),
-      target: difficulty,
-      ...(operations !== undefined && { operations: [...operations] }),
-    };
+    program = parseProgram(objectAt(t.program, "training.program", fail), fail);
   } else if (t.program !== undefined) {
     fail(`training.program must be absent for task ${task}, got ${JSON.stringify(t.program)?.slice(0, 60)}`);
   }
-  const training: TrainingOptions = {
+  const initChoice = <T extends string>(
+    o: Record<string, unknown>,
+    key: string,
+    prefix: string,
+    allowed: readonly T[],
+  ) => choiceAt(o, key, prefix, allowed, fail);
+  return {
     task,
     ...(program !== undefined && { program }),
-    preset: choice(t, "preset", "training", ["quick", "fast", "paper"] as const),
-    backend: choice(t, "backend", "training", ["auto", "webgpu", "cpu"] as const),
+    preset: choice("preset", ["quick", "fast", "paper"] as const),
+    backend: choice("backend", ["auto", "webgpu", "cpu"] as const),
     range: { minLen, maxLen },
-    batch: int(t, "batch", "training", 1, MAX_BATCH),
-    steps: int(t, "steps", "training", 0),
-    seed: int(t, "seed", "training", 0, MAX_SEED),
-    evalSeed: int(t, "evalSeed", "training", 0, MAX_SEED + 1),
-    memorySeed: int(t, "memorySeed", "training", 0, MAX_SEED + 2),
-    reportEvery: int(t, "reportEvery", "training", 1),
-    evalEpisodes: int(t, "evalEpisodes", "training", 1, MAX_BATCH),
+    batch: int("batch", 1, MAX_BATCH),
+    steps: int("steps", 0),
+    seed: int("seed", 0, MAX_SEED),
+    evalSeed: int("evalSeed", 0, MAX_SEED + 1),
+    memorySeed: int("memorySeed", 0, MAX_SEED + 2),
+    reportEvery: int("reportEvery", 1),
+    evalEpisodes: int("evalEpisodes", 1, MAX_BATCH),
     stopAtBitErrors: stopAt as number | null,
-    ...(t.init !== undefined && { init: initOptionsAt(t.init, choice, fail) }),
-    optimizer: { name: choice(optimizer, "name", "training.optimizer", OPTIMIZER_NAMES), options },
+    ...(t.init !== undefined && { init: initOptionsAt(t.init, initChoice, fail) }),
+    optimizer: { name: choiceAt(optimizer, "name", "training.optimizer", OPTIMIZER_NAMES, fail), options },
   };
+}
 
+/** `training.program`: a valid target difficulty, operations and curriculum. */
+function parseProgram(p: Record<string, unknown>, fail: Fail): ProgramTrainingOptions {
+  const target = objectAt(p.target, "training.program.target", fail);
+  const difficulty = { length: target.length as number, nesting: target.nesting as number };
+  try {
+    checkProgramDifficulty(difficulty, "training.program.target is not valid");
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  let operations: readonly ProgramOperation[] | undefined;
+  if (p.operations !== undefined) {
+    try {
+      operations = checkProgramOperations(
+        p.operations as ProgramOperation[],
+        "training.program.operations is not valid",
+      );
+    } catch (error) {
+      fail((error as Error).message);
+    }
+  }
+  return {
+    curriculum: choiceAt(p, "curriculum", "training.program", CURRICULUM_NAMES, fail),
+    target: difficulty,
+    ...(operations !== undefined && { operations: [...operations] }),
+  };
+}
+
+/** The model's input and output sizes and output kind are the task's. */
+function checkModelFitsTask(spec: ConfigJson["model"], training: TrainingOptions, fail: Fail): void {
+  const { task, program } = training;
   const taskShape = task === "program"
     ? programTask({ ...program!.target, ...(program!.operations && { operations: program!.operations }) })
     : taskByName(task);
@@ -287,8 +327,14 @@ export function parseConfigJson(value: unknown, path: string): ConfigJson {
         `which needs X = ${taskShape.inputSize}, Y = ${taskShape.outputSize}, ${taskShape.outputKind} output`,
     );
   }
+}
 
-  const p = objectAt(root.progress, "progress", fail);
+/** `progress`: steps, sequences, seconds, the random streams' states, the last metrics, the curriculum. */
+function parseProgress(
+  p: Record<string, unknown>,
+  program: ProgramTrainingOptions | undefined,
+  fail: Fail,
+): TrainingProgress {
   const rngState = (key: string): RngState => {
     const v = p[key];
     if (
@@ -310,9 +356,9 @@ export function parseConfigJson(value: unknown, path: string): ConfigJson {
   if (typeof seconds !== "number" || !(seconds >= 0)) {
     fail(`progress.seconds must be a number ≥ 0, got ${JSON.stringify(seconds)}`);
   }
-  const progress: TrainingProgress = {
-    step: int(p, "step", "progress", 0),
-    sequences: int(p, "sequences", "progress", 0),
+  return {
+    step: integerAt(p, "step", "progress", fail, 0),
+    sequences: integerAt(p, "sequences", "progress", fail, 0),
     seconds: seconds as number,
     dataRng: rngState("dataRng"),
     memoryRng: rngState("memoryRng"),
@@ -322,10 +368,6 @@ export function parseConfigJson(value: unknown, path: string): ConfigJson {
     ...("answerAccuracy" in p && { answerAccuracy: metric("answerAccuracy") }),
     ...(program !== undefined && { curriculum: parseCurriculumState(p.curriculum, program, fail) }),
   };
-  if (root.shipped !== undefined && root.shipped !== "F32") {
-    fail(`shipped must be "F32" (a shipped float32 model) when present, got ${JSON.stringify(root.shipped)}`);
-  }
-  return { model: spec, training, progress, packageVersion, savedAt, shipped: root.shipped === "F32" };
 }
 
 /** `progress.curriculum`, checked against `training.program` by restoring it into a fresh curriculum. */

@@ -194,9 +194,30 @@ export function decodeSafetensors(
     throw new Error(`${where}: the header must be a JSON object, got ${JSON.stringify(header)}`);
   }
 
+  const { entries, metadata } = headerEntries(header as Record<string, unknown>, where, dataLength);
+  checkTiling(entries, where, dataLength);
+  const tensors = new Map<string, SafetensorsTensor>();
+  for (const entry of entries) tensors.set(entry.name, copyTensor(bytes, dataStart, entry));
+  return { tensors, metadata };
+}
+
+/** One tensor's header entry: its name, dtype, shape and byte range in the data. */
+interface TensorEntry {
+  readonly name: string;
+  readonly dtype: SafetensorsDtype;
+  readonly shape: number[];
+  readonly begin: number;
+  readonly end: number;
+}
+
+/** The header's tensor entries, each checked, and its metadata. */
+function headerEntries(
+  header: Record<string, unknown>,
+  where: string,
+  dataLength: number,
+): { entries: TensorEntry[]; metadata: Record<string, string> } {
   const metadataPairs: [string, string][] = [];
-  const entries: { name: string; dtype: SafetensorsDtype; shape: number[]; begin: number; end: number }[] =
-    [];
+  const entries: TensorEntry[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === METADATA_KEY) {
       if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
@@ -251,9 +272,15 @@ export function decodeSafetensors(
     }
     entries.push({ name, dtype, shape: shape as number[], begin, end });
   }
+  // fromEntries defines own properties, so even a key "__proto__" stays plain data.
+  return { entries, metadata: Object.fromEntries(metadataPairs) };
+}
 
-  // The tensors must tile the data exactly, as Hugging Face's reader requires: sorted by offset, each begins
-  // where the previous ends, and the last ends at the end of the file.
+/**
+ * The tensors must tile the data exactly, as Hugging Face's reader requires: sorted by offset (in place),
+ * each begins where the previous ends, and the last ends at the end of the file.
+ */
+function checkTiling(entries: TensorEntry[], where: string, dataLength: number): void {
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let covered = 0;
   let previous = "the start of the data";
@@ -277,29 +304,27 @@ export function decodeSafetensors(
       `${where}: the data is ${dataLength} bytes but the tensors cover only ${covered}: ${trailing} trailing bytes`,
     );
   }
+}
 
-  const tensors = new Map<string, SafetensorsTensor>();
-  for (const { name, dtype, shape, begin, end } of entries) {
-    const raw = bytes.slice(dataStart + begin, dataStart + end); // a fresh, aligned copy
-    const count = (end - begin) / BYTES_PER_ELEMENT[dtype];
-    if (dtype === "F32") {
-      const data = new Float32Array(raw.buffer, 0, count);
-      if (!LITTLE_ENDIAN) {
-        const dv = new DataView(raw.buffer);
-        for (let i = 0; i < count; i++) data[i] = dv.getFloat32(4 * i, true);
-      }
-      tensors.set(name, { dtype, shape, data });
-    } else {
-      const data = new Float64Array(raw.buffer, 0, count);
-      if (!LITTLE_ENDIAN) {
-        const dv = new DataView(raw.buffer);
-        for (let i = 0; i < count; i++) data[i] = dv.getFloat64(8 * i, true);
-      }
-      tensors.set(name, { dtype, shape, data });
+/** A tensor's values, copied out of the file into a fresh, aligned array (little-endian on any host). */
+function copyTensor(bytes: Uint8Array, dataStart: number, entry: TensorEntry): SafetensorsTensor {
+  const { dtype, shape, begin, end } = entry;
+  const raw = bytes.slice(dataStart + begin, dataStart + end); // a fresh, aligned copy
+  const count = (end - begin) / BYTES_PER_ELEMENT[dtype];
+  if (dtype === "F32") {
+    const data = new Float32Array(raw.buffer, 0, count);
+    if (!LITTLE_ENDIAN) {
+      const dv = new DataView(raw.buffer);
+      for (let i = 0; i < count; i++) data[i] = dv.getFloat32(4 * i, true);
     }
+    return { dtype, shape, data };
   }
-  // fromEntries defines own properties, so even a key "__proto__" stays plain data.
-  return { tensors, metadata: Object.fromEntries(metadataPairs) };
+  const data = new Float64Array(raw.buffer, 0, count);
+  if (!LITTLE_ENDIAN) {
+    const dv = new DataView(raw.buffer);
+    for (let i = 0; i < count; i++) data[i] = dv.getFloat64(8 * i, true);
+  }
+  return { dtype, shape, data };
 }
 
 /** The number of elements of a shape, or undefined if it is not an array of non-negative integers. */

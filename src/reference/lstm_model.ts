@@ -86,119 +86,130 @@ export function lstmLossAndGradient(
       `Cannot run the LSTM baseline on this batch: it expects X = ${config.inputSize}, Y = ${config.outputSize}, the batch has X = ${X}, Y = ${Y}`,
     );
   }
-  const { units: C, layers: L } = config;
-  const at = (name: string) => layout.get(name).offset;
-  const inWidth = (l: number) => (l === 0 ? X : C) + C;
-  const output = new Float64Array(B * T * Y),
-    episodeLoss = new Float64Array(B),
-    grad = new Float64Array(layout.size);
-  const forwardLoss = config.outputKind === "sigmoid"
-    ? sigmoidCrossEntropyForward
-    : softmaxCrossEntropyForward;
-
+  const model: LstmPass = { config, params, at: (name: string) => layout.get(name).offset, batch };
+  const output = new Float64Array(B * T * Y), episodeLoss = new Float64Array(B);
+  const grad = new Float64Array(layout.size);
   for (let b = 0; b < B; b++) {
-    // Forward, saving each layer's input, gates, cell and hidden state.
-    const concat: Float64Array[][] = [], gates: Float64Array[][] = [], cells: Float64Array[][] = [];
-    const hiddens: Float64Array[][] = [], ys: Float64Array[] = [];
-    let hPrev: Float64Array[] = Array.from(
-      { length: L },
-      (_, l) => params.slice(at("init.hidden") + l * C, at("init.hidden") + (l + 1) * C),
-    );
-    let cPrev: Float64Array[] = Array.from(
-      { length: L },
-      (_, l) => params.slice(at("init.cell") + l * C, at("init.cell") + (l + 1) * C),
-    );
-    for (let t = 0; t < T; t++) {
-      let below: Float64Array = Float64Array.from(batch.input.subarray((b * T + t) * X, (b * T + t + 1) * X));
-      const stepConcat: Float64Array[] = [], stepGates: Float64Array[] = [], stepCells: Float64Array[] = [];
-      const stepHidden: Float64Array[] = [];
-      for (let l = 0; l < L; l++) {
-        const z = new Float64Array(inWidth(l));
-        z.set(below), z.set(hPrev[l]!, inWidth(l) - C);
-        const preact = new Float64Array(4 * C),
-          g = new Float64Array(4 * C),
-          c = new Float64Array(C),
-          h = new Float64Array(C);
-        linearForward(
-          preact,
-          params,
-          params,
-          z,
-          4 * C,
-          inWidth(l),
-          at(`lstm.${l}.weight`),
-          at(`lstm.${l}.bias`),
-        );
-        lstmForward(h, c, g, preact, cPrev[l]!, C);
-        stepConcat.push(z), stepGates.push(g), stepCells.push(c), stepHidden.push(h);
-        below = h;
-      }
-      const logits = new Float64Array(Y), y = new Float64Array(Y);
-      linearForward(logits, params, params, below, Y, C, at("output.weight"), at("output.bias"));
-      const bt = b * T + t;
-      episodeLoss[b]! += forwardLoss(y, logits, batch.target, batch.mask[bt]!, Y, bt * Y);
-      if (t < batch.lengths[b]!) output.set(y, bt * Y);
-      concat.push(stepConcat),
-        gates.push(stepGates),
-        cells.push(stepCells),
-        hiddens.push(stepHidden),
-        ys.push(y);
-      hPrev = stepHidden, cPrev = stepCells;
-    }
-    if (!withGradient) continue;
-    // Backward through time.
-    let dhNext: Float64Array[] = Array.from({ length: L }, () => new Float64Array(C));
-    let dcNext: Float64Array[] = Array.from({ length: L }, () => new Float64Array(C));
-    for (let t = T - 1; t >= 0; t--) {
-      const bt = b * T + t, dlogits = new Float64Array(Y);
-      crossEntropyBackward(dlogits, ys[t]!, batch.target, batch.mask[bt]!, 1 / B, Y, bt * Y);
-      let dAbove: Float64Array = new Float64Array(C);
-      linearBackward(
-        dAbove,
-        grad,
-        grad,
-        dlogits,
-        params,
-        hiddens[t]![L - 1]!,
-        Y,
-        C,
-        at("output.weight"),
-        at("output.bias"),
-      );
-      const dhPrev: Float64Array[] = [], dcPrev: Float64Array[] = [];
-      for (let l = L - 1; l >= 0; l--) {
-        const dh = dAbove.slice();
-        for (let u = 0; u < C; u++) dh[u]! += dhNext[l]![u]!;
-        const cBefore = t > 0
-          ? cells[t - 1]![l]!
-          : params.subarray(at("init.cell") + l * C, at("init.cell") + (l + 1) * C);
-        const dpreact = new Float64Array(4 * C), dc = new Float64Array(C), dz = new Float64Array(inWidth(l));
-        lstmBackward(dpreact, dc, dh, dcNext[l]!, gates[t]![l]!, cells[t]![l]!, cBefore, C);
-        linearBackward(
-          dz,
-          grad,
-          grad,
-          dpreact,
-          params,
-          concat[t]![l]!,
-          4 * C,
-          inWidth(l),
-          at(`lstm.${l}.weight`),
-          at(`lstm.${l}.bias`),
-        );
-        dAbove = dz.slice(0, inWidth(l) - C);
-        dhPrev[l] = dz.slice(inWidth(l) - C), dcPrev[l] = dc;
-      }
-      dhNext = dhPrev, dcNext = dcPrev;
-    }
-    for (let l = 0; l < L; l++) {
-      for (let u = 0; u < C; u++) {
-        grad[at("init.hidden") + l * C + u]! += dhNext[l]![u]!;
-        grad[at("init.cell") + l * C + u]! += dcNext[l]![u]!;
-      }
-    }
+    const tape = lstmEpisodeForward(model, b, output);
+    episodeLoss[b] = tape.loss;
+    if (withGradient) lstmEpisodeBackward(model, b, tape, grad);
   }
   let loss = 0;
   for (const l of episodeLoss) loss += l;
   return { loss: loss / B, episodeLoss, output, grad };
+}
+
+/** What both passes read: the model, its parameters (by block name) and the batch. */
+interface LstmPass {
+  readonly config: LstmConfig;
+  /** (P) the parameters. */
+  readonly params: Float64Array;
+  /** A parameter block's offset. */
+  readonly at: (name: string) => number;
+  readonly batch: EpisodeBatch;
+}
+
+/** One episode's saved forward state, per step and layer. */
+interface LstmTape {
+  /** `[in_l; h_{t−1}]` per step and layer. */
+  readonly concat: Float64Array[][];
+  /** Activated gates (4C) per step and layer. */
+  readonly gates: Float64Array[][];
+  /** Cell states (C) per step and layer. */
+  readonly cells: Float64Array[][];
+  /** Hidden outputs (C) per step and layer. */
+  readonly hiddens: Float64Array[][];
+  /** (Y) output probabilities per step. */
+  readonly ys: Float64Array[];
+  /** The episode's loss in nats. */
+  readonly loss: number;
+}
+
+/** The width of layer l's input `[in_l; h_{t−1}]`. */
+function lstmInputWidth(pass: LstmPass, l: number): number {
+  const C = pass.config.units;
+  return (l === 0 ? pass.batch.inputSize : C) + C;
+}
+
+/** One episode's forward, saving each layer's input, gates, cell and hidden state. */
+function lstmEpisodeForward(pass: LstmPass, b: number, output: Float64Array): LstmTape {
+  const { config, params, at, batch } = pass;
+  const { steps: T, inputSize: X, outputSize: Y } = batch;
+  const { units: C, layers: L } = config;
+  const forwardLoss = config.outputKind === "sigmoid"
+    ? sigmoidCrossEntropyForward
+    : softmaxCrossEntropyForward;
+  const tape = {
+    concat: [] as Float64Array[][],
+    gates: [] as Float64Array[][],
+    cells: [] as Float64Array[][],
+  };
+  const hiddens: Float64Array[][] = [], ys: Float64Array[] = [];
+  const initial = (name: string, l: number) => params.slice(at(name) + l * C, at(name) + (l + 1) * C);
+  let hPrev: Float64Array[] = Array.from({ length: L }, (_, l) => initial("init.hidden", l));
+  let cPrev: Float64Array[] = Array.from({ length: L }, (_, l) => initial("init.cell", l));
+  let loss = 0;
+  for (let t = 0; t < T; t++) {
+    let below: Float64Array = Float64Array.from(batch.input.subarray((b * T + t) * X, (b * T + t + 1) * X));
+    const stepConcat: Float64Array[] = [], stepGates: Float64Array[] = [], stepCells: Float64Array[] = [];
+    const stepHidden: Float64Array[] = [];
+    for (let l = 0; l < L; l++) {
+      const width = lstmInputWidth(pass, l);
+      const z = new Float64Array(width);
+      z.set(below), z.set(hPrev[l]!, width - C);
+      const preact = new Float64Array(4 * C), g = new Float64Array(4 * C);
+      const c = new Float64Array(C), h = new Float64Array(C);
+      linearForward(preact, params, params, z, 4 * C, width, at(`lstm.${l}.weight`), at(`lstm.${l}.bias`));
+      lstmForward(h, c, g, preact, cPrev[l]!, C);
+      stepConcat.push(z), stepGates.push(g), stepCells.push(c), stepHidden.push(h);
+      below = h;
+    }
+    const logits = new Float64Array(Y), y = new Float64Array(Y);
+    linearForward(logits, params, params, below, Y, C, at("output.weight"), at("output.bias"));
+    const bt = b * T + t;
+    loss += forwardLoss(y, logits, batch.target, batch.mask[bt]!, Y, bt * Y);
+    if (t < batch.lengths[b]!) output.set(y, bt * Y);
+    tape.concat.push(stepConcat), tape.gates.push(stepGates), tape.cells.push(stepCells);
+    hiddens.push(stepHidden), ys.push(y);
+    hPrev = stepHidden, cPrev = stepCells;
+  }
+  return { ...tape, hiddens, ys, loss };
+}
+
+/** One episode's backpropagation through time, adding into `grad` (the gradient of the batch mean). */
+function lstmEpisodeBackward(pass: LstmPass, b: number, tape: LstmTape, grad: Float64Array): void {
+  const { config, params, at, batch } = pass;
+  const { batch: B, steps: T, outputSize: Y } = batch;
+  const { units: C, layers: L } = config;
+  let dhNext: Float64Array[] = Array.from({ length: L }, () => new Float64Array(C));
+  let dcNext: Float64Array[] = Array.from({ length: L }, () => new Float64Array(C));
+  for (let t = T - 1; t >= 0; t--) {
+    const bt = b * T + t, dlogits = new Float64Array(Y);
+    crossEntropyBackward(dlogits, tape.ys[t]!, batch.target, batch.mask[bt]!, 1 / B, Y, bt * Y);
+    let dAbove: Float64Array = new Float64Array(C);
+    const top = tape.hiddens[t]![L - 1]!;
+    linearBackward(dAbove, grad, grad, dlogits, params, top, Y, C, at("output.weight"), at("output.bias"));
+    const dhPrev: Float64Array[] = [], dcPrev: Float64Array[] = [];
+    for (let l = L - 1; l >= 0; l--) {
+      const width = lstmInputWidth(pass, l);
+      const dh = dAbove.slice();
+      for (let u = 0; u < C; u++) dh[u]! += dhNext[l]![u]!;
+      const cBefore = t > 0
+        ? tape.cells[t - 1]![l]!
+        : params.subarray(at("init.cell") + l * C, at("init.cell") + (l + 1) * C);
+      const dpreact = new Float64Array(4 * C), dc = new Float64Array(C), dz = new Float64Array(width);
+      lstmBackward(dpreact, dc, dh, dcNext[l]!, tape.gates[t]![l]!, tape.cells[t]![l]!, cBefore, C);
+      const weight = at(`lstm.${l}.weight`), bias = at(`lstm.${l}.bias`);
+      linearBackward(dz, grad, grad, dpreact, params, tape.concat[t]![l]!, 4 * C, width, weight, bias);
+      dAbove = dz.slice(0, width - C);
+      dhPrev[l] = dz.slice(width - C), dcPrev[l] = dc;
+    }
+    dhNext = dhPrev, dcNext = dcPrev;
+  }
+  for (let l = 0; l < L; l++) {
+    for (let u = 0; u < C; u++) {
+      grad[at("init.hidden") + l * C + u]! += dhNext[l]![u]!;
+      grad[at("init.cell") + l * C + u]! += dcNext[l]![u]!;
+    }
+  }
 }

@@ -9,12 +9,12 @@ import type { NtmConfig } from "../../src/model/config.ts";
 import { layerInputWidth, type ParameterLayout } from "../../src/model/layout.ts";
 import type { Rng } from "../../src/model/random.ts";
 import {
+  feedforwardBackward,
+  feedforwardForward,
   linearBackward,
   linearForward,
   lstmBackward,
   lstmForward,
-  feedforwardBackward,
-  feedforwardForward,
 } from "../../src/reference/controller.ts";
 import { assertClose, runKernel } from "./gpu.ts";
 
