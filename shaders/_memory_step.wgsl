@@ -125,10 +125,10 @@ fn keep_quads(i4: u32, m4: u32, skip: u32) -> mat4x4<f32> {
     if (hw != skip) {
       let weight = wt[(R + hw) * NQ + i4];
       let e = erase4[hw * MQ + m4];
-      keep[0] *= 1.0 - weight.x * e;
-      keep[1] *= 1.0 - weight.y * e;
-      keep[2] *= 1.0 - weight.z * e;
-      keep[3] *= 1.0 - weight.w * e;
+      keep[0] *= erase_factor(weight.x, e);
+      keep[1] *= erase_factor(weight.y, e);
+      keep[2] *= erase_factor(weight.z, e);
+      keep[3] *= erase_factor(weight.w, e);
     }
   }
   return keep;

@@ -6,3 +6,8 @@ fn wrap(i: i32) -> u32 {
   let n = i32(N);
   return u32(((i % n) + n) % n);
 }
+
+// The row that shift offset o moves into row i: w̃(i) takes w_g(i − o) · s(o).
+fn shift_source(i: i32, o: i32) -> u32 {
+  return wrap(i - o);
+}

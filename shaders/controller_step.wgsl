@@ -31,6 +31,7 @@
 
 //! include _step.wgsl
 //! include _activations.wgsl
+//! include _lstm_cell.wgsl
 
 override B: u32;            // episodes
 override C: u32;            // units per layer
@@ -306,18 +307,15 @@ fn lstm_cells(t: u32, l: u32, u: u32, b0: u32, ai: vec4<f32>, af: vec4<f32>, ao:
   for (var e = 0u; e < 4u; e++) {
     let b = b0 + e;
     if (b >= B) { break; }
-    let i = sigmoid(ai[e] + bi);
-    let f = sigmoid(af[e] + bf);
-    let o = sigmoid(ao[e] + bo);
-    let g = tanh_stable(ag[e] + bg);
-    let c = f * cell[(prev + b) * C + u] + i * g;
+    let a = vec4<f32>(ai[e] + bi, af[e] + bf, ao[e] + bo, ag[e] + bg);
+    let cell_t = lstm_cell_forward(a, cell[(prev + b) * C + u]);
     let gr = (prev + b) * 4u * C;
-    gates[gr + u] = i;
-    gates[gr + C + u] = f;
-    gates[gr + 2u * C + u] = o;
-    gates[gr + 3u * C + u] = g;
-    cell[(next + b) * C + u] = c;
-    hidden[(next + b) * C + u] = o * tanh_stable(c);
+    gates[gr + u] = cell_t.gates.x;
+    gates[gr + C + u] = cell_t.gates.y;
+    gates[gr + 2u * C + u] = cell_t.gates.z;
+    gates[gr + 3u * C + u] = cell_t.gates.w;
+    cell[(next + b) * C + u] = cell_t.c;
+    hidden[(next + b) * C + u] = cell_t.h;
   }
 }
 
@@ -562,24 +560,22 @@ fn controller_step_backward(
         var da = vec4<f32>(0.0);
         if (b < B) {
           let gr = (preact + b) * 4u * C;
-          let ig = saved_gates[gr + u];
-          let fg = saved_gates[gr + C + u];
-          let og = saved_gates[gr + 2u * C + u];
-          let gg = saved_gates[gr + 3u * C + u];
-          let tanh_c = tanh_stable(saved_cell[(((t + 1u) * L + l) * B + b) * C + u]);
-          let dh = d_hidden[carried];
-          let dc = d_cell[carried] + dh * og * (1.0 - tanh_c * tanh_c);
-          da = vec4<f32>(
-            dc * gg * ig * (1.0 - ig),
-            dc * saved_cell[((t * L + l) * B + b) * C + u] * fg * (1.0 - fg),
-            dh * tanh_c * og * (1.0 - og),
-            dc * ig * (1.0 - gg * gg),
+          let gates_t = vec4<f32>(
+            saved_gates[gr + u], saved_gates[gr + C + u], saved_gates[gr + 2u * C + u], saved_gates[gr + 3u * C + u],
           );
+          let cell_grad = lstm_cell_backward(
+            gates_t,
+            saved_cell[(((t + 1u) * L + l) * B + b) * C + u],
+            saved_cell[((t * L + l) * B + b) * C + u],
+            d_hidden[carried],
+            d_cell[carried],
+          );
+          da = cell_grad.d_preact;
           d_preact[gr + u] = da.x;
           d_preact[gr + C + u] = da.y;
           d_preact[gr + 2u * C + u] = da.z;
           d_preact[gr + 3u * C + u] = da.w;
-          d_cell[carried] = dc * fg;
+          d_cell[carried] = cell_grad.d_c_prev;
         }
         for (var g = 0u; g < 4u; g++) {
           let r = g * C + u;

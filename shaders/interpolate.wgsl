@@ -13,6 +13,7 @@
 // content_address_backward (reads d_wc).
 
 //! include _step.wgsl
+//! include _interpolate.wgsl
 
 override ROWS: u32;   // B·H
 override N: u32;      // memory rows
@@ -42,7 +43,7 @@ fn interpolate_forward(@builtin(global_invocation_id) id: vec3<u32>) {
   let t = step.t;
   let gate = g[t * ROWS + id.x / N];
   let at = t * ROWS * N + id.x;
-  wg[at] = gate * wc[at] + (1.0 - gate) * w[at];
+  wg[at] = interpolate(gate, vec4<f32>(wc[at]), vec4<f32>(w[at])).x;
 }
 
 // One invocation per element of d_wc and d_w_prev, then one per row for dg: ROWS·(N + 1).

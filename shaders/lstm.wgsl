@@ -36,6 +36,7 @@
 
 //! include _step.wgsl
 //! include _activations.wgsl
+//! include _lstm_cell.wgsl
 //! include _matvec.wgsl
 
 override B: u32;          // episodes
@@ -106,18 +107,13 @@ fn lstm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
     let bias = vec4<f32>(
       params[B_OFFSET + u], params[B_OFFSET + C + u], params[B_OFFSET + 2u * C + u], params[B_OFFSET + 3u * C + u],
     );
-    let a = gate_preacts(u) + bias;
-    let i = sigmoid(a.x);
-    let f = sigmoid(a.y);
-    let o = sigmoid(a.z);
-    let g = tanh_stable(a.w);
-    let c = f * cell[state_prev + u] + i * g;
-    gates[gate_row + u] = i;
-    gates[gate_row + C + u] = f;
-    gates[gate_row + 2u * C + u] = o;
-    gates[gate_row + 3u * C + u] = g;
-    cell[state_next + u] = c;
-    hidden[state_next + u] = o * tanh_stable(c);
+    let cell_t = lstm_cell_forward(gate_preacts(u) + bias, cell[state_prev + u]);
+    gates[gate_row + u] = cell_t.gates.x;
+    gates[gate_row + C + u] = cell_t.gates.y;
+    gates[gate_row + 2u * C + u] = cell_t.gates.z;
+    gates[gate_row + 3u * C + u] = cell_t.gates.w;
+    cell[state_next + u] = cell_t.c;
+    hidden[state_next + u] = cell_t.h;
   }
 }
 
@@ -140,25 +136,20 @@ fn lstm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
   let state_now = layer_row(t + 1u, b, C);
   let gate_row = layer_row(t, b, 4u * C);
   for (var u = lid; u < C; u += WORKGROUP) {
-    let i = saved_gates[gate_row + u];
-    let f = saved_gates[gate_row + C + u];
-    let o = saved_gates[gate_row + 2u * C + u];
-    let g = saved_gates[gate_row + 3u * C + u];
-    let tanh_c = tanh_stable(saved_cell[state_now + u]);
-    let dh = d_hidden[carried + u];
-    let dc = d_cell[carried + u] + dh * o * (1.0 - tanh_c * tanh_c);
-    let da = vec4<f32>(
-      dc * g * i * (1.0 - i),
-      dc * saved_cell[state_prev + u] * f * (1.0 - f),
-      dh * tanh_c * o * (1.0 - o),
-      dc * i * (1.0 - g * g),
+    let gates_t = vec4<f32>(
+      saved_gates[gate_row + u], saved_gates[gate_row + C + u], saved_gates[gate_row + 2u * C + u],
+      saved_gates[gate_row + 3u * C + u],
     );
+    let cell_grad = lstm_cell_backward(
+      gates_t, saved_cell[state_now + u], saved_cell[state_prev + u], d_hidden[carried + u], d_cell[carried + u],
+    );
+    let da = cell_grad.d_preact;
     dz[u] = da;
     d_preact[gate_row + u] = da.x;
     d_preact[gate_row + C + u] = da.y;
     d_preact[gate_row + 2u * C + u] = da.z;
     d_preact[gate_row + 3u * C + u] = da.w;
-    d_cell[carried + u] = dc * f;
+    d_cell[carried + u] = cell_grad.d_c_prev;
   }
   // Every read of d_hidden[l] above happens before the writes below.
   storageBarrier();

@@ -4,6 +4,7 @@
 //! include _step.wgsl
 //! include _shift.wgsl
 //! include _sharpen.wgsl
+//! include _memory_write.wgsl
 //! include _activations.wgsl
 //! include _head_fields.wgsl
 //! include _content.wgsl

@@ -35,6 +35,8 @@
 //! include _step.wgsl
 //! include _shift.wgsl
 //! include _sharpen.wgsl
+//! include _interpolate.wgsl
+//! include _memory_write.wgsl
 //! include _activations.wgsl
 //! include _head_fields.wgsl
 //! include _content.wgsl
@@ -115,7 +117,7 @@ fn memory_step_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_inv
       let content = sa[q] / red[H + h];
       wc[at.now + q] = content;
       let g = gate(h);
-      let gated = g * content + (1.0 - g) * w[at.now + q];
+      let gated = interpolate(g, content, w[at.now + q]);
       wg[at.now + q] = gated;
       sb[q] = gated;
     }
@@ -129,9 +131,8 @@ fn memory_step_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_inv
       let i0 = i32(4u * i4);
       var sum = vec4<f32>(0.0);
       for (var o = -k_shift; o <= k_shift; o++) {
-        let first = i0 - o;
-        let shifted = vec4<f32>(sb_at(h, wrap(first)), sb_at(h, wrap(first + 1)), sb_at(h, wrap(first + 2)),
-          sb_at(h, wrap(first + 3)));
+        let shifted = vec4<f32>(sb_at(h, shift_source(i0, o)), sb_at(h, shift_source(i0 + 1, o)),
+          sb_at(h, shift_source(i0 + 2, o)), sb_at(h, shift_source(i0 + 3, o)));
         sum += shift_weight(h, u32(o + k_shift)) * shifted;
       }
       w_tilde[at.now + h * NQ + i4] = sum;
@@ -170,19 +171,19 @@ fn memory_step_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_inv
         let weight = wt[(R + hw) * NQ + i4];
         let e = erase4[hw * MQ + m4];
         let a = add4[hw * MQ + m4];
-        keep[0] *= 1.0 - weight.x * e;
-        keep[1] *= 1.0 - weight.y * e;
-        keep[2] *= 1.0 - weight.z * e;
-        keep[3] *= 1.0 - weight.w * e;
+        keep[0] *= erase_factor(weight.x, e);
+        keep[1] *= erase_factor(weight.y, e);
+        keep[2] *= erase_factor(weight.z, e);
+        keep[3] *= erase_factor(weight.w, e);
         added[0] += weight.x * a;
         added[1] += weight.y * a;
         added[2] += weight.z * a;
         added[3] += weight.w * a;
       }
-      memory[out + m4] = rows[m4] * keep[0] + added[0];
-      memory[out + MQ + m4] = rows[MQ + m4] * keep[1] + added[1];
-      memory[out + 2u * MQ + m4] = rows[2u * MQ + m4] * keep[2] + added[2];
-      memory[out + 3u * MQ + m4] = rows[3u * MQ + m4] * keep[3] + added[3];
+      memory[out + m4] = written_row(rows[m4], keep[0], added[0]);
+      memory[out + MQ + m4] = written_row(rows[MQ + m4], keep[1], added[1]);
+      memory[out + 2u * MQ + m4] = written_row(rows[2u * MQ + m4], keep[2], added[2]);
+      memory[out + 3u * MQ + m4] = written_row(rows[3u * MQ + m4], keep[3], added[3]);
     }
   }
   workgroupBarrier();

@@ -22,6 +22,7 @@
 
 //! include _step.wgsl
 //! include _index.wgsl
+//! include _memory_write.wgsl
 
 override B: u32;      // batch
 override H: u32;      // heads, R + W (the weighting buffers hold all heads)
@@ -61,10 +62,11 @@ fn memory_write_forward(@builtin(global_invocation_id) id: vec3<u32>) {
   for (var h = 0u; h < W; h++) {
     let weight = w[(((t + 1u) * B + cell.x) * H + R + h) * N + cell.y];
     let at = ((t * B + cell.x) * W + h) * M + cell.z;
-    keep *= 1.0 - weight * e[at];
+    keep *= erase_factor(weight, vec4<f32>(e[at])).x;
     add += weight * a[at];
   }
-  memory[(t + 1u) * B * N * M + id.x] = memory[t * B * N * M + id.x] * keep + add;
+  let previous = vec4<f32>(memory[t * B * N * M + id.x]);
+  memory[(t + 1u) * B * N * M + id.x] = written_row(previous, vec4<f32>(keep), vec4<f32>(add)).x;
 }
 
 // The erase product at (b, i, m) of step t over the write heads other than `skip` (skip = W: all heads).
@@ -72,7 +74,8 @@ fn keep_except(t: u32, b: u32, i: u32, j: u32, skip: u32) -> f32 {
   var keep = 1.0;
   for (var h = 0u; h < W; h++) {
     if (h != skip) {
-      keep *= 1.0 - saved_w[(((t + 1u) * B + b) * H + R + h) * N + i] * saved_e[((t * B + b) * W + h) * M + j];
+      let weight = saved_w[(((t + 1u) * B + b) * H + R + h) * N + i];
+      keep *= erase_factor(weight, vec4<f32>(saved_e[((t * B + b) * W + h) * M + j])).x;
     }
   }
   return keep;

@@ -36,7 +36,7 @@ fn shift_forward(@builtin(global_invocation_id) id: vec3<u32>) {
   let s_at = (step.t * ROWS + row) * S;
   var sum = 0.0;
   for (var o = -k; o <= k; o++) {
-    sum += wg[w_at + wrap(i - o)] * s[s_at + u32(o + k)];
+    sum += wg[w_at + shift_source(i, o)] * s[s_at + u32(o + k)];
   }
   w_tilde[w_at + u32(i)] = sum;
 }

@@ -17,7 +17,10 @@
  * | `_layer_input.wgsl` | `stage_layer_input`, a controller layer's input into `z` and `controller_in`, |
  * |                     | and `layer_row`, the (slots, L, B, width) layout of the controller's state |
  * | `_content.wgsl`     | `cosine`, eq. 6's similarity with its zero-norm guard                     |
- * | `_shift.wgsl`       | `wrap`, the ring index of eq. 8's circular convolution                     |
+ * | `_shift.wgsl`       | `wrap` and `shift_source`, the ring indices of eq. 8's circular convolution |
+ * | `_interpolate.wgsl` | `interpolate`, eq. 7's gate between w^c and w_{t−1}                       |
+ * | `_memory_write.wgsl` | `erase_factor` and `written_row`, eqs. 3–4's erase and add               |
+ * | `_lstm_cell.wgsl`   | `lstm_cell_forward`, `lstm_cell_backward`, the LSTM cell of one unit      |
  * | `_sharpen.wgsl`     | `sharpened`, eq. 9's weights w̃^γ in log space, zeros kept at zero        |
  * | `_memory_step.wgsl` | the fused memory step's sizes, workgroup memory and helpers (both halves) |
  * | `_head_fields.wgsl` | the head parameters' field layout, activations (eq. 8's shift softmax    |
@@ -39,6 +42,9 @@ import shift from "../../shaders/_shift.wgsl" with { type: "text" };
 import sharpen from "../../shaders/_sharpen.wgsl" with { type: "text" };
 import memoryStep from "../../shaders/_memory_step.wgsl" with { type: "text" };
 import headFields from "../../shaders/_head_fields.wgsl" with { type: "text" };
+import interpolate from "../../shaders/_interpolate.wgsl" with { type: "text" };
+import memoryWrite from "../../shaders/_memory_write.wgsl" with { type: "text" };
+import lstmCell from "../../shaders/_lstm_cell.wgsl" with { type: "text" };
 
 const HELPERS: Readonly<Record<string, string>> = {
   "_step.wgsl": step,
@@ -54,6 +60,9 @@ const HELPERS: Readonly<Record<string, string>> = {
   "_shift.wgsl": shift,
   "_sharpen.wgsl": sharpen,
   "_memory_step.wgsl": memoryStep,
+  "_interpolate.wgsl": interpolate,
+  "_memory_write.wgsl": memoryWrite,
+  "_lstm_cell.wgsl": lstmCell,
 };
 
 /** The helper files {@linkcode linkShader} can include. */
