@@ -10,7 +10,7 @@
 
 import { ADAM_DEFAULTS, type AdamOptions, adamUpdate } from "./adam.ts";
 import { clipElementwise, clipGlobalNorm } from "./clip.ts";
-import { RMSPROP_DEFAULTS, type RmsPropOptions, rmsPropUpdate } from "./rmsprop.ts";
+import { RMSPROP_DEFAULTS, type RmsPropOptions, rmspropUpdate } from "./rmsprop.ts";
 
 /** The optimisers on offer: Adam (Collier & Beel) or Graves' centred RMSProp (the NTM paper). */
 export type OptimizerName = "adam" | "rmsprop";
@@ -225,7 +225,7 @@ const KINDS: Readonly<Record<OptimizerName, OptimizerKind>> = {
     ],
     clip: clipElementwise,
     update: (params, slots, grad, _step, options) =>
-      rmsPropUpdate(params, slots.n!, slots.gbar!, slots.delta!, grad, options as RmsPropOptions),
+      rmspropUpdate(params, slots.n!, slots.gbar!, slots.delta!, grad, options as RmsPropOptions),
   },
 };
 

@@ -56,15 +56,15 @@ export const RMSPROP_DEFAULTS: Readonly<RmsPropOptions> = Object.freeze({
  *
  * @example One step from zero state
  * ```ts
- * import { RMSPROP_DEFAULTS, rmsPropUpdate } from "./rmsprop.ts";
+ * import { RMSPROP_DEFAULTS, rmspropUpdate } from "./rmsprop.ts";
  * const params = new Float64Array([1]);
  * const n = new Float64Array(1), gbar = new Float64Array(1), delta = new Float64Array(1);
- * rmsPropUpdate(params, n, gbar, delta, new Float64Array([1]), RMSPROP_DEFAULTS);
+ * rmspropUpdate(params, n, gbar, delta, new Float64Array([1]), RMSPROP_DEFAULTS);
  * // n = 0.05, ḡ = 0.05, Δ = −1e-4 / √(0.05 − 0.0025 + 1e-4)
  * console.assert(Math.abs(delta[0]! + 1e-4 / Math.sqrt(0.0476)) < 1e-15);
  * ```
  */
-export function rmsPropUpdate(
+export function rmspropUpdate(
   params: Float64Array,
   n: Float64Array,
   gbar: Float64Array,

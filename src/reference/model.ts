@@ -20,20 +20,22 @@ import type { NtmConfig } from "../model/config.ts";
 import type { ParameterLayout } from "../model/layout.ts";
 import type { EpisodeBatch } from "../model/episode.ts";
 import { initialMemory } from "../model/initial_memory.ts";
-import { softmaxBackwardInto, softmaxInto } from "./activations.ts";
 import {
   addressingStepBackward,
   addressingStepForward,
   type AddressingTape,
+  type CarriedGradients,
   controllerStepBackward,
   controllerStepForward,
   type ControllerTape,
   headsStepBackward,
   headsStepForward,
-  memoryStepBackward,
-  memoryStepForward,
+  initStateBackward,
+  initStateForward,
   outputStepBackward,
   outputStepForward,
+  readWriteStepBackward,
+  readWriteStepForward,
   type StepContext,
   stepContext,
 } from "./model_step.ts";
@@ -116,23 +118,15 @@ function episodeForward(
   memory0: Float64Array,
   output: Float64Array,
 ): { tape: EpisodeTape; losses: number[] } {
-  const { config, params, view } = ctx;
+  const { config } = ctx;
   const { steps: T, inputSize: X, outputSize: Y } = batch;
-  const { memoryN: N, memoryM: M, readHeads: R, controllerSize: C } = config;
-  const L = config.controllerLayers, isLstm = config.controllerType === "lstm";
-  const w0 = Array.from({ length: R + config.writeHeads }, (_, h) => {
-    const w = new Float64Array(N);
-    softmaxInto(w, params.subarray(view.initWeighting + h * N, view.initWeighting + (h + 1) * N), 0, N);
-    return w;
-  });
-  const initState = (offset: number, l: number) =>
-    isLstm ? params.slice(offset + l * C, offset + (l + 1) * C) : new Float64Array(C);
+  const { memoryN: N, memoryM: M, readHeads: R } = config;
+  const L = config.controllerLayers;
+  const initial = initStateForward(ctx);
+  const w0 = initial.w;
   const memory: Float64Array[] = [memory0.slice(b * N * M, (b + 1) * N * M)];
   const steps: StepTape[] = [], losses: number[] = [];
-  let readsPrev: Float64Array = params.slice(view.initRead, view.initRead + R * M);
-  let hiddenPrev: Float64Array[] = Array.from({ length: L }, (_, l) => initState(view.initHidden, l));
-  let cellPrev: Float64Array[] = Array.from({ length: L }, (_, l) => initState(view.initCell, l));
-  let wPrev: Float64Array[] = w0;
+  let readsPrev = initial.reads, hiddenPrev = initial.hidden, cellPrev = initial.cell, wPrev = initial.w;
   for (let t = 0; t < T; t++) {
     const memPrev = memory[t]!, bt = b * T + t;
     const input = new Float64Array(X + R * M);
@@ -142,7 +136,7 @@ function episodeForward(
     const top = controller.hidden[L - 1]!;
     const heads = headsStepForward(ctx, top);
     const addressing = addressingStepForward(ctx, heads.act, memPrev, wPrev);
-    const { reads, memory: memNext } = memoryStepForward(ctx, heads.act, addressing.w, memPrev);
+    const { reads, memory: memNext } = readWriteStepForward(ctx, heads.act, addressing.w, memPrev);
     memory.push(memNext);
     const { y, loss } = outputStepForward(ctx, top, reads, batch, bt);
     if (t < batch.lengths[b]!) output.set(y, bt * Y);
@@ -194,26 +188,12 @@ export function referenceBackward(
   const scale = options.lossScale ?? 1 / batch.batch;
   for (let b = 0; b < batch.batch; b++) {
     const carried = episodeBackward(ctx, grad, batch, b, forward.tapes[b]!, scale, options.inputGrad);
-    initialStateBackward(ctx, layout, grad, forward.tapes[b]!, carried);
+    initStateBackward(ctx, layout, grad, forward.tapes[b]!.w0, carried);
     if (options.memoryGrad) {
       const NM = config.memoryN * config.memoryM;
       for (let i = 0; i < NM; i++) options.memoryGrad[b * NM + i]! += carried.dMem[i]!;
     }
   }
-}
-
-/** The gradients one step hands to the step before it (and, after step 0, to the initial state). */
-interface CarriedGradients {
-  /** Per layer: h's (C). */
-  readonly dh: Float64Array[];
-  /** Per layer: c's (C). */
-  readonly dc: Float64Array[];
-  /** (R·M) the read vectors'. */
-  readonly dr: Float64Array;
-  /** Per head: the weighting's (N). */
-  readonly dw: Float64Array[];
-  /** (N, M) the memory's. */
-  readonly dMem: Float64Array;
 }
 
 /** One episode's backpropagation through time, last step first; returns what reaches the initial state. */
@@ -245,7 +225,7 @@ function episodeBackward(
     const { dTop, dReads } = outputStepBackward(ctx, grad, step.y, top, step.reads, batch, bt, scale);
     for (let i = 0; i < R * M; i++) dReads[i]! += next.dr[i]!;
     const dact = new Float64Array(view.headsWidth);
-    const { dw, dMemPrev } = memoryStepBackward(
+    const { dw, dMemPrev } = readWriteStepBackward(
       ctx,
       dact,
       dReads,
@@ -274,35 +254,6 @@ function episodeBackward(
     next = { dh: dhPrev, dc: dcPrev, dr: dInput.slice(X), dw: dwPrev, dMem: dMemPrev };
   }
   return next;
-}
-
-/** The learned initial state's gradients: r_0, w_0 (through its softmax), h_0 and c_0, and Mem_0. */
-function initialStateBackward(
-  ctx: StepContext,
-  layout: ParameterLayout,
-  grad: Float64Array,
-  tape: EpisodeTape,
-  carried: CarriedGradients,
-): void {
-  const { config, view } = ctx;
-  const { memoryN: N, memoryM: M, readHeads: R, controllerSize: C } = config;
-  for (let i = 0; i < R * M; i++) grad[view.initRead + i]! += carried.dr[i]!;
-  for (let h = 0; h < R + config.writeHeads; h++) {
-    const at = view.initWeighting + h * N;
-    softmaxBackwardInto(grad.subarray(at, at + N), carried.dw[h]!, tape.w0[h]!, 0, N);
-  }
-  if (config.controllerType === "lstm") {
-    for (let l = 0; l < config.controllerLayers; l++) {
-      for (let u = 0; u < C; u++) {
-        grad[view.initHidden + l * C + u]! += carried.dh[l]![u]!;
-        grad[view.initCell + l * C + u]! += carried.dc[l]![u]!;
-      }
-    }
-  }
-  if (config.memoryInit === "learned") {
-    const offset = layout.get("init.memory").offset;
-    for (let i = 0; i < N * M; i++) grad[offset + i]! += carried.dMem[i]!;
-  }
 }
 
 /** The result of {@linkcode referenceLossAndGradient}. */

@@ -1,7 +1,7 @@
 /**
  * One time step of the float64 NTM, phase by phase, each phase's forward beside its backward (as llm.c
  * pairs them): 1. the controller, 2. the head parameters, 3. addressing (§3.3), 4. reading and writing the
- * memory (§3.1–3.2), 5. the output and its loss. `referenceForward` and `referenceBackward` (model.ts) run
+ * memory (§3.1–3.2), 5. the output and its loss; and the learned initial state before step 0. `referenceForward` and `referenceBackward` (model.ts) run
  * these over every step of every episode; backward phases add into the parameter gradient `grad`.
  *
  * @module
@@ -10,6 +10,7 @@
 import { type NtmConfig, readHeadWidth, shiftCount, writeHeadWidth } from "../model/config.ts";
 import { layerInputWidth, type ParameterLayout } from "../model/layout.ts";
 import type { EpisodeBatch } from "../model/episode.ts";
+import { softmaxBackwardInto, softmaxInto } from "./activations.ts";
 import {
   contentAddressBackward,
   contentAddressForward,
@@ -402,7 +403,7 @@ function writeInputs(ctx: StepContext, act: Float64Array, w: readonly Float64Arr
  * @param memPrev (N, M) Mem_{t−1}.
  * @returns (R·M) the read vectors r_t and (N, M) Mem_t.
  */
-export function memoryStepForward(
+export function readWriteStepForward(
   ctx: StepContext,
   act: Float64Array,
   w: readonly Float64Array[],
@@ -431,7 +432,7 @@ export function memoryStepForward(
  * @param memPrev (N, M) Mem_{t−1}.
  * @returns Per head: w_t's gradient, and (N, M) Mem_{t−1}'s.
  */
-export function memoryStepBackward(
+export function readWriteStepBackward(
   ctx: StepContext,
   dact: Float64Array,
   dReads: Float64Array,
@@ -520,4 +521,94 @@ export function outputStepBackward(
   outIn.set(top), outIn.set(reads, C);
   linearBackward(dOutIn, grad, grad, dlogits, params, outIn, Y, C + RM, view.outputWeight, view.outputBias);
   return { dTop: dOutIn.slice(0, C), dReads: dOutIn.slice(C) };
+}
+
+/** The learned initial state of every episode: w_0, r_0, and the controller's h_0 and c_0. */
+export interface InitialState {
+  /** Per head: w_0 = softmax(init.weighting) (N). */
+  readonly w: Float64Array[];
+  /** (R·M) r_0 = init.read. */
+  readonly reads: Float64Array;
+  /** Per layer: h_0 (C; zeros for feed-forward). */
+  readonly hidden: Float64Array[];
+  /** Per layer: c_0 (C; zeros for feed-forward). */
+  readonly cell: Float64Array[];
+}
+
+/**
+ * The learned initial state: each head's w_0 the softmax of its `init.weighting` row, r_0, and (LSTM) each
+ * layer's h_0 and c_0.
+ *
+ * @param ctx The context.
+ * @returns The state (copies).
+ */
+export function initStateForward(ctx: StepContext): InitialState {
+  const { config, params, view } = ctx;
+  const { memoryN: N, memoryM: M, readHeads: R, controllerSize: C } = config;
+  const isLstm = config.controllerType === "lstm";
+  const w = Array.from({ length: R + config.writeHeads }, (_, h) => {
+    const row = new Float64Array(N);
+    softmaxInto(row, params.subarray(view.initWeighting + h * N, view.initWeighting + (h + 1) * N), 0, N);
+    return row;
+  });
+  const state = (offset: number, l: number) =>
+    isLstm ? params.slice(offset + l * C, offset + (l + 1) * C) : new Float64Array(C);
+  return {
+    w,
+    reads: params.slice(view.initRead, view.initRead + R * M),
+    hidden: Array.from({ length: config.controllerLayers }, (_, l) => state(view.initHidden, l)),
+    cell: Array.from({ length: config.controllerLayers }, (_, l) => state(view.initCell, l)),
+  };
+}
+
+/** The gradients one step hands to the step before it (and, after step 0, to the initial state). */
+export interface CarriedGradients {
+  /** Per layer: h's (C). */
+  readonly dh: Float64Array[];
+  /** Per layer: c's (C). */
+  readonly dc: Float64Array[];
+  /** (R·M) the read vectors'. */
+  readonly dr: Float64Array;
+  /** Per head: the weighting's (N). */
+  readonly dw: Float64Array[];
+  /** (N, M) the memory's. */
+  readonly dMem: Float64Array;
+}
+
+/**
+ * The learned initial state's backward: r_0's, w_0's (through its softmax), h_0's and c_0's gradients and,
+ * with `learned` memory init, Mem_0's, added into the parameter gradient.
+ *
+ * @param ctx The context.
+ * @param layout The layout (for `init.memory`).
+ * @param grad (P) the parameter gradient (added to).
+ * @param w0 Per head: w_0 (N).
+ * @param carried What reaches the initial state from step 0.
+ */
+export function initStateBackward(
+  ctx: StepContext,
+  layout: ParameterLayout,
+  grad: Float64Array,
+  w0: readonly Float64Array[],
+  carried: CarriedGradients,
+): void {
+  const { config, view } = ctx;
+  const { memoryN: N, memoryM: M, readHeads: R, controllerSize: C } = config;
+  for (let i = 0; i < R * M; i++) grad[view.initRead + i]! += carried.dr[i]!;
+  for (let h = 0; h < R + config.writeHeads; h++) {
+    const at = view.initWeighting + h * N;
+    softmaxBackwardInto(grad.subarray(at, at + N), carried.dw[h]!, w0[h]!, 0, N);
+  }
+  if (config.controllerType === "lstm") {
+    for (let l = 0; l < config.controllerLayers; l++) {
+      for (let u = 0; u < C; u++) {
+        grad[view.initHidden + l * C + u]! += carried.dh[l]![u]!;
+        grad[view.initCell + l * C + u]! += carried.dc[l]![u]!;
+      }
+    }
+  }
+  if (config.memoryInit === "learned") {
+    const offset = layout.get("init.memory").offset;
+    for (let i = 0; i < N * M; i++) grad[offset + i]! += carried.dMem[i]!;
+  }
 }
