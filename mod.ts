@@ -8,17 +8,19 @@
  *
  * @example Train a small copy model on the CPU for a few steps
  * ```ts
- * import { createCpuBackend, createOptimizer, initParameters, ntmConfig, parameterLayout, Rng, trainLoop } from "@ntm/ntm";
+ * import assert from "node:assert/strict";
+ * import { createBackend, presetNtmConfig, Rng, runBackendInit, runSeeds, trainLoop } from "@ntm/ntm";
  * import { copyTask } from "@ntm/ntm/tasks";
  *
  * const task = copyTask();
- * const config = ntmConfig({ inputSize: task.inputSize, outputSize: task.outputSize, controllerSize: 16, memoryN: 16, memoryM: 8 });
- * const layout = parameterLayout(config);
- * const params = initParameters(config, layout, 1);
- * const backend = createCpuBackend(config, layout, params, createOptimizer("adam", layout.size), 1);
- * const schedule = { task, range: { minLen: 1, maxLen: 3 }, batch: 4, steps: 5, reportEvery: 5, evalEpisodes: 8, evalSeed: 2 };
- * const { last } = await trainLoop(backend, schedule, new Rng(1), 0);
- * console.log(last.costBits, last.bitErrors);
+ * const config = presetNtmConfig(task, { controllerSize: 16, memoryN: 16, memoryM: 8 });
+ * const { seed, evalSeed, memorySeed } = runSeeds(1);
+ * const optimizer = { name: "adam" as const, options: {} };
+ * const backend = await createBackend("cpu", runBackendInit({ config }, { seed, batch: 4, memorySeed, optimizer }));
+ * const schedule = { task, range: { minLen: 1, maxLen: 3 }, batch: 4, steps: 5, reportEvery: 5, evalEpisodes: 8, evalSeed };
+ * const { last } = await trainLoop(backend, schedule, new Rng(seed), 0);
+ * assert.equal(last.step, 5);
+ * assert.ok(Number.isFinite(last.costBits) && last.bitErrors >= 0);
  * ```
  *
  * @module

@@ -93,12 +93,13 @@ export interface StudyResult {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { firstCrossing } from "./_study_report.ts";
  * const log = [
  *   { step: 100, sequences: 100, seconds: 1, train_cost_bits: 9, grad_norm: 1, cost_bits: 9, bit_errors: 3, seq_per_s: 100 },
  *   { step: 200, sequences: 200, seconds: 2, train_cost_bits: 1, grad_norm: 1, cost_bits: 1, bit_errors: 0.05, seq_per_s: 100 },
  * ];
- * console.assert(firstCrossing(log, 0.1)?.step === 200);
+ * assert(firstCrossing(log, 0.1)?.step === 200);
  * ```
  */
 export function firstCrossing(records: readonly MetricsRecord[], threshold: number): Crossing | null {
@@ -115,8 +116,9 @@ export function firstCrossing(records: readonly MetricsRecord[], threshold: numb
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { spread } from "./_study_report.ts";
- * console.assert(spread([3, 1, 2, 10]).median === 2.5);
+ * assert(spread([3, 1, 2, 10]).median === 2.5);
  * ```
  */
 export function spread(values: readonly number[]): Spread {
@@ -136,9 +138,10 @@ export function spread(values: readonly number[]): Spread {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { summarise } from "./_study_report.ts";
  * const s = summarise([]);
- * console.assert(s.convergedCount === 0 && s.sequences === null);
+ * assert(s.convergedCount === 0 && s.sequences === null);
  * ```
  */
 export function summarise(
@@ -171,10 +174,11 @@ function spreadText(s: Spread | null, digits = 0): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { studyMarkdown } from "./_study_report.ts";
  * const md = studyMarkdown({ name: "x", trainArgs: [], threshold: 0.1, jobs: 1, cpu: "cpu", seeds: [],
  *   convergedCount: 0, sequences: null, steps: null, seconds: null, command: "deno task study" });
- * console.assert(md.includes("0 of 0 seeds"));
+ * assert(md.includes("0 of 0 seeds"));
  * ```
  */
 export function studyMarkdown(study: StudyResult): string {
@@ -239,12 +243,13 @@ const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { studySvg } from "./_study_report.ts";
  * const svg = studySvg({ name: "x", trainArgs: [], threshold: 0.1, jobs: 1, cpu: "cpu", convergedCount: 1,
  *   sequences: null, steps: null, seconds: null, command: "",
  *   seeds: [{ seed: 1, dir: "d", converged: null, last: { step: 2, sequences: 2, seconds: 1, bitErrors: 1 },
  *     finalStep: 2, lengths: [], curve: [[1, 5], [2, 1]] }] });
- * console.assert(svg.includes("<polyline"));
+ * assert(svg.includes("<polyline"));
  * ```
  */
 export function studySvg(study: StudyResult): string {
@@ -283,8 +288,9 @@ export function studySvg(study: StudyResult): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { comparisonMarkdown } from "./_study_report.ts";
- * console.assert(comparisonMarkdown([]).startsWith("| configuration"));
+ * assert(comparisonMarkdown([]).startsWith("| configuration"));
  * ```
  */
 export function comparisonMarkdown(studies: readonly StudyResult[]): string {

@@ -51,11 +51,12 @@ const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compareCurvesSvg } from "./compare_curves.ts";
  * const r = (sequences: number, cost_bits: number) =>
  *   ({ step: sequences, sequences, seconds: 1, train_cost_bits: null, grad_norm: null, cost_bits, bit_errors: 1, seq_per_s: 1 });
  * const svg = compareCurvesSvg([{ name: "NTM", records: [r(100, 9), r(200, 3)] }], "copy");
- * console.assert(svg.includes("NTM"));
+ * assert(svg.includes("NTM"));
  * ```
  */
 export function compareCurvesSvg(

@@ -54,10 +54,11 @@ export interface AssociativeRecallOptions {
  *
  * @example Draw an episode of 2 items
  * ```ts
+ * import assert from "node:assert/strict";
  * import { associativeRecallTask } from "./associative_recall.ts";
  * import { Rng } from "../src/model/random.ts";
  * const episodes = associativeRecallTask().generate(new Rng(1), 1, { minLen: 2, maxLen: 2 });
- * console.assert(episodes.steps === 4 * 2 + 8);
+ * assert(episodes.steps === 4 * 2 + 8);
  * ```
  */
 export function associativeRecallTask(options: AssociativeRecallOptions = {}): Task {

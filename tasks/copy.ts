@@ -42,11 +42,12 @@ export interface CopyOptions {
  *
  * @example Draw two copy episodes
  * ```ts
+ * import assert from "node:assert/strict";
  * import { copyTask } from "./copy.ts";
  * import { Rng } from "../src/model/random.ts";
  * const task = copyTask();
  * const episodes = task.generate(new Rng(1), 2, { minLen: 3, maxLen: 3 });
- * console.assert(episodes.steps === 7 && episodes.inputSize === 9);
+ * assert(episodes.steps === 7 && episodes.inputSize === 9);
  * ```
  */
 export function copyTask(options: CopyOptions = {}): Task {

@@ -124,10 +124,11 @@ export interface Curriculum {
  *
  * @example A naive curriculum advances after a good validation
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createCurriculum } from "./curriculum.ts";
  * const c = createCurriculum("naive", { length: 4, nesting: 2 });
  * c.report(0.97);
- * console.assert(c.current.length === 2 && c.current.nesting === 1);
+ * assert(c.current.length === 2 && c.current.nesting === 1);
  * ```
  */
 export function createCurriculum(
@@ -283,10 +284,11 @@ export interface CurriculumBatch extends ProgramBatch {
  *
  * @example A mixed batch
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createCurriculum, generateCurriculumBatch } from "./curriculum.ts";
  * import { Rng } from "../src/model/random.ts";
  * const b = generateCurriculumBatch(new Rng(5), 16, createCurriculum("mix", { length: 5, nesting: 2 }));
- * console.assert(b.difficulties.every((d) => d.length <= 5 && d.nesting <= 2));
+ * assert(b.difficulties.every((d) => d.length <= 5 && d.nesting <= 2));
  * ```
  */
 export function generateCurriculumBatch(rng: Rng, batch: number, curriculum: Curriculum): CurriculumBatch {

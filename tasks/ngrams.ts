@@ -66,9 +66,10 @@ export interface NgramsTask extends Task {
  *
  * @example A constant sequence becomes cheap to predict
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ngramOptimumBits } from "./ngrams.ts";
  * const cost = ngramOptimumBits(new Array(100).fill(0));
- * console.assert(cost < 20);
+ * assert(cost < 20);
  * ```
  */
 export function ngramOptimumBits(sequence: ArrayLike<number>): number {
@@ -98,10 +99,11 @@ export function ngramOptimumBits(sequence: ArrayLike<number>): number {
  *
  * @example Compare a batch with its optimum
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ngramsTask } from "./ngrams.ts";
  * import { Rng } from "../src/model/random.ts";
  * const episodes = ngramsTask().generate(new Rng(1), 4, { minLen: 200, maxLen: 200 });
- * console.assert(episodes.steps === 199 && episodes.optimumBits.length === 4);
+ * assert(episodes.steps === 199 && episodes.optimumBits.length === 4);
  * ```
  */
 export function ngramsTask(): NgramsTask {

@@ -133,9 +133,10 @@ function requirePaperTaskName(name: unknown, what: string): PaperTaskName {
  *
  * @example The paper's copy setup
  * ```ts
+ * import assert from "node:assert/strict";
  * import { paperPreset } from "./presets.ts";
  * const preset = paperPreset("copy");
- * console.assert(preset.learningRate === 1e-4 && preset.model.memoryN === 128);
+ * assert(preset.learningRate === 1e-4 && preset.model.memoryN === 128);
  * ```
  */
 export function paperPreset(
@@ -181,9 +182,10 @@ export function paperPreset(
  *
  * @example Create a task from a command-line name
  * ```ts
+ * import assert from "node:assert/strict";
  * import { taskByName } from "./presets.ts";
  * const task = taskByName("repeat-copy", { repeats: 20 });
- * console.assert(task.inputSize === 10 && task.fixedRepeats === 20);
+ * assert(task.inputSize === 10 && task.fixedRepeats === 20);
  * ```
  */
 export function taskByName<N extends PaperTaskName>(name: N, options?: PaperTaskOptions[N]): PaperTasks[N] {
@@ -254,9 +256,10 @@ export const FAST_TASKS: Readonly<
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fastPreset } from "./presets.ts";
  * const preset = fastPreset("copy");
- * console.assert(preset.model.memoryN === 128 && preset.batch === 1);
+ * assert(preset.model.memoryN === 128 && preset.batch === 1);
  * ```
  */
 export function fastPreset(task: PaperTaskName): TaskPreset {
@@ -284,9 +287,10 @@ export const QUICK_COPY_STEPS = 8_000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { quickPreset } from "./presets.ts";
- * console.assert(quickPreset("copy").range.maxLen === 20 && quickPreset("copy").model.memoryN === 128);
- * console.assert(quickPreset("repeat-copy").optimizer === "adam" && quickPreset("repeat-copy").model.memoryN === 32);
+ * assert(quickPreset("copy").range.maxLen === 20 && quickPreset("copy").model.memoryN === 128);
+ * assert(quickPreset("repeat-copy").optimizer === "adam" && quickPreset("repeat-copy").model.memoryN === 32);
  * ```
  */
 export function quickPreset(task: PaperTaskName): TaskPreset {
@@ -311,8 +315,9 @@ export function quickPreset(task: PaperTaskName): TaskPreset {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { presetByName } from "./presets.ts";
- * console.assert(presetByName("paper", "copy").optimizer === "rmsprop");
+ * assert(presetByName("paper", "copy").optimizer === "rmsprop");
  * ```
  */
 export function presetByName(name: PresetName, task: PaperTaskName): TaskPreset {
@@ -340,9 +345,10 @@ export interface ProgramPreset extends TaskPreset {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { programPreset } from "./presets.ts";
  * const preset = programPreset();
- * console.assert(preset.curriculum === "combined" && preset.target.length === 2);
+ * assert(preset.curriculum === "combined" && preset.target.length === 2);
  * ```
  */
 export function programPreset(): ProgramPreset {
@@ -389,9 +395,10 @@ export interface TaskOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { trainingTask } from "./presets.ts";
  * const task = trainingTask({ task: "program", program: { target: { length: 3, nesting: 2 } } });
- * console.assert(task.outputKind === "softmax" && task.lengthMeaning.includes("nesting 2"));
+ * assert(task.outputKind === "softmax" && task.lengthMeaning.includes("nesting 2"));
  * ```
  */
 export function trainingTask(options: TaskOptions): Task {
@@ -413,8 +420,9 @@ export function trainingTask(options: TaskOptions): Task {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { programRange } from "./presets.ts";
- * console.assert(programRange("naive", { length: 4, nesting: 1 }).minLen === 1);
+ * assert(programRange("naive", { length: 4, nesting: 1 }).minLen === 1);
  * ```
  */
 export function programRange(curriculum: CurriculumName, target: ProgramDifficulty): LengthRange {

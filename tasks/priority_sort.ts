@@ -51,10 +51,11 @@ export interface PrioritySortOptions {
  *
  * @example Sort 20 vectors into the top 16
  * ```ts
+ * import assert from "node:assert/strict";
  * import { prioritySortTask } from "./priority_sort.ts";
  * import { Rng } from "../src/model/random.ts";
  * const episodes = prioritySortTask().generate(new Rng(1), 1, { minLen: 20, maxLen: 20 });
- * console.assert(episodes.steps === 20 + 1 + 16);
+ * assert(episodes.steps === 20 + 1 + 16);
  * ```
  */
 export function prioritySortTask(options: PrioritySortOptions = {}): Task {

@@ -117,9 +117,10 @@ export const MAX_PROGRAM_NESTING = 3;
  *
  * @example Round trip
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeProgramText, encodeProgramText } from "./program.ts";
  * const ids = encodeProgramText("print(1+2)");
- * console.assert(decodeProgramText(ids) === "print(1+2)");
+ * assert(decodeProgramText(ids) === "print(1+2)");
  * ```
  */
 export function encodeProgramText(text: string): number[] {
@@ -145,8 +146,9 @@ export function encodeProgramText(text: string): number[] {
  *
  * @example Decode the end symbol
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeProgramText, PROGRAM_END } from "./program.ts";
- * console.assert(decodeProgramText([0]) === PROGRAM_END);
+ * assert(decodeProgramText([0]) === PROGRAM_END);
  * ```
  */
 export function decodeProgramText(ids: ArrayLike<number>): string {
@@ -182,6 +184,7 @@ export interface ProgramDifficulty {
  *
  * @example Reject length 16
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkProgramDifficulty } from "./program.ts";
  * let message = "";
  * try {
@@ -189,7 +192,7 @@ export interface ProgramDifficulty {
  * } catch (e) {
  *   message = (e as Error).message;
  * }
- * console.assert(message.includes("length must be an integer in 1..15, got 16"));
+ * assert(message.includes("length must be an integer in 1..15, got 16"));
  * ```
  */
 export function checkProgramDifficulty(
@@ -240,8 +243,9 @@ export const PROGRAM_OPERATIONS: readonly ProgramOperation[] = Object.freeze(
  *
  * @example Addition only
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkProgramOperations } from "./program.ts";
- * console.assert(checkProgramOperations(["add"]).length === 1);
+ * assert(checkProgramOperations(["add"]).length === 1);
  * ```
  */
 export function checkProgramOperations(
@@ -291,8 +295,9 @@ const OPERATION_CHARACTERS: Readonly<Record<ProgramOperation, string>> = {
  *
  * @example Addition programs
  * ```ts
+ * import assert from "node:assert/strict";
  * import { programCharacters } from "./program.ts";
- * console.assert(programCharacters(["add"]) === "()+0123456789inprt");
+ * assert(programCharacters(["add"]) === "()+0123456789inprt");
  * ```
  */
 export function programCharacters(operations: readonly ProgramOperation[]): string {
@@ -329,11 +334,12 @@ const VARIABLE_NAMES = [..."abcdefghijklmnopqrstuvwyz"];
  *
  * @example One program
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateProgram } from "./program.ts";
  * import { Rng } from "../src/model/random.ts";
  * const { program, answer } = generateProgram(new Rng(3), { length: 6, nesting: 1 });
- * console.assert(program.startsWith("print(") || program.includes("\nprint("));
- * console.assert(/^-?\d+$/.test(answer));
+ * assert(program.startsWith("print(") || program.includes("\nprint("));
+ * assert(/^-?\d+$/.test(answer));
  * ```
  */
 export function generateProgram(
@@ -430,10 +436,11 @@ export interface ProgramBatch extends EpisodeBatch {
  *
  * @example Encode an addition
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeProgramEpisodes } from "./program.ts";
  * const b = encodeProgramEpisodes([{ program: "print(1+2)", answer: "3" }]);
- * console.assert(b.steps === 10 + 1 + 1);
- * console.assert(b.mask[10] === 1 && b.mask[9] === 0);
+ * assert(b.steps === 10 + 1 + 1);
+ * assert(b.mask[10] === 1 && b.mask[9] === 0);
  * ```
  */
 export function encodeProgramEpisodes(examples: readonly ProgramExample[]): ProgramBatch {
@@ -479,10 +486,11 @@ export function encodeProgramEpisodes(examples: readonly ProgramExample[]): Prog
  *
  * @example The paper's 6-digit additions and friends
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generatePrograms } from "./program.ts";
  * import { Rng } from "../src/model/random.ts";
  * const b = generatePrograms(new Rng(1), 4, { length: 6, nesting: 1 });
- * console.assert(b.batch === 4 && b.programs.length === 4 && b.inputSize === 49);
+ * assert(b.batch === 4 && b.programs.length === 4 && b.inputSize === 49);
  * ```
  */
 export function generatePrograms(
@@ -533,11 +541,12 @@ export interface ProgramTaskOptions {
  *
  * @example Draw a batch at lengths 1..4, nesting 2
  * ```ts
+ * import assert from "node:assert/strict";
  * import { programTask } from "./program.ts";
  * import { Rng } from "../src/model/random.ts";
  * const task = programTask({ length: 4, nesting: 2 });
  * const episodes = task.generate(new Rng(1), 8, { minLen: 1, maxLen: 4 });
- * console.assert(task.outputKind === "softmax" && episodes.outputSize === 49);
+ * assert(task.outputKind === "softmax" && episodes.outputSize === 49);
  * ```
  */
 export function programTask(options: ProgramTaskOptions = {}): Task {

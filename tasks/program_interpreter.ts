@@ -71,6 +71,7 @@ const INDENT = "  ";
  *
  * @example Write an addition
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatProgram } from "./program_interpreter.ts";
  * const source = formatProgram([{
  *   kind: "print",
@@ -81,7 +82,7 @@ const INDENT = "  ";
  *     right: { kind: "number", value: 42598n },
  *   },
  * }]);
- * console.assert(source === "print(398345+42598)");
+ * assert(source === "print(398345+42598)");
  * ```
  */
 export function formatProgram(program: readonly ProgramStatement[]): string {
@@ -116,6 +117,7 @@ export function formatProgram(program: readonly ProgramStatement[]): string {
  *
  * @example A conditional whose branch is a sum
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatExpression } from "./program_interpreter.ts";
  * const n = (value: bigint) => ({ kind: "number", value }) as const;
  * const text = formatExpression({
@@ -125,7 +127,7 @@ export function formatProgram(program: readonly ProgramStatement[]): string {
  *   right: n(8500n),
  *   otherwise: n(5308n),
  * });
- * console.assert(text === "(b+7567) if 2641<8500 else 5308");
+ * assert(text === "(b+7567) if 2641<8500 else 5308");
  * ```
  */
 export function formatExpression(e: ProgramExpression, nested = false): string {
@@ -156,9 +158,10 @@ export function formatExpression(e: ProgramExpression, nested = false): string {
  *
  * @example A loop that accumulates
  * ```ts
+ * import assert from "node:assert/strict";
  * import { executeProgram, parseProgram } from "./program_interpreter.ts";
  * const out = executeProgram(parseProgram("j=8584\nfor x in range(8):\n  j+=920\nprint(j)"));
- * console.assert(out === "15944");
+ * assert(out === "15944");
  * ```
  */
 export function executeProgram(program: readonly ProgramStatement[]): string {
@@ -203,6 +206,7 @@ export function executeProgram(program: readonly ProgramStatement[]): string {
  *
  * @example Subtraction can go negative
  * ```ts
+ * import assert from "node:assert/strict";
  * import { evaluateExpression } from "./program_interpreter.ts";
  * const v = evaluateExpression({
  *   kind: "binary",
@@ -210,7 +214,7 @@ export function executeProgram(program: readonly ProgramStatement[]): string {
  *   left: { kind: "number", value: 12n },
  *   right: { kind: "variable", name: "a" },
  * }, new Map([["a", 50n]]));
- * console.assert(v === -38n);
+ * assert(v === -38n);
  * ```
  */
 export function evaluateExpression(
@@ -248,8 +252,9 @@ function lookup(env: ReadonlyMap<string, bigint>, name: string): bigint {
  *
  * @example Parse and run
  * ```ts
+ * import assert from "node:assert/strict";
  * import { executeProgram, parseProgram } from "./program_interpreter.ts";
- * console.assert(executeProgram(parseProgram("print(398345+42598)")) === "440943");
+ * assert(executeProgram(parseProgram("print(398345+42598)")) === "440943");
  * ```
  */
 export function parseProgram(source: string): ProgramStatement[] {
@@ -294,8 +299,9 @@ export function parseProgram(source: string): ProgramStatement[] {
  *
  * @example A conditional
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runProgramSource } from "./program_interpreter.ts";
- * console.assert(runProgramSource("print(5 if 7<3 else 12-40)") === "-28");
+ * assert(runProgramSource("print(5 if 7<3 else 12-40)") === "-28");
  * ```
  */
 export function runProgramSource(source: string): string {

@@ -73,8 +73,9 @@ export interface RepeatCopyTask extends Task {
  *
  * @example The paper's range
  * ```ts
+ * import assert from "node:assert/strict";
  * import { normaliseRepeats } from "./repeat_copy.ts";
- * console.assert(normaliseRepeats(5.5) === 0);
+ * assert(normaliseRepeats(5.5) === 0);
  * ```
  */
 export function normaliseRepeats(n: number, minRepeats = 1, maxRepeats = 10): number {
@@ -94,11 +95,12 @@ export function normaliseRepeats(n: number, minRepeats = 1, maxRepeats = 10): nu
  *
  * @example Evaluate with 20 repeats
  * ```ts
+ * import assert from "node:assert/strict";
  * import { repeatCopyTask } from "./repeat_copy.ts";
  * import { Rng } from "../src/model/random.ts";
  * const task = repeatCopyTask({ repeats: 20 });
  * const episodes = task.generate(new Rng(1), 1, { minLen: 10, maxLen: 10 });
- * console.assert(episodes.steps === 21 * 10 + 2);
+ * assert(episodes.steps === 21 * 10 + 2);
  * ```
  */
 export function repeatCopyTask(options: RepeatCopyOptions = {}): RepeatCopyTask {

@@ -84,9 +84,10 @@ export interface Task {
  *
  * @example Check a bit count
  * ```ts
+ * import assert from "node:assert/strict";
  * import { requireIntegerAtLeast } from "./task.ts";
  * const bits = requireIntegerAtLeast(8, "bits", "Cannot create the copy task");
- * console.assert(bits === 8);
+ * assert(bits === 8);
  * ```
  */
 export function requireIntegerAtLeast(value: unknown, name: string, what: string, min = 1): number {
@@ -112,6 +113,7 @@ export function requireIntegerAtLeast(value: unknown, name: string, what: string
  *
  * @example Reject an empty range
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkGenerateArgs } from "./task.ts";
  * let message = "";
  * try {
@@ -119,7 +121,7 @@ export function requireIntegerAtLeast(value: unknown, name: string, what: string
  * } catch (e) {
  *   message = (e as Error).message;
  * }
- * console.assert(message.includes("minLen must be ≤ maxLen"));
+ * assert(message.includes("minLen must be ≤ maxLen"));
  * ```
  */
 export function checkGenerateArgs(task: TaskName, batch: number, range: LengthRange, minAllowed = 1): void {
@@ -151,9 +153,10 @@ export function checkGenerateArgs(task: TaskName, batch: number, range: LengthRa
  *
  * @example Two episodes of 3 and 5 steps
  * ```ts
+ * import assert from "node:assert/strict";
  * import { allocateBatch } from "./task.ts";
  * const b = allocateBatch(2, 1, [3, 5]);
- * console.assert(b.steps === 5 && b.input.length === 2 * 5 * 2);
+ * assert(b.steps === 5 && b.input.length === 2 * 5 * 2);
  * ```
  */
 export function allocateBatch(

@@ -58,9 +58,10 @@ export class UsageError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFlags } from "./args.ts";
  * const values = parseFlags(["--steps", "10"], { steps: { type: "string", help: "steps" } });
- * console.assert(values.steps === "10");
+ * assert(values.steps === "10");
  * ```
  */
 export function parseFlags(
@@ -83,9 +84,10 @@ export function parseFlags(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCommandLine } from "./args.ts";
  * const { values, positionals } = parseCommandLine(["--n", "2", "print(1+2)"], { n: { type: "string", help: "n" } }, true);
- * console.assert(values.n === "2" && positionals[0] === "print(1+2)");
+ * assert(values.n === "2" && positionals[0] === "print(1+2)");
  * ```
  */
 export function parseCommandLine(
@@ -120,8 +122,9 @@ export function parseCommandLine(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { helpText } from "./args.ts";
- * console.assert(helpText("x", { a: { type: "boolean", help: "A" } }).includes("--a"));
+ * assert(helpText("x", { a: { type: "boolean", help: "A" } }).includes("--a"));
  * ```
  */
 export function helpText(usage: string, flags: Readonly<Record<string, FlagSpec>>): string {
@@ -150,10 +153,11 @@ export function helpText(usage: string, flags: Readonly<Record<string, FlagSpec>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readCommand } from "./args.ts";
  * const flags = { n: { type: "string", help: "n", default: "2" }, help: { type: "boolean", help: "help" } } as const;
  * const line = readCommand([], "x [flags]", flags, console.log);
- * console.assert(line?.values.n === "2" && !line.given.has("n"));
+ * assert(line?.values.n === "2" && !line.given.has("n"));
  * ```
  */
 export function readCommand(
@@ -181,9 +185,10 @@ export function readCommand(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCommandLine, stringFlag } from "./args.ts";
  * const line = parseCommandLine(["--out", "x"], { out: { type: "string", help: "o" } }, false);
- * console.assert(stringFlag(line, "out") === "x");
+ * assert(stringFlag(line, "out") === "x");
  * ```
  */
 export function stringFlag(line: CommandLine, flag: string): string | undefined {
@@ -202,9 +207,10 @@ export function stringFlag(line: CommandLine, flag: string): string | undefined 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { integerFlag, optionalFlag, parseCommandLine } from "./args.ts";
- * const line = parseCommandLine(["--seed", "4"], { seed: { type: "string", help: "seed" } });
- * console.assert(optionalFlag(line, "seed", (v) => integerFlag(v, "seed", 0)) === 4);
+ * const line = parseCommandLine(["--seed", "4"], { seed: { type: "string", help: "seed" } }, false);
+ * assert(optionalFlag(line, "seed", (v) => integerFlag(v, "seed", 0)) === 4);
  * ```
  */
 export function optionalFlag<T>(line: CommandLine, flag: string, parse: (value: string) => T): T | undefined {
@@ -223,9 +229,10 @@ export function optionalFlag<T>(line: CommandLine, flag: string, parse: (value: 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCommandLine, requiredFlag } from "./args.ts";
  * const line = parseCommandLine(["--checkpoint", "runs/a"], { checkpoint: { type: "string", help: "c" } }, false);
- * console.assert(requiredFlag(line, "checkpoint", "DIR") === "runs/a");
+ * assert(requiredFlag(line, "checkpoint", "DIR") === "runs/a");
  * ```
  */
 export function requiredFlag(line: CommandLine, flag: string, what: string): string {
@@ -244,11 +251,12 @@ export function requiredFlag(line: CommandLine, flag: string, what: string): str
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { asUsage, UsageError } from "./args.ts";
  * try {
  *   asUsage(() => { throw new RangeError("--n must be 1"); });
  * } catch (error) {
- *   console.assert(error instanceof UsageError);
+ *   assert(error instanceof UsageError);
  * }
  * ```
  */
@@ -272,9 +280,10 @@ export function asUsage<T>(check: () => T): T {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { blameFlag, UsageError } from "./args.ts";
  * const error = await blameFlag("length", () => Promise.reject(new RangeError("too long"))).catch((e) => e);
- * console.assert(error instanceof UsageError && error.message === "--length: too long");
+ * assert(error instanceof UsageError && error.message === "--length: too long");
  * ```
  */
 export async function blameFlag<T>(flag: string, run: () => Promise<T>): Promise<T> {
@@ -298,8 +307,9 @@ export async function blameFlag<T>(flag: string, run: () => Promise<T>): Promise
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { integerFlag } from "./args.ts";
- * console.assert(integerFlag("8", "batch", 1) === 8);
+ * assert(integerFlag("8", "batch", 1) === 8);
  * ```
  */
 export function integerFlag(value: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -323,8 +333,9 @@ export function integerFlag(value: string, flag: string, min: number, max = Numb
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { numberFlag } from "./args.ts";
- * console.assert(numberFlag("1e-3", "lr", 0) === 0.001);
+ * assert(numberFlag("1e-3", "lr", 0) === 0.001);
  * ```
  */
 export function numberFlag(value: string, flag: string, min: number, inclusive = false): number {
@@ -346,8 +357,9 @@ export function numberFlag(value: string, flag: string, min: number, inclusive =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { choiceFlag } from "./args.ts";
- * console.assert(choiceFlag("cpu", "backend", ["cpu", "webgpu"] as const) === "cpu");
+ * assert(choiceFlag("cpu", "backend", ["cpu", "webgpu"] as const) === "cpu");
  * ```
  */
 export function choiceFlag<T extends string>(value: string, flag: string, allowed: readonly T[]): T {

@@ -48,8 +48,9 @@ export function heldOutSeed(line: CommandLine): number | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkpointFlag } from "./common_flags.ts";
- * console.assert(checkpointFlag().help.includes("required"));
+ * assert(checkpointFlag().help.includes("required"));
  * ```
  */
 export function checkpointFlag(what = "the checkpoint directory"): FlagSpec {
@@ -64,8 +65,9 @@ export function checkpointFlag(what = "the checkpoint directory"): FlagSpec {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { presetFlag } from "./common_flags.ts";
- * console.assert(presetFlag("B: episodes per step").defaultFrom === "from the preset");
+ * assert(presetFlag("B: episodes per step").defaultFrom === "from the preset");
  * ```
  */
 export function presetFlag(help: string): FlagSpec {
@@ -117,9 +119,10 @@ export interface CheckpointCommandOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkpointCommand } from "./common_flags.ts";
  * const command = checkpointCommand("x --checkpoint DIR", {}, ({ dir }) => Promise.resolve(dir));
- * console.assert(await command(["--checkpoint", "runs/a"]) === "runs/a");
+ * assert(await command(["--checkpoint", "runs/a"]) === "runs/a");
  * ```
  */
 export function checkpointCommand<T>(

@@ -158,8 +158,9 @@ export const EVAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lengthsFlag } from "./eval.ts";
- * console.assert(lengthsFlag("10, 20,30").join() === "10,20,30");
+ * assert(lengthsFlag("10, 20,30").join() === "10,20,30");
  * ```
  */
 export function lengthsFlag(value: string): number[] {

@@ -137,11 +137,12 @@ export const executeCommand: CheckpointCommand<ExecutedProgram[]> = checkpointCo
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatExecuted } from "./execute.ts";
  * const text = formatExecuted([{
  *   program: "print(1+2)", answer: "3", teacher_forced: "3.", generated: "3", generated_correct: true, note: "",
  * }]);
- * console.assert(text.includes("model     3   (right)"));
+ * assert(text.includes("model     3   (right)"));
  * ```
  */
 export function formatExecuted(rows: readonly ExecutedProgram[]): string {

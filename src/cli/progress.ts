@@ -33,8 +33,9 @@ export interface ProgressState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatDuration } from "./progress.ts";
- * console.assert(formatDuration(185) === "3m05s");
+ * assert(formatDuration(185) === "3m05s");
  * ```
  */
 export function formatDuration(seconds: number): string {
@@ -53,9 +54,10 @@ export function formatDuration(seconds: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatProgress } from "./progress.ts";
  * const line = formatProgress({ step: 10, totalSteps: 100, sequences: 160, sequencesPerSecond: 80, etaSeconds: 18 });
- * console.assert(line.startsWith("step 10/100"));
+ * assert(line.startsWith("step 10/100"));
  * ```
  */
 export function formatProgress(state: ProgressState): string {
@@ -108,13 +110,14 @@ export interface ProgressOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProgressDisplay } from "./progress.ts";
  * let out = "";
  * const progress = new ProgressDisplay({ totalSteps: 2, startStep: 0, batch: 4, live: false, write: (t) => out += t });
  * progress.step(1);
  * progress.report({ step: 2, sequences: 8, seconds: 1, sequencesPerSecond: 8, trainCostBits: 5, gradNorm: 1, costBits: 4, bitErrors: 2 });
  * progress.finish();
- * console.assert(out.startsWith("step 2/2"));
+ * assert(out.startsWith("step 2/2"));
  * ```
  */
 export class ProgressDisplay {

@@ -21,8 +21,9 @@ const NO_WAYLAND_SOCKET = "/nonexistent/ntm-no-wayland";
  * @example
  * ```ts
  * import { strict as assert } from "node:assert";
- * const changed = quietMesa();
- * assert.equal(changed, Deno.env.get("WAYLAND_DISPLAY") === "/nonexistent/ntm-no-wayland");
+ * const had = Deno.env.get("XDG_RUNTIME_DIR") || Deno.env.get("WAYLAND_DISPLAY");
+ * assert.equal(quietMesa(), !had);
+ * assert.ok(Deno.env.get("XDG_RUNTIME_DIR") || Deno.env.get("WAYLAND_DISPLAY"));
  * ```
  */
 export function quietMesa(): boolean {

@@ -52,9 +52,10 @@ export class TrainingInterruptedError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { listenForStop } from "./stop_signals.ts";
  * const stop = listenForStop();
- * console.assert(stop.signal === null);
+ * assert(stop.signal === null);
  * stop.remove();
  * ```
  */

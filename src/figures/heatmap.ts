@@ -25,8 +25,9 @@ const VIRIDIS: readonly (readonly [number, number, number])[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { viridis } from "./heatmap.ts";
- * console.assert(viridis(0) === "#440154" && viridis(1) === "#fde725");
+ * assert(viridis(0) === "#440154" && viridis(1) === "#fde725");
  * ```
  */
 export function viridis(t: number): string {
@@ -68,8 +69,9 @@ export interface HeatmapOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { heatmapLevel } from "./heatmap.ts";
- * console.assert(heatmapLevel(1, 0, 1, 32) === 31 && heatmapLevel(0.001, 0, 1, 32) === 0);
+ * assert(heatmapLevel(1, 0, 1, 32) === 31 && heatmapLevel(0.001, 0, 1, 32) === 0);
  * ```
  */
 export function heatmapLevel(value: number, min: number, max: number, levels: number): number {
@@ -94,9 +96,10 @@ export function heatmapLevel(value: number, min: number, max: number, levels: nu
  *
  * @example A 2 × 3 map
  * ```ts
+ * import assert from "node:assert/strict";
  * import { heatmapSvg } from "./heatmap.ts";
  * const g = heatmapSvg([0, 0.5, 1, 1, 0.5, 0], 2, 3, { x: 0, y: 0, cellWidth: 10, cellHeight: 10 });
- * console.assert(g.includes('data-rows="2"') && g.includes('data-cols="3"'));
+ * assert(g.includes('data-rows="2"') && g.includes('data-cols="3"'));
  * ```
  */
 export function heatmapSvg(
@@ -158,8 +161,9 @@ export function heatmapSvg(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { colourBarSvg } from "./heatmap.ts";
- * console.assert(colourBarSvg(0, 0, 100, "0", "1").includes("<g"));
+ * assert(colourBarSvg(0, 0, 100, "0", "1").includes("<g"));
  * ```
  */
 export function colourBarSvg(x: number, y: number, width: number, min: string, max: string): string {

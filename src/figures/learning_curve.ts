@@ -19,12 +19,13 @@ import { svgDocument, svgText } from "./svg.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { learningCurveSvg } from "./learning_curve.ts";
  * const svg = learningCurveSvg([
  *   { step: 100, sequences: 1600, seconds: 1, train_cost_bits: 40, grad_norm: 3, cost_bits: 38, bit_errors: 12, seq_per_s: 1600 },
  *   { step: 200, sequences: 3200, seconds: 2, train_cost_bits: 10, grad_norm: 2, cost_bits: 9, bit_errors: 2, seq_per_s: 1600 },
  * ], "copy");
- * console.assert(svg.includes("<polyline"));
+ * assert(svg.includes("<polyline"));
  * ```
  */
 export function learningCurveSvg(records: readonly MetricsRecord[], title: string): string {
@@ -82,11 +83,12 @@ export const TRAIN_CURVE_WINDOW = 200;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { movingTrainCost } from "./learning_curve.ts";
  * const r = (sequences: number, train_cost_bits: number) =>
  *   ({ step: sequences, sequences, seconds: 1, train_cost_bits, grad_norm: 1, cost_bits: 1, bit_errors: 1, seq_per_s: 1 });
  * const points = movingTrainCost([r(100, 10), r(200, 20), r(300, 30)], 200);
- * console.assert(points[2]![1] === 25);
+ * assert(points[2]![1] === 25);
  * ```
  */
 export function movingTrainCost(

@@ -53,8 +53,9 @@ export interface LineChartOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { niceTicks } from "./line_chart.ts";
- * console.assert(niceTicks(0, 10, 5).join() === "0,2,4,6,8,10");
+ * assert(niceTicks(0, 10, 5).join() === "0,2,4,6,8,10");
  * ```
  */
 export function niceTicks(lo: number, hi: number, count: number): number[] {
@@ -77,8 +78,9 @@ export function niceTicks(lo: number, hi: number, count: number): number[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tickLabel } from "./line_chart.ts";
- * console.assert(tickLabel(20000) === "20k" && tickLabel(0.01) === "0.01");
+ * assert(tickLabel(20000) === "20k" && tickLabel(0.01) === "0.01");
  * ```
  */
 export function tickLabel(value: number): string {
@@ -98,12 +100,13 @@ export function tickLabel(value: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lineChartSvg } from "./line_chart.ts";
  * const g = lineChartSvg(
  *   [{ name: "cost", colour: "#1f77b4", points: [[0, 30], [100, 3], [200, 0.1]] }],
  *   { x: 0, y: 0, width: 400, height: 250, title: "Held-out cost", xLabel: "sequences", yLabel: "bits", logY: true },
  * );
- * console.assert(g.includes("<polyline"));
+ * assert(g.includes("<polyline"));
  * ```
  */
 export function lineChartSvg(series: readonly ChartSeries[], options: LineChartOptions): string {

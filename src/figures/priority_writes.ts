@@ -44,8 +44,9 @@ export interface PriorityWrites {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pearson } from "./priority_writes.ts";
- * console.assert(Math.abs(pearson([[0, 1], [1, 3], [2, 5]]) - 1) < 1e-12);
+ * assert(Math.abs(pearson([[0, 1], [1, 3], [2, 5]]) - 1) < 1e-12);
  * ```
  */
 export function pearson(points: readonly (readonly [number, number])[]): number {

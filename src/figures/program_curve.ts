@@ -40,13 +40,14 @@ type ProgramField = "char_accuracy" | "stage_char_accuracy" | "stage_length" | "
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { programLearningCurveSvg } from "./program_curve.ts";
  * const r = (sequences: number, char_accuracy: number, stage_length: number) => ({
  *   step: sequences, sequences, seconds: 1, train_cost_bits: 5, grad_norm: 1, cost_bits: 5, bit_errors: 1,
  *   seq_per_s: 100, char_accuracy, stage_char_accuracy: 0.9, stage_length, stage_nesting: 1,
  * });
  * const svg = programLearningCurveSvg([r(1000, 0.2, 1), r(2000, 0.4, 2)], "addition");
- * console.assert(svg.includes("<polyline"));
+ * assert(svg.includes("<polyline"));
  * ```
  */
 export function programLearningCurveSvg(records: readonly MetricsRecord[], title: string): string {

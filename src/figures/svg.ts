@@ -13,8 +13,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { escapeXml } from "./svg.ts";
- * console.assert(escapeXml("a < b & c") === "a &lt; b &amp; c");
+ * assert(escapeXml("a < b & c") === "a &lt; b &amp; c");
  * ```
  */
 export function escapeXml(text: string): string {
@@ -32,8 +33,9 @@ export function escapeXml(text: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fmt } from "./svg.ts";
- * console.assert(fmt(1.5) === "1.5" && fmt(2) === "2" && fmt(1 / 3) === "0.33");
+ * assert(fmt(1.5) === "1.5" && fmt(2) === "2" && fmt(1 / 3) === "0.33");
  * ```
  */
 export function fmt(value: number): string {
@@ -66,8 +68,9 @@ export interface TextOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { svgText } from "./svg.ts";
- * console.assert(svgText(10, 20, "N × T").startsWith('<text x="10" y="20"'));
+ * assert(svgText(10, 20, "N × T").startsWith('<text x="10" y="20"'));
  * ```
  */
 export function svgText(x: number, y: number, content: string, options: TextOptions = {}): string {
@@ -91,9 +94,10 @@ export function svgText(x: number, y: number, content: string, options: TextOpti
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { svgDocument } from "./svg.ts";
  * const svg = svgDocument(100, 50, '<circle cx="50" cy="25" r="20"/>', "A circle");
- * console.assert(svg.includes('viewBox="0 0 100 50"'));
+ * assert(svg.includes('viewBox="0 0 100 50"'));
  * ```
  */
 export function svgDocument(width: number, height: number, body: string, title: string): string {

@@ -34,9 +34,10 @@ const PING_PONG: Readonly<Record<string, readonly [string, string]>> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bufferName } from "./engine_bindings.ts";
- * console.assert(bufferName("saved_w", 0) === "w");
- * console.assert(bufferName("d_memory_prev", 0) === "d_memory_b");
+ * assert(bufferName("saved_w", 0) === "w");
+ * assert(bufferName("d_memory_prev", 0) === "d_memory_b");
  * ```
  */
 export function bufferName(binding: string, parity: number): string {

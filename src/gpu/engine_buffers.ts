@@ -42,12 +42,13 @@ export const ZEROED_PER_STEP: readonly string[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ntmConfig } from "../model/config.ts";
  * import { parameterLayout } from "../model/layout.ts";
  * import { persistentBuffers } from "./engine_buffers.ts";
  * const config = ntmConfig({ inputSize: 9, outputSize: 8 });
  * const rows = persistentBuffers(config, parameterLayout(config), 32, "adam", false);
- * console.assert(rows.some(([name]) => name === "m"));
+ * assert(rows.some(([name]) => name === "m"));
  * ```
  */
 export function persistentBuffers(
@@ -85,10 +86,11 @@ export function persistentBuffers(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ntmConfig } from "../model/config.ts";
  * import { stepBuffers } from "./engine_buffers.ts";
  * const rows = stepBuffers(ntmConfig({ inputSize: 9, outputSize: 8 }), 32, 42);
- * console.assert(rows.find(([name]) => name === "mask")![1] === 42 * 32);
+ * assert(rows.find(([name]) => name === "mask")![1] === 42 * 32);
  * ```
  */
 export function stepBuffers(config: NtmConfig, batch: number, T: number): BufferRow[] {

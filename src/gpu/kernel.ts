@@ -70,8 +70,9 @@ const MAX_WORKGROUPS = 65535;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { kernelModule } from "./kernel.ts";
- * console.assert(kernelModule("@compute @workgroup_size(1) fn f() {}", "f.wgsl").label === "f");
+ * assert(kernelModule("@compute @workgroup_size(1) fn f() {}", "f.wgsl").label === "f");
  * ```
  */
 export function kernelModule(source: string, file: string): KernelModule {
@@ -90,10 +91,11 @@ export function kernelModule(source: string, file: string): KernelModule {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { kernelModule, launch } from "./kernel.ts";
  * const module = kernelModule("@compute @workgroup_size(1) fn f() {}", "f.wgsl");
  * const { workgroups } = launch(module, { entryPoint: "f", inputs: [], outputs: [], constants: {} }, 3);
- * console.assert(workgroups[0] === 3);
+ * assert(workgroups[0] === 3);
  * ```
  */
 export function launch(module: KernelModule, entry: KernelEntry, groups: number): KernelLaunch {
@@ -141,8 +143,9 @@ export function positiveSizes(kernels: string, sizes: Readonly<Record<string, nu
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { workgroupSize } from "./kernel.ts";
- * console.assert(workgroupSize("addressing", {}) === 64);
+ * assert(workgroupSize("addressing", {}) === 64);
  * ```
  */
 export function workgroupSize(kernels: string, options: KernelOptions, fallback = 64): number {

@@ -72,9 +72,10 @@ export interface AddressingSizes {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ntmConfig } from "../model/config.ts";
  * import { addressingSizes } from "./kernels_addressing.ts";
- * console.assert(addressingSizes(ntmConfig({ inputSize: 9, outputSize: 8 }), 32).S === 3);
+ * assert(addressingSizes(ntmConfig({ inputSize: 9, outputSize: 8 }), 32).S === 3);
  * ```
  */
 export function addressingSizes(config: NtmConfig, batch: number): AddressingSizes {
@@ -96,8 +97,9 @@ export function addressingSizes(config: NtmConfig, batch: number): AddressingSiz
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rawHeadsWidth } from "./kernels_addressing.ts";
- * console.assert(rawHeadsWidth({ B: 1, N: 128, M: 20, R: 1, W: 1, S: 3 }) === 26 + 66);
+ * assert(rawHeadsWidth({ B: 1, N: 128, M: 20, R: 1, W: 1, S: 3 }) === 26 + 66);
  * ```
  */
 export function rawHeadsWidth(sizes: AddressingSizes): number {

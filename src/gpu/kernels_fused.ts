@@ -43,9 +43,10 @@ const CONTROLLER_WORKGROUP = 64;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ntmConfig } from "../model/config.ts";
  * import { packedWeightsLength } from "./kernels_fused.ts";
- * console.assert(packedWeightsLength(ntmConfig({ inputSize: 9, outputSize: 8 })) === 400 * 33 + 92 * 25);
+ * assert(packedWeightsLength(ntmConfig({ inputSize: 9, outputSize: 8 })) === 400 * 33 + 92 * 25);
  * ```
  */
 export function packedWeightsLength(config: NtmConfig): number {
@@ -61,9 +62,10 @@ export function packedWeightsLength(config: NtmConfig): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ntmConfig } from "../model/config.ts";
  * import { controllerStepWorkgroupBytes } from "./kernels_fused.ts";
- * console.assert(controllerStepWorkgroupBytes(ntmConfig({ inputSize: 9, outputSize: 8 })) < 32768);
+ * assert(controllerStepWorkgroupBytes(ntmConfig({ inputSize: 9, outputSize: 8 })) < 32768);
  * ```
  */
 export function controllerStepWorkgroupBytes(config: NtmConfig): number {
@@ -180,9 +182,10 @@ export function controllerStepBackwardKernel(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { memoryStepFits } from "./kernels_fused.ts";
- * console.assert(memoryStepFits({ B: 32, N: 128, M: 20, R: 1, W: 1, S: 3 }));
- * console.assert(!memoryStepFits({ B: 32, N: 13, M: 7, R: 1, W: 1, S: 3 }));
+ * assert(memoryStepFits({ B: 32, N: 128, M: 20, R: 1, W: 1, S: 3 }));
+ * assert(!memoryStepFits({ B: 32, N: 13, M: 7, R: 1, W: 1, S: 3 }));
  * ```
  */
 export function memoryStepFits(sizes: AddressingSizes): boolean {
@@ -198,8 +201,9 @@ export function memoryStepFits(sizes: AddressingSizes): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { memoryStepWorkgroupBytes } from "./kernels_fused.ts";
- * console.assert(memoryStepWorkgroupBytes({ B: 32, N: 128, M: 20, R: 1, W: 1, S: 3 }) < 32768);
+ * assert(memoryStepWorkgroupBytes({ B: 32, N: 128, M: 20, R: 1, W: 1, S: 3 }) < 32768);
  * ```
  */
 export function memoryStepWorkgroupBytes(sizes: AddressingSizes): number {

@@ -122,10 +122,11 @@ export function linearWeightGradKernel(shape: LinearShape, options: KernelOption
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { stepRows } from "./kernels_rows.ts";
  * import { tiledWeightGradFits } from "./kernels_linear.ts";
  * const shape = { rows: 8, cols: 12, weightOffset: 0, biasOffset: 96, batch: 2, x: stepRows(2, 12), y: stepRows(2, 8) };
- * console.assert(tiledWeightGradFits(shape));
+ * assert(tiledWeightGradFits(shape));
  * ```
  */
 export function tiledWeightGradFits(shape: LinearShape): boolean {

@@ -32,8 +32,9 @@ export interface RowView {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { stepRows } from "./kernels_rows.ts";
- * console.assert(stepRows(3, 5).groupStride === 15);
+ * assert(stepRows(3, 5).groupStride === 15);
  * ```
  */
 export function stepRows(batch: number, width: number): RowView {
@@ -51,8 +52,9 @@ export function stepRows(batch: number, width: number): RowView {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { layerRows } from "./kernels_rows.ts";
- * console.assert(layerRows(2, 3, 5, 1).base === 15);
+ * assert(layerRows(2, 3, 5, 1).base === 15);
  * ```
  */
 export function layerRows(layers: number, batch: number, width: number, layer: number): RowView {
@@ -70,8 +72,9 @@ export function layerRows(layers: number, batch: number, width: number, layer: n
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { stateRows } from "./kernels_rows.ts";
- * console.assert(stateRows(1, 2, 4, 0).base === 8); // slot 1
+ * assert(stateRows(1, 2, 4, 0).base === 8); // slot 1
  * ```
  */
 export function stateRows(layers: number, batch: number, units: number, layer: number): RowView {
@@ -87,8 +90,9 @@ export function stateRows(layers: number, batch: number, units: number, layer: n
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { batchRows } from "./kernels_rows.ts";
- * console.assert(batchRows(7, 21).groupStride === 0);
+ * assert(batchRows(7, 21).groupStride === 0);
  * ```
  */
 export function batchRows(width: number, base = 0): RowView {
@@ -104,9 +108,10 @@ export function batchRows(width: number, base = 0): RowView {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ntmConfig } from "../model/config.ts";
  * import { controllerInputStride } from "./kernels_rows.ts";
- * console.assert(controllerInputStride(ntmConfig({ inputSize: 9, outputSize: 8 })) === 132);
+ * assert(controllerInputStride(ntmConfig({ inputSize: 9, outputSize: 8 })) === 132);
  * ```
  */
 export function controllerInputStride(config: NtmConfig): number {
@@ -124,9 +129,10 @@ export function controllerInputStride(config: NtmConfig): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ntmConfig } from "../model/config.ts";
  * import { layerWidth } from "./kernels_rows.ts";
- * console.assert(layerWidth(ntmConfig({ inputSize: 9, outputSize: 8 }), 0) === 129);
+ * assert(layerWidth(ntmConfig({ inputSize: 9, outputSize: 8 }), 0) === 129);
  * ```
  */
 export function layerWidth(config: NtmConfig, layer: number): number {

@@ -78,9 +78,10 @@ export const SHADER_HELPERS: readonly string[] = Object.freeze(Object.keys(HELPE
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { linkShader } from "./shader_source.ts";
  * const code = linkShader("//! include _activations.wgsl\nfn f(x: f32) -> f32 { return sigmoid(x); }", "f.wgsl");
- * console.assert(code.includes("fn sigmoid("));
+ * assert(code.includes("fn sigmoid("));
  * ```
  */
 export function linkShader(code: string, label: string): string {

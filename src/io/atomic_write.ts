@@ -28,11 +28,12 @@ const CHUNK_BYTES = 1 << 20;
  *
  * @example Save a checkpoint and a summary
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeFileAtomic } from "./atomic_write.ts";
  * const dir = await Deno.makeTempDir();
  * await writeFileAtomic(`${dir}/checkpoint.safetensors`, new Uint8Array([1, 2, 3]));
  * await writeFileAtomic(`${dir}/summary.json`, JSON.stringify({ step: 100 }));
- * console.assert((await Deno.readTextFile(`${dir}/summary.json`)) === '{"step":100}');
+ * assert((await Deno.readTextFile(`${dir}/summary.json`)) === '{"step":100}');
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

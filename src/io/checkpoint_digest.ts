@@ -50,8 +50,9 @@ export class CheckpointFileError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sha256Hex } from "./checkpoint_digest.ts";
- * console.assert((await sha256Hex(new Uint8Array())).startsWith("e3b0c442"));
+ * assert((await sha256Hex(new Uint8Array())).startsWith("e3b0c442"));
  * ```
  */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -67,8 +68,9 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fileDigest } from "./checkpoint_digest.ts";
- * console.assert((await fileDigest(new Uint8Array([1, 2]))).bytes === 2);
+ * assert((await fileDigest(new Uint8Array([1, 2]))).bytes === 2);
  * ```
  */
 export async function fileDigest(bytes: Uint8Array): Promise<FileDigest> {
@@ -113,9 +115,13 @@ export async function checkDigest(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { recordedDigests } from "./checkpoint_digest.ts";
- * const text = JSON.stringify({ files: { "model.safetensors": { sha256: "ab", bytes: 3 } } });
- * console.assert(recordedDigests(new TextEncoder().encode(text))?.get("model.safetensors")?.bytes === 3);
+ * const sha256 = "ab".repeat(32);
+ * const text = JSON.stringify({ files: { "model.safetensors": { sha256, bytes: 3 } } });
+ * assert.equal(recordedDigests(new TextEncoder().encode(text))?.get("model.safetensors")?.bytes, 3);
+ * const bad = JSON.stringify({ files: { "model.safetensors": { sha256: "ab", bytes: 3 } } });
+ * assert.equal(recordedDigests(new TextEncoder().encode(bad)), null);
  * ```
  */
 export function recordedDigests(config: Uint8Array): Map<string, FileDigest> | null {

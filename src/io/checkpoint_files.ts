@@ -46,8 +46,9 @@ export type CommitStep = `staged ${string}` | `renamed ${string}`;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { stagedName } from "./checkpoint_files.ts";
- * console.assert(stagedName("config.json") === ".config.json.next");
+ * assert(stagedName("config.json") === ".config.json.next");
  * ```
  */
 export function stagedName(file: string): string {

@@ -168,12 +168,13 @@ export type LoadedCheckpoint =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkpointLayout } from "./checkpoint_types.ts";
  * const layout = checkpointLayout({
  *   modelKind: "lstm",
  *   config: { inputSize: 2, outputSize: 2, units: 3, layers: 1, outputKind: "softmax" },
  * });
- * console.assert(layout.get("output.weight").size === 6);
+ * assert(layout.get("output.weight").size === 6);
  * ```
  */
 export function checkpointLayout(checkpoint: CheckpointModel): ParameterLayout {

@@ -117,9 +117,10 @@ export async function readMetricsLog(path: string): Promise<MetricsRecord[]> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseMetricsLog } from "./metrics_log.ts";
  * const records = parseMetricsLog('{"step":1,"sequences":8,"cost_bits":3,"bit_errors":1}\n{"step":2,"seq');
- * console.assert(records.length === 1);
+ * assert(records.length === 1);
  * ```
  */
 export function parseMetricsLog(text: string, source = "the metrics log"): MetricsRecord[] {

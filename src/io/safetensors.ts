@@ -45,13 +45,14 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  *
  * @example Encode and decode a weight matrix
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
  * const bytes = encodeSafetensors(
  *   [{ name: "W", dtype: "F32", shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) }],
  *   { step: "100" },
  * );
  * const { tensors, metadata } = decodeSafetensors(bytes);
- * console.assert(tensors.get("W")!.data[5] === 6 && metadata.step === "100");
+ * assert(tensors.get("W")!.data[5] === 6 && metadata.step === "100");
  * ```
  */
 export function encodeSafetensors(
@@ -152,10 +153,11 @@ export function encodeSafetensors(
  *
  * @example Read a checkpoint's tensors
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
  * const bytes = encodeSafetensors([{ name: "b", dtype: "F64", shape: [2], data: new Float64Array([0.5, -1]) }]);
  * const b = decodeSafetensors(bytes, "model.safetensors").tensors.get("b")!;
- * console.assert(b.dtype === "F64" && b.shape[0] === 2 && b.data[1] === -1);
+ * assert(b.dtype === "F64" && b.shape[0] === 2 && b.data[1] === -1);
  * ```
  */
 export function decodeSafetensors(

@@ -106,9 +106,10 @@ export const NTM_SIZE_LIMITS: Readonly<
  *
  * @example A copy-task model
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ntmConfig } from "./config.ts";
  * const config = ntmConfig({ inputSize: 9, outputSize: 8, memoryN: 16, memoryM: 8 });
- * console.assert(config.controllerType === "lstm");
+ * assert(config.controllerType === "lstm");
  * ```
  */
 export function ntmConfig(

@@ -59,12 +59,13 @@ export const INITIAL_BETA_RAW = 2;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ntmConfig } from "./config.ts";
  * import { initParameters } from "./init.ts";
  * import { parameterLayout } from "./layout.ts";
  * const config = ntmConfig({ inputSize: 9, outputSize: 8, memoryN: 16, memoryM: 8, controllerSize: 32 });
  * const params = initParameters(config, parameterLayout(config), 1);
- * console.assert(params.length === parameterLayout(config).size);
+ * assert(params.length === parameterLayout(config).size);
  * ```
  */
 export function initParameters(

@@ -58,9 +58,10 @@ export interface ParameterLayout {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ntmConfig } from "./config.ts";
  * import { layerInputWidth } from "./layout.ts";
- * console.assert(layerInputWidth(ntmConfig({ inputSize: 9, outputSize: 8 }), 0) === 29);
+ * assert(layerInputWidth(ntmConfig({ inputSize: 9, outputSize: 8 }), 0) === 29);
  * ```
  */
 export function layerInputWidth(config: NtmConfig, layer: number): number {
@@ -75,10 +76,11 @@ export function layerInputWidth(config: NtmConfig, layer: number): number {
  *
  * @example Count the paper's copy model
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ntmConfig } from "./config.ts";
  * import { parameterLayout } from "./layout.ts";
  * const layout = parameterLayout(ntmConfig({ inputSize: 9, outputSize: 8 }));
- * console.assert(layout.get("heads.weight").shape[1] === 100);
+ * assert(layout.get("heads.weight").shape[1] === 100);
  * ```
  */
 export function parameterLayout(config: NtmConfig): ParameterLayout {

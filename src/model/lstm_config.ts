@@ -35,9 +35,10 @@ export interface LstmConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lstmConfig } from "./lstm_config.ts";
  * const config = lstmConfig({ inputSize: 49, outputSize: 49, units: 128, layers: 2, outputKind: "softmax" });
- * console.assert(config.layers === 2);
+ * assert(config.layers === 2);
  * ```
  */
 export function lstmConfig(config: LstmConfig): LstmConfig {
@@ -69,9 +70,10 @@ export function lstmConfig(config: LstmConfig): LstmConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lstmConfig, lstmLayout } from "./lstm_config.ts";
  * const layout = lstmLayout(lstmConfig({ inputSize: 2, outputSize: 2, units: 3, layers: 1, outputKind: "sigmoid" }));
- * console.assert(layout.get("lstm.0.weight").shape[1] === 5);
+ * assert(layout.get("lstm.0.weight").shape[1] === 5);
  * ```
  */
 export function lstmLayout(config: LstmConfig): ParameterLayout {

@@ -19,9 +19,10 @@ export const MAX_SEED = 2 ** 32 - 1;
  *
  * @example Draw reproducible numbers
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Rng } from "./random.ts";
  * const a = new Rng(7), b = new Rng(7);
- * console.assert(a.uniform() === b.uniform());
+ * assert(a.uniform() === b.uniform());
  * ```
  */
 export class Rng {

@@ -54,11 +54,12 @@ export const ADAM_DEFAULTS: Readonly<AdamOptions> = Object.freeze({
  *
  * @example One step from zero state
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ADAM_DEFAULTS, adamUpdate } from "./adam.ts";
  * const params = new Float64Array([1]), m = new Float64Array(1), v = new Float64Array(1);
  * adamUpdate(params, m, v, new Float64Array([0.5]), 1, ADAM_DEFAULTS);
  * // The first bias-corrected step moves by about lr in the direction of −g.
- * console.assert(Math.abs(params[0]! - (1 - 1e-3)) < 1e-10);
+ * assert(Math.abs(params[0]! - (1 - 1e-3)) < 1e-10);
  * ```
  */
 export function adamUpdate(

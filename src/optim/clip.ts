@@ -19,8 +19,9 @@
  *
  * @example The 3-4-5 triangle
  * ```ts
+ * import assert from "node:assert/strict";
  * import { l2Norm } from "./clip.ts";
- * console.assert(l2Norm(new Float64Array([3, 4])) === 5);
+ * assert(l2Norm(new Float64Array([3, 4])) === 5);
  * ```
  */
 export function l2Norm(x: Float64Array): number {
@@ -59,10 +60,11 @@ export function l2Norm(x: Float64Array): number {
  *
  * @example Clip to norm 5
  * ```ts
+ * import assert from "node:assert/strict";
  * import { clipGlobalNorm } from "./clip.ts";
  * const grad = new Float64Array([6, 8]); // norm 10
  * const norm = clipGlobalNorm(grad, 5);
- * console.assert(norm === 10 && grad[0] === 3 && grad[1] === 4);
+ * assert(norm === 10 && grad[0] === 3 && grad[1] === 4);
  * ```
  */
 export function clipGlobalNorm(grad: Float64Array, maxNorm: number): number {
@@ -89,10 +91,11 @@ export function clipGlobalNorm(grad: Float64Array, maxNorm: number): number {
  *
  * @example Clamp to [−10, 10]
  * ```ts
+ * import assert from "node:assert/strict";
  * import { clipElementwise } from "./clip.ts";
  * const grad = new Float64Array([25, -3, -12]);
  * clipElementwise(grad, 10);
- * console.assert(grad[0] === 10 && grad[1] === -3 && grad[2] === -10);
+ * assert(grad[0] === 10 && grad[1] === -3 && grad[2] === -10);
  * ```
  */
 export function clipElementwise(grad: Float64Array, limit: number): number {

@@ -78,6 +78,7 @@ export interface Optimizer {
  *
  * @example Two Adam steps on a tiny problem
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createOptimizer } from "./optimizer.ts";
  * const params = new Float64Array([1, -1]);
  * const adam = createOptimizer("adam", 2, { learningRate: 0.01 });
@@ -86,7 +87,7 @@ export interface Optimizer {
  *   const norm = adam.step(params, grad);
  *   if (!Number.isFinite(norm)) throw new Error("non-finite gradient");
  * }
- * console.assert(adam.state.step === 2 && params[0]! < 1 && params[1]! > -1);
+ * assert(adam.state.step === 2 && params[0]! < 1 && params[1]! > -1);
  * ```
  */
 export function createOptimizer(name: OptimizerName, size: number, options?: OptimizerOptions): Optimizer {
@@ -114,12 +115,13 @@ export function createOptimizer(name: OptimizerName, size: number, options?: Opt
  *
  * @example Resume from a copy of the state
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createOptimizer, restoreOptimizer } from "./optimizer.ts";
  * const opt = createOptimizer("rmsprop", 3);
  * opt.step(new Float64Array(3), new Float64Array([1, 2, 3]));
  * const saved = { ...opt.state, slots: structuredClone(opt.state.slots) };
  * const resumed = restoreOptimizer(saved, opt.options, 3);
- * console.assert(resumed.state.step === 1 && resumed.state.slots.n![2] === opt.state.slots.n![2]);
+ * assert(resumed.state.step === 1 && resumed.state.slots.n![2] === opt.state.slots.n![2]);
  * ```
  */
 export function restoreOptimizer(

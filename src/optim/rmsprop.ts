@@ -56,12 +56,13 @@ export const RMSPROP_DEFAULTS: Readonly<RmsPropOptions> = Object.freeze({
  *
  * @example One step from zero state
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RMSPROP_DEFAULTS, rmspropUpdate } from "./rmsprop.ts";
  * const params = new Float64Array([1]);
  * const n = new Float64Array(1), gbar = new Float64Array(1), delta = new Float64Array(1);
  * rmspropUpdate(params, n, gbar, delta, new Float64Array([1]), RMSPROP_DEFAULTS);
  * // n = 0.05, ḡ = 0.05, Δ = −1e-4 / √(0.05 − 0.0025 + 1e-4)
- * console.assert(Math.abs(delta[0]! + 1e-4 / Math.sqrt(0.0476)) < 1e-15);
+ * assert(Math.abs(delta[0]! + 1e-4 / Math.sqrt(0.0476)) < 1e-15);
  * ```
  */
 export function rmspropUpdate(

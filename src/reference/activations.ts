@@ -12,8 +12,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sigmoid } from "./activations.ts";
- * console.assert(sigmoid(0) === 0.5);
+ * assert(sigmoid(0) === 0.5);
  * ```
  */
 export function sigmoid(x: number): number {
@@ -30,8 +31,9 @@ export function sigmoid(x: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { softplus } from "./activations.ts";
- * console.assert(Math.abs(softplus(0) - Math.LN2) < 1e-15);
+ * assert(Math.abs(softplus(0) - Math.LN2) < 1e-15);
  * ```
  */
 export function softplus(x: number): number {
@@ -48,10 +50,11 @@ export function softplus(x: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { softmaxInto } from "./activations.ts";
  * const p = new Float64Array(2);
  * softmaxInto(p, Float64Array.of(1, 1), 0, 2);
- * console.assert(p[0] === 0.5);
+ * assert(p[0] === 0.5);
  * ```
  */
 export function softmaxInto(out: Float64Array, x: Float64Array, offset: number, length: number): void {
@@ -73,10 +76,11 @@ export function softmaxInto(out: Float64Array, x: Float64Array, offset: number, 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { softmaxBackwardInto } from "./activations.ts";
  * const dx = new Float64Array(2);
  * softmaxBackwardInto(dx, Float64Array.of(1, 1), Float64Array.of(0.5, 0.5), 0, 2);
- * console.assert(dx[0] === 0);
+ * assert(dx[0] === 0);
  * ```
  */
 export function softmaxBackwardInto(

@@ -25,10 +25,11 @@ export const SHARPEN_ZERO = 1e-30;
  *
  * @example Address the row most like the key
  * ```ts
+ * import assert from "node:assert/strict";
  * import { contentAddressForward } from "./addressing.ts";
  * const wc = new Float64Array(2);
  * contentAddressForward(wc, Float64Array.of(1, 0), 10, Float64Array.of(1, 0, 0, 1), 2, 2);
- * console.assert(wc[0]! > 0.99);
+ * assert(wc[0]! > 0.99);
  * ```
  */
 export function contentAddressForward(
@@ -67,12 +68,13 @@ export function contentAddressForward(
  *
  * @example Gradient of one weight
  * ```ts
+ * import assert from "node:assert/strict";
  * import { contentAddressBackward, contentAddressForward } from "./addressing.ts";
  * const k = Float64Array.of(1, 0.5), mem = Float64Array.of(1, 0, 0, 1), wc = new Float64Array(2);
  * contentAddressForward(wc, k, 2, mem, 2, 2);
  * const dk = new Float64Array(2), dbeta = new Float64Array(1), dmem = new Float64Array(4);
  * contentAddressBackward(dk, dbeta, dmem, Float64Array.of(1, 0), wc, k, 2, mem, 2, 2);
- * console.assert(dbeta[0]! > 0);
+ * assert(dbeta[0]! > 0);
  * ```
  */
 export function contentAddressBackward(
@@ -127,10 +129,11 @@ export function contentAddressBackward(
  *
  * @example Halfway
  * ```ts
+ * import assert from "node:assert/strict";
  * import { interpolateForward } from "./addressing.ts";
  * const wg = new Float64Array(2);
  * interpolateForward(wg, Float64Array.of(1, 0), Float64Array.of(0, 1), 0.5, 2);
- * console.assert(wg[0] === 0.5);
+ * assert(wg[0] === 0.5);
  * ```
  */
 export function interpolateForward(
@@ -157,10 +160,11 @@ export function interpolateForward(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { interpolateBackward } from "./addressing.ts";
  * const dwc = new Float64Array(2), dwPrev = new Float64Array(2), dg = new Float64Array(1);
  * interpolateBackward(dwc, dwPrev, dg, Float64Array.of(1, 0), Float64Array.of(1, 0), Float64Array.of(0, 1), 0.25, 2);
- * console.assert(dg[0] === 1 && dwc[0] === 0.25);
+ * assert(dg[0] === 1 && dwc[0] === 0.25);
  * ```
  */
 export function interpolateBackward(
@@ -194,10 +198,11 @@ export function interpolateBackward(
  *
  * @example Shift by +1
  * ```ts
+ * import assert from "node:assert/strict";
  * import { shiftForward } from "./addressing.ts";
  * const w = new Float64Array(3);
  * shiftForward(w, Float64Array.of(1, 0, 0), Float64Array.of(0, 0, 1), 3, 3);
- * console.assert(w[1] === 1);
+ * assert(w[1] === 1);
  * ```
  */
 export function shiftForward(
@@ -228,10 +233,11 @@ export function shiftForward(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { shiftBackward } from "./addressing.ts";
  * const dwg = new Float64Array(3), ds = new Float64Array(3);
  * shiftBackward(dwg, ds, Float64Array.of(0, 1, 0), Float64Array.of(1, 0, 0), Float64Array.of(0, 0, 1), 3, 3);
- * console.assert(dwg[0] === 1 && ds[2] === 1);
+ * assert(dwg[0] === 1 && ds[2] === 1);
  * ```
  */
 export function shiftBackward(
@@ -264,10 +270,11 @@ export function shiftBackward(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sharpenForward } from "./addressing.ts";
  * const w = new Float64Array(2);
  * sharpenForward(w, Float64Array.of(0.75, 0.25), 2, 2);
- * console.assert(Math.abs(w[0]! - 0.9) < 1e-12);
+ * assert(Math.abs(w[0]! - 0.9) < 1e-12);
  * ```
  */
 export function sharpenForward(w: Float64Array, wTilde: Float64Array, gamma: number, n: number): void {
@@ -296,12 +303,13 @@ export function sharpenForward(w: Float64Array, wTilde: Float64Array, gamma: num
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sharpenBackward, sharpenForward } from "./addressing.ts";
  * const wTilde = Float64Array.of(0.75, 0.25), w = new Float64Array(2);
  * sharpenForward(w, wTilde, 2, 2);
  * const dwTilde = new Float64Array(2), dgamma = new Float64Array(1);
  * sharpenBackward(dwTilde, dgamma, Float64Array.of(1, 0), w, wTilde, 2, 2);
- * console.assert(dgamma[0]! > 0);
+ * assert(dgamma[0]! > 0);
  * ```
  */
 export function sharpenBackward(

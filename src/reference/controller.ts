@@ -21,10 +21,11 @@ import { sigmoid } from "./activations.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { linearForward } from "./controller.ts";
  * const y = new Float64Array(1);
  * linearForward(y, Float64Array.of(1, 2), Float64Array.of(3), Float64Array.of(1, 1), 1, 2);
- * console.assert(y[0] === 6);
+ * assert(y[0] === 6);
  * ```
  */
 export function linearForward(
@@ -61,10 +62,11 @@ export function linearForward(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { linearBackward } from "./controller.ts";
  * const dx = new Float64Array(2), dw = new Float64Array(2), db = new Float64Array(1);
  * linearBackward(dx, dw, db, Float64Array.of(1), Float64Array.of(1, 2), Float64Array.of(3, 4), 1, 2);
- * console.assert(dx[1] === 2 && dw[1] === 4 && db[0] === 1);
+ * assert(dx[1] === 2 && dw[1] === 4 && db[0] === 1);
  * ```
  */
 export function linearBackward(
@@ -104,10 +106,11 @@ export function linearBackward(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lstmForward } from "./controller.ts";
  * const h = new Float64Array(1), c = new Float64Array(1), gates = new Float64Array(4);
  * lstmForward(h, c, gates, new Float64Array(4), Float64Array.of(2), 1);
- * console.assert(c[0] === 1); // σ(0)·2 + σ(0)·tanh(0)
+ * assert(c[0] === 1); // σ(0)·2 + σ(0)·tanh(0)
  * ```
  */
 export function lstmForward(
@@ -141,10 +144,11 @@ export function lstmForward(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lstmBackward } from "./controller.ts";
  * const dz = new Float64Array(4), dcPrev = new Float64Array(1);
  * lstmBackward(dz, dcPrev, Float64Array.of(0), Float64Array.of(1), Float64Array.of(0.5, 0.5, 0.5, 0), Float64Array.of(1), Float64Array.of(2), 1);
- * console.assert(dcPrev[0] === 0.5);
+ * assert(dcPrev[0] === 0.5);
  * ```
  */
 export function lstmBackward(
@@ -178,10 +182,11 @@ export function lstmBackward(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { feedforwardForward } from "./controller.ts";
  * const h = new Float64Array(1);
  * feedforwardForward(h, Float64Array.of(0), 1);
- * console.assert(h[0] === 0);
+ * assert(h[0] === 0);
  * ```
  */
 export function feedforwardForward(h: Float64Array, preact: Float64Array, units: number): void {
@@ -198,10 +203,11 @@ export function feedforwardForward(h: Float64Array, preact: Float64Array, units:
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { feedforwardBackward } from "./controller.ts";
  * const dz = new Float64Array(1);
  * feedforwardBackward(dz, Float64Array.of(2), Float64Array.of(0), 1);
- * console.assert(dz[0] === 2);
+ * assert(dz[0] === 2);
  * ```
  */
 export function feedforwardBackward(

@@ -46,8 +46,9 @@ export interface HeadFieldOffsets {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { headFieldOffsets } from "./head_params.ts";
- * console.assert(headFieldOffsets(20, 3).gamma === 25);
+ * assert(headFieldOffsets(20, 3).gamma === 25);
  * ```
  */
 export function headFieldOffsets(m: number, shifts: number): HeadFieldOffsets {
@@ -73,10 +74,11 @@ export function headFieldOffsets(m: number, shifts: number): HeadFieldOffsets {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { headParamsForward } from "./head_params.ts";
  * const raw = new Float64Array(1 + 3 + 3), act = new Float64Array(7);
  * headParamsForward(act, raw, 1, 3, false);
- * console.assert(act[2] === 0.5); // g = sigmoid(0)
+ * assert(act[2] === 0.5); // g = sigmoid(0)
  * ```
  */
 export function headParamsForward(
@@ -112,11 +114,12 @@ export function headParamsForward(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { headParamsBackward, headParamsForward } from "./head_params.ts";
  * const raw = new Float64Array(7), act = new Float64Array(7), draw = new Float64Array(7);
  * headParamsForward(act, raw, 1, 3, false);
  * headParamsBackward(draw, Float64Array.of(0, 0, 1, 0, 0, 0, 0), act, raw, 1, 3, false);
- * console.assert(draw[2] === 0.25);
+ * assert(draw[2] === 0.25);
  * ```
  */
 export function headParamsBackward(

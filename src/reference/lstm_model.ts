@@ -27,10 +27,11 @@ import { crossEntropyBackward, sigmoidCrossEntropyForward, softmaxCrossEntropyFo
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initLstmParameters } from "./lstm_model.ts";
  * import { lstmConfig, lstmLayout } from "../model/lstm_config.ts";
  * const config = lstmConfig({ inputSize: 2, outputSize: 2, units: 3, layers: 1, outputKind: "sigmoid" });
- * console.assert(initLstmParameters(config, lstmLayout(config), 1).length === lstmLayout(config).size);
+ * assert(initLstmParameters(config, lstmLayout(config), 1).length === lstmLayout(config).size);
  * ```
  */
 export function initLstmParameters(config: LstmConfig, layout: ParameterLayout, seed: number): Float64Array {

@@ -17,10 +17,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { memoryReadForward } from "./memory.ts";
  * const r = new Float64Array(2);
  * memoryReadForward(r, Float64Array.of(0, 1), Float64Array.of(1, 2, 3, 4), 2, 2);
- * console.assert(r[0] === 3 && r[1] === 4);
+ * assert(r[0] === 3 && r[1] === 4);
  * ```
  */
 export function memoryReadForward(
@@ -49,10 +50,11 @@ export function memoryReadForward(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { memoryReadBackward } from "./memory.ts";
  * const dw = new Float64Array(2), dmem = new Float64Array(4);
  * memoryReadBackward(dw, dmem, Float64Array.of(1, 0), Float64Array.of(0, 1), Float64Array.of(1, 2, 3, 4), 2, 2);
- * console.assert(dw[1] === 3 && dmem[2] === 1);
+ * assert(dw[1] === 3 && dmem[2] === 1);
  * ```
  */
 export function memoryReadBackward(
@@ -89,10 +91,11 @@ export function memoryReadBackward(
  *
  * @example Overwrite a row
  * ```ts
+ * import assert from "node:assert/strict";
  * import { memoryWriteForward } from "./memory.ts";
  * const out = new Float64Array(2);
  * memoryWriteForward(out, Float64Array.of(5, 5), Float64Array.of(1), Float64Array.of(1, 1), Float64Array.of(2, 3), 1, 2, 1);
- * console.assert(out[0] === 2 && out[1] === 3);
+ * assert(out[0] === 2 && out[1] === 3);
  * ```
  */
 export function memoryWriteForward(
@@ -136,10 +139,11 @@ export function memoryWriteForward(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { memoryWriteBackward } from "./memory.ts";
  * const dmemIn = new Float64Array(1), dw = new Float64Array(1), de = new Float64Array(1), da = new Float64Array(1);
  * memoryWriteBackward(dmemIn, dw, de, da, Float64Array.of(1), Float64Array.of(2), Float64Array.of(0.5), Float64Array.of(0.5), Float64Array.of(3), 1, 1, 1);
- * console.assert(dmemIn[0] === 0.75 && da[0] === 0.5);
+ * assert(dmemIn[0] === 0.75 && da[0] === 0.5);
  * ```
  */
 export function memoryWriteBackward(

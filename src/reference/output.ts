@@ -22,10 +22,11 @@ import { sigmoid, softmaxInto, softplus } from "./activations.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sigmoidCrossEntropyForward } from "./output.ts";
  * const y = new Float64Array(1);
  * const loss = sigmoidCrossEntropyForward(y, Float64Array.of(0), Float32Array.of(1), 1, 1);
- * console.assert(Math.abs(loss - Math.LN2) < 1e-15);
+ * assert(Math.abs(loss - Math.LN2) < 1e-15);
  * ```
  */
 export function sigmoidCrossEntropyForward(
@@ -59,10 +60,11 @@ export function sigmoidCrossEntropyForward(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { softmaxCrossEntropyForward } from "./output.ts";
  * const y = new Float64Array(2);
  * const loss = softmaxCrossEntropyForward(y, Float64Array.of(0, 0), Float32Array.of(1, 0), 1, 2);
- * console.assert(Math.abs(loss - Math.LN2) < 1e-15);
+ * assert(Math.abs(loss - Math.LN2) < 1e-15);
  * ```
  */
 export function softmaxCrossEntropyForward(
@@ -99,10 +101,11 @@ export function softmaxCrossEntropyForward(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { crossEntropyBackward } from "./output.ts";
  * const dz = new Float64Array(1);
  * crossEntropyBackward(dz, Float64Array.of(0.25), Float32Array.of(1), 1, 1, 1);
- * console.assert(dz[0] === -0.75);
+ * assert(dz[0] === -0.75);
  * ```
  */
 export function crossEntropyBackward(

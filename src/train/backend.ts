@@ -139,8 +139,9 @@ export interface TrainingBackend {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { evaluationMemorySeed } from "./backend.ts";
- * console.assert(evaluationMemorySeed(3) !== 3);
+ * assert(evaluationMemorySeed(3) !== 3);
  * ```
  */
 export function evaluationMemorySeed(memorySeed: number): number {

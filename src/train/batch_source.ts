@@ -61,11 +61,12 @@ export interface BatchSource {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { taskBatchSource } from "./batch_source.ts";
  * import { copyTask } from "../../tasks/copy.ts";
  * import { Rng } from "../model/random.ts";
  * const source = taskBatchSource(copyTask(), { minLen: 1, maxLen: 3 });
- * console.assert(source.next(new Rng(1), 4).batch === 4);
+ * assert(source.next(new Rng(1), 4).batch === 4);
  * ```
  */
 export function taskBatchSource(task: Task, range: LengthRange): BatchSource {

@@ -37,13 +37,14 @@ export interface CurriculumBatchSource extends BatchSource {
  *
  * @example A naive curriculum moves on after a good stage evaluation
  * ```ts
+ * import assert from "node:assert/strict";
  * import { curriculumBatchSource } from "./curriculum_source.ts";
  * import { createCurriculum } from "../../tasks/curriculum.ts";
  * const source = curriculumBatchSource(createCurriculum("naive", { length: 2, nesting: 1 }));
  * source.heldOut(4, 2); // the held-out batch, at the target difficulty
  * const perfect = { costBits: 0, bitErrors: 0, episodes: 4, characterAccuracy: 1, answerAccuracy: 1 };
  * await source.afterEvaluation!(perfect, () => Promise.resolve(perfect));
- * console.assert(source.curriculum.current.length === 2);
+ * assert(source.curriculum.current.length === 2);
  * ```
  */
 export function curriculumBatchSource(curriculum: Curriculum): CurriculumBatchSource {

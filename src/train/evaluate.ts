@@ -127,7 +127,7 @@ export interface EvaluateOptions {
  * ```ts
  * import { strict as assert } from "node:assert";
  * import { copyTask } from "../../tasks/copy.ts";
- * assert.deepEqual(defaultEvalLengths(copyTask(), { minLen: 1, maxLen: 20 }), [10, 20, 30, 50]);
+ * assert.deepEqual(defaultEvalLengths(copyTask(), { minLen: 1, maxLen: 20 }), [10, 20, 30, 40, 50]);
  * ```
  */
 export function defaultEvalLengths(task: Task, range: LengthRange): number[] {

@@ -24,6 +24,7 @@ import { errorsPerSequence, type Evaluation, softmaxAccuracy } from "./metrics.t
  *
  * @example Two training steps on a tiny batch
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createLstmBackend } from "./lstm_backend.ts";
  * import { initLstmParameters } from "../reference/lstm_model.ts";
  * import { lstmConfig, lstmLayout } from "../model/lstm_config.ts";
@@ -39,7 +40,7 @@ import { errorsPerSequence, type Evaluation, softmaxAccuracy } from "./metrics.t
  *   target: Float32Array.of(0, 1, 1, 0), mask: Float32Array.of(1, 1), lengths: Int32Array.of(2),
  * };
  * await backend.trainStep(batch);
- * console.assert(Number.isFinite((await backend.lastStep()).lossNats));
+ * assert(Number.isFinite((await backend.lastStep()).lossNats));
  * ```
  */
 export function createLstmBackend(init: BackendInit<"lstm">): TrainingBackend {
@@ -108,8 +109,9 @@ export function createLstmBackend(init: BackendInit<"lstm">): TrainingBackend {
  *
  * @example About as many parameters as a 20,000-parameter NTM
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lstmUnitsForParameterCount } from "./lstm_backend.ts";
- * console.assert(lstmUnitsForParameterCount(49, 49, 1, 20_000) === 46);
+ * assert(lstmUnitsForParameterCount(49, 49, 1, 20_000) === 46);
  * ```
  */
 export function lstmUnitsForParameterCount(

@@ -90,13 +90,14 @@ export interface SoftmaxAccuracy {
  *
  * @example One episode, two output characters, one right
  * ```ts
+ * import assert from "node:assert/strict";
  * import { softmaxAccuracy } from "./metrics.ts";
  * const batch = {
  *   batch: 1, steps: 2, inputSize: 1, outputSize: 2, input: new Float32Array(2),
  *   target: Float32Array.of(1, 0, 0, 1), mask: Float32Array.of(1, 1), lengths: Int32Array.of(2),
  * };
  * const accuracy = softmaxAccuracy(Float64Array.of(0.9, 0.1, 0.8, 0.2), batch);
- * console.assert(accuracy.characterAccuracy === 0.5 && accuracy.answerAccuracy === 0);
+ * assert(accuracy.characterAccuracy === 0.5 && accuracy.answerAccuracy === 0);
  * ```
  */
 export function softmaxAccuracy(output: ArrayLike<number>, batch: EpisodeBatch): SoftmaxAccuracy {
@@ -142,12 +143,13 @@ export interface FrequencyBaseline {
  *
  * @example Two of three output characters are class 1
  * ```ts
+ * import assert from "node:assert/strict";
  * import { frequencyBaseline } from "./metrics.ts";
  * const baseline = frequencyBaseline({
  *   batch: 1, steps: 3, inputSize: 1, outputSize: 2, input: new Float32Array(3),
  *   target: Float32Array.of(0, 1, 1, 0, 0, 1), mask: Float32Array.of(1, 1, 1), lengths: Int32Array.of(3),
  * });
- * console.assert(baseline.symbol === 1 && Math.abs(baseline.characterAccuracy - 2 / 3) < 1e-12);
+ * assert(baseline.symbol === 1 && Math.abs(baseline.characterAccuracy - 2 / 3) < 1e-12);
  * ```
  */
 export function frequencyBaseline(batch: EpisodeBatch): FrequencyBaseline {
@@ -176,12 +178,13 @@ export function frequencyBaseline(batch: EpisodeBatch): FrequencyBaseline {
  *
  * @example A sure and right prediction costs nothing
  * ```ts
+ * import assert from "node:assert/strict";
  * import { softmaxEvaluation } from "./metrics.ts";
  * const e = softmaxEvaluation(Float64Array.of(1, 0), {
  *   batch: 1, steps: 1, inputSize: 1, outputSize: 2, input: new Float32Array(1),
  *   target: Float32Array.of(1, 0), mask: Float32Array.of(1), lengths: Int32Array.of(1),
  * });
- * console.assert(e.costBits === 0 && e.characterAccuracy === 1);
+ * assert(e.costBits === 0 && e.characterAccuracy === 1);
  * ```
  */
 export function softmaxEvaluation(output: ArrayLike<number>, batch: EpisodeBatch): Evaluation {

@@ -141,11 +141,12 @@ export async function answerPrograms(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatProgramExamples } from "./program_examples.ts";
  * const text = formatProgramExamples([{
  *   program: "print(12+34)", answer: "46", teacher_forced: "47.", generated: "47", generated_correct: false,
  * }]);
- * console.assert(text.includes("print(12+34)") && text.includes("47."));
+ * assert(text.includes("print(12+34)") && text.includes("47."));
  * ```
  */
 export function formatProgramExamples(rows: readonly ProgramExampleRow[]): string {

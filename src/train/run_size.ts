@@ -26,9 +26,10 @@ export const MAX_RUN_BYTES = 8 * 2 ** 30;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tapeBytesPerStep } from "./run_size.ts";
  * import { ntmConfig } from "../model/config.ts";
- * console.assert(tapeBytesPerStep(ntmConfig({ inputSize: 10, outputSize: 8 })) > 128 * 20 * 8);
+ * assert(tapeBytesPerStep(ntmConfig({ inputSize: 10, outputSize: 8 })) > 128 * 20 * 8);
  * ```
  */
 export function tapeBytesPerStep(config: NtmConfig | LstmConfig): number {
