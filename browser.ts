@@ -41,3 +41,5 @@ export * from "./src/io/checkpoint_types.ts";
 export * from "./src/figures/episode_figure.ts";
 export * from "./src/figures/learning_curve.ts";
 export type { EpisodeTape, ReferenceForward, StepTape } from "./src/reference/model.ts";
+export type { AddressingTape, ControllerTape } from "./src/reference/model_step.ts";
+export type { ProgramExampleRow } from "./src/train/program_examples.ts";

@@ -187,8 +187,13 @@ function listFlag(value: string, flag: string, min: number, max = Number.MAX_SAF
  * @throws {CheckpointError} when the checkpoint cannot be loaded.
  *
  * @example
- * ```ts ignore
- * await evalCommand(["--checkpoint", "runs/copy-1", "--lengths", "10,20", "--backend", "cpu"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const copy = new URL("../../models/copy", import.meta.url).pathname;
+ * const args = ["--checkpoint", copy, "--lengths", "10", "--episodes", "4", "--backend", "cpu", "--no-write"];
+ * const result = await evalCommand(args, () => {});
+ * assert.equal(result?.rows[0]?.bit_errors, 0);
+ * assert.equal(result?.file, null);
  * ```
  */
 export const evalCommand: CheckpointCommand<EvalResult> = checkpointCommand(

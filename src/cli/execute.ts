@@ -53,9 +53,12 @@ export interface ExecutedProgram extends ProgramExampleRow {
  * @throws {CheckpointError} when the checkpoint cannot be loaded.
  *
  * @example
- * ```ts ignore
- * const [row] = (await executeCommand(["--checkpoint", "models/addition", "print(398345+42598)"]))!;
- * console.log(row.generated === row.answer);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const addition = new URL("../../models/addition", import.meta.url).pathname;
+ * const [row] = (await executeCommand(["--checkpoint", addition, "--backend", "cpu", "print(27+58)"], () => {}))!;
+ * assert.equal(row!.answer, "85");
+ * assert.equal(row!.generated, "85");
  * ```
  */
 export const executeCommand: CheckpointCommand<ExecutedProgram[]> = checkpointCommand(

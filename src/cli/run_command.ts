@@ -27,8 +27,11 @@ export type ExpectedError = abstract new (...args: any[]) => Error;
  * @returns When the command succeeds (the process then exits 0 on its own).
  *
  * @example
- * ```ts ignore
- * if (import.meta.main) await runCommand(evalCommand, [CheckpointError, MetricsLogError]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * let ran = false;
+ * await runCommand(async () => void (ran = true), []); // succeeds: returns, and the process goes on
+ * assert.ok(ran);
  * ```
  */
 export async function runCommand(

@@ -37,8 +37,16 @@ export const SHIP_FLAGS: Readonly<Record<string, FlagSpec>> = {
  * @throws {CheckpointError} when the checkpoint cannot be loaded or the model cannot be written.
  *
  * @example
- * ```ts ignore
- * await shipCommand(["--checkpoint", "runs/copy-1", "--out", "models/copy"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { trainCommand } from "./train.ts";
+ * const dir = await Deno.makeTempDir();
+ * const io = { write: () => {}, error: () => {}, live: false };
+ * const tiny = ["--controller", "8", "--memory-n", "8", "--memory-m", "4", "--steps", "2", "--no-eval"];
+ * await trainCommand(["--backend", "cpu", ...tiny, "--out", `${dir}/run`], io);
+ * const shipped = await shipCommand(["--checkpoint", `${dir}/run`, "--out", `${dir}/model`], () => {});
+ * assert.equal(shipped, `${dir}/model`);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export const shipCommand: CheckpointCommand<string> = checkpointCommand(

@@ -82,10 +82,15 @@ export function consoleIo(): TrainIo {
  * @throws {TrainingStoppedError} when the loss or gradient becomes non-finite (the last checkpoint is kept).
  *
  * @example Train a tiny copy model for 20 steps
- * ```ts ignore
- * import { trainCommand } from "./train.ts";
- * const summary = await trainCommand(["--backend", "cpu", "--steps", "20", "--out", "runs/tiny", "--no-eval"]);
- * console.log(summary?.cost_bits);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const io = { write: () => {}, error: () => {}, live: false };
+ * const tiny = ["--controller", "8", "--memory-n", "8", "--memory-m", "4", "--steps", "4", "--report-every", "2"];
+ * const summary = await trainCommand(["--backend", "cpu", ...tiny, "--out", `${dir}/run`, "--no-eval"], io);
+ * assert.equal(summary?.steps, 4);
+ * assert.equal(summary?.backend, "cpu");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function trainCommand(

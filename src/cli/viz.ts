@@ -67,8 +67,15 @@ export interface FigurePaths {
  * @throws {RangeError} when the task cannot make an episode of the length.
  *
  * @example
- * ```ts ignore
- * const { episode, learningCurve } = await renderFigures(await loadCheckpoint("runs/copy-1"), { length: 10 });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCheckpoint } from "../io/checkpoint_load.ts";
+ * const outDir = await Deno.makeTempDir();
+ * const copy = await loadCheckpoint(new URL("../../models/copy", import.meta.url).pathname);
+ * const { episode, learningCurve } = await renderFigures(copy, { length: 10, outDir });
+ * assert.equal(episode, `${outDir}/episode.svg`);
+ * assert.equal(learningCurve, `${outDir}/learning_curve.svg`);
+ * await Deno.remove(outDir, { recursive: true });
  * ```
  */
 export async function renderFigures(
@@ -98,8 +105,13 @@ export async function renderFigures(
  * @throws {MetricsLogError} when the metrics log cannot be read.
  *
  * @example
- * ```ts ignore
- * const path = await renderLearningCurve(await loadCheckpoint("runs/program-lstm-1"));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCheckpoint } from "../io/checkpoint_load.ts";
+ * const outDir = await Deno.makeTempDir();
+ * const copy = await loadCheckpoint(new URL("../../models/copy", import.meta.url).pathname);
+ * assert.equal(await renderLearningCurve(copy, outDir), `${outDir}/learning_curve.svg`);
+ * await Deno.remove(outDir, { recursive: true });
  * ```
  */
 export async function renderLearningCurve(
@@ -141,8 +153,13 @@ export const VIZ_FLAGS: Readonly<Record<string, FlagSpec>> = {
  * @throws {CheckpointError} when the checkpoint cannot be loaded.
  *
  * @example
- * ```ts ignore
- * await vizCommand(["--checkpoint", "runs/copy-1", "--length", "10"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const outDir = await Deno.makeTempDir();
+ * const copy = new URL("../../models/copy", import.meta.url).pathname;
+ * const paths = await vizCommand(["--checkpoint", copy, "--length", "10", "--out", outDir], () => {});
+ * assert.equal(paths?.episode, `${outDir}/episode.svg`);
+ * await Deno.remove(outDir, { recursive: true });
  * ```
  */
 export const vizCommand: CheckpointCommand<FigurePaths> = checkpointCommand(

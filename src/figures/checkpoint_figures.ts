@@ -30,9 +30,12 @@ import { programLearningCurveSvg } from "./program_curve.ts";
  * @throws {TypeError} when the checkpoint holds the plain LSTM baseline (it has no memory to draw).
  *
  * @example
- * ```ts ignore
- * const { batch, forward } = runEpisode(await loadCheckpoint("runs/copy-1"), 10, 2);
- * console.log(forward.tapes[0]!.steps[0]!.w[0]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCheckpoint } from "../io/checkpoint_load.ts";
+ * const { batch, forward } = runEpisode(await loadCheckpoint(new URL("../../models/copy", import.meta.url).pathname), 10, 2);
+ * assert.equal(batch.batch, 1);
+ * assert.equal(forward.tapes[0]!.steps.length, batch.steps);
  * ```
  */
 export function runEpisode(checkpoint: LoadedCheckpoint, length: number, seed: number): EpisodeRun {
@@ -80,8 +83,11 @@ export interface EpisodeFigure extends EpisodeRun {
  * @throws {TypeError} for the plain LSTM baseline.
  *
  * @example
- * ```ts ignore
- * const { svg } = episodeFigure(await loadCheckpoint("models/copy"), 40);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCheckpoint } from "../io/checkpoint_load.ts";
+ * const { svg } = episodeFigure(await loadCheckpoint(new URL("../../models/copy", import.meta.url).pathname), 12);
+ * assert.match(svg, /copy: one episode of sequence length 12/);
  * ```
  */
 export function episodeFigure(
@@ -109,8 +115,14 @@ export function episodeFigure(
  * @returns The SVG document, or `null` when there is no record.
  *
  * @example
- * ```ts ignore
- * const svg = learningCurveFigure(checkpoint, await readMetricsLog("runs/copy-1/metrics.jsonl"));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCheckpoint } from "../io/checkpoint_load.ts";
+ * import { readMetricsLog } from "../io/metrics_log.ts";
+ * const dir = new URL("../../models/copy", import.meta.url).pathname;
+ * const svg = learningCurveFigure(await loadCheckpoint(dir), await readMetricsLog(`${dir}/metrics.jsonl`));
+ * assert.match(svg ?? "", /<svg[ >]/);
+ * assert.equal(learningCurveFigure(await loadCheckpoint(dir), []), null);
  * ```
  */
 export function learningCurveFigure(
@@ -136,9 +148,12 @@ export function learningCurveFigure(
  * @returns The SVG document.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCheckpoint } from "../io/checkpoint_load.ts";
+ * const checkpoint = await loadCheckpoint(new URL("../../models/priority-sort", import.meta.url).pathname);
  * const episode = episodeFigure(checkpoint, 20, 2);
- * const svg = priorityWritesFigure(checkpoint, episode, 20, 2);
+ * assert.match(priorityWritesFigure(checkpoint, episode, 20, 2), /<svg[ >]/);
  * ```
  */
 export function priorityWritesFigure(

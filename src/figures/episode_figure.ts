@@ -56,8 +56,18 @@ interface Panel {
  * @returns The reference's forward pass, tapes included.
  *
  * @example
- * ```ts ignore
- * const forward = forwardEpisode(config, layout, params, copyTask().generate(new Rng(2), 1, { minLen: 10, maxLen: 10 }), 1);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { copyTask } from "../../tasks/copy.ts";
+ * import { ntmConfig } from "../model/config.ts";
+ * import { initParameters } from "../model/init.ts";
+ * import { parameterLayout } from "../model/layout.ts";
+ * import { Rng } from "../model/random.ts";
+ * const config = ntmConfig({ inputSize: 9, outputSize: 8, controllerSize: 8, memoryN: 8, memoryM: 4 });
+ * const layout = parameterLayout(config);
+ * const batch = copyTask().generate(new Rng(2), 1, { minLen: 3, maxLen: 3 });
+ * const forward = forwardEpisode(config, layout, initParameters(config, layout, 1), batch, 1);
+ * assert.equal(forward.tapes[0]!.steps.length, batch.steps);
  * ```
  */
 export function forwardEpisode(
@@ -82,10 +92,21 @@ export function forwardEpisode(
  * @returns The SVG document.
  *
  * @example
- * ```ts ignore
- * const { batch, forward } = runEpisode(checkpoint, 10, 2);
- * const subject = { config, task: "copy", lengthMeaning: "sequence length", step: 100, sequences: 100 };
- * const svg = episodeFigureSvg(subject, 10, batch, forward);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { copyTask } from "../../tasks/copy.ts";
+ * import { ntmConfig } from "../model/config.ts";
+ * import { initParameters } from "../model/init.ts";
+ * import { parameterLayout } from "../model/layout.ts";
+ * import { Rng } from "../model/random.ts";
+ * const config = ntmConfig({ inputSize: 9, outputSize: 8, controllerSize: 8, memoryN: 8, memoryM: 4 });
+ * const layout = parameterLayout(config);
+ * const batch = copyTask().generate(new Rng(2), 1, { minLen: 3, maxLen: 3 });
+ * const forward = forwardEpisode(config, layout, initParameters(config, layout, 1), batch, 1);
+ * const subject = { config, task: "copy", lengthMeaning: "sequence length", step: 0, sequences: 0 };
+ * const svg = episodeFigureSvg(subject, 3, batch, forward);
+ * assert.match(svg, /<svg[ >]/);
+ * assert.match(svg, /Write weightings, write head 1 \(N = 8 rows\)/);
  * ```
  */
 export function episodeFigureSvg(

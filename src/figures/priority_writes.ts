@@ -68,10 +68,13 @@ export function pearson(points: readonly (readonly [number, number])[]): number 
  * @throws {TypeError} when the checkpoint is not a priority-sort NTM.
  *
  * @example
- * ```ts ignore
- * const checkpoint = await loadCheckpoint("models/priority-sort");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCheckpoint } from "../io/checkpoint_load.ts";
+ * import { runEpisode } from "./checkpoint_figures.ts";
+ * const checkpoint = await loadCheckpoint(new URL("../../models/priority-sort", import.meta.url).pathname);
  * const [best] = priorityWrites(checkpoint, [runEpisode(checkpoint, 20, 2)]);
- * console.log(`write head ${best.head + 1}: r = ${best.r.toFixed(2)}`);
+ * assert.ok(best !== undefined && best.points.length === 20 && Math.abs(best.r) <= 1);
  * ```
  */
 export function priorityWrites(checkpoint: LoadedCheckpoint, runs: readonly EpisodeRun[]): PriorityWrites[] {
@@ -107,9 +110,13 @@ export function priorityWrites(checkpoint: LoadedCheckpoint, runs: readonly Epis
  * @returns The SVG document.
  *
  * @example
- * ```ts ignore
- * const runs = [2, 3, 4, 5].map((seed) => runEpisode(checkpoint, 20, seed));
- * await Deno.writeTextFile("priority_writes.svg", priorityWritesSvg(checkpoint, runs));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCheckpoint } from "../io/checkpoint_load.ts";
+ * import { runEpisode } from "./checkpoint_figures.ts";
+ * const checkpoint = await loadCheckpoint(new URL("../../models/priority-sort", import.meta.url).pathname);
+ * const runs = [2, 3].map((seed) => runEpisode(checkpoint, 20, seed));
+ * assert.match(priorityWritesSvg(checkpoint, runs), /Pearson|r = /);
  * ```
  */
 export function priorityWritesSvg(checkpoint: LoadedCheckpoint, runs: readonly EpisodeRun[]): string {

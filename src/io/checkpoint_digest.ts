@@ -87,8 +87,12 @@ export async function fileDigest(bytes: Uint8Array): Promise<FileDigest> {
  * @throws {CheckpointFileError} when size or hash differ.
  *
  * @example
- * ```ts ignore
- * await checkDigest(bytes, { sha256: "…", bytes: 1024 }, "runs/x/model.safetensors", "runs/x/config.json");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const bytes = new Uint8Array([1, 2, 3]);
+ * const digest = await fileDigest(bytes);
+ * await checkDigest(bytes, digest, "x/model.safetensors", "x/config.json");
+ * await assert.rejects(checkDigest(new Uint8Array([1, 2, 4]), digest, "x/model.safetensors", "x/config.json"));
  * ```
  */
 export async function checkDigest(

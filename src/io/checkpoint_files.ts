@@ -65,8 +65,12 @@ export function stagedName(file: string): string {
  * @throws {CheckpointFileError} naming the file, when it is not a regular file, is too large, or cannot be read.
  *
  * @example
- * ```ts ignore
- * const bytes = await readBoundedFile("runs/copy-1/config.json", MAX_CONFIG_BYTES);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const config = new URL("../../models/copy/config.json", import.meta.url).pathname;
+ * assert.ok((await readBoundedFile(config, MAX_CONFIG_BYTES))!.length > 0);
+ * await assert.rejects(readBoundedFile(config, 10), /larger than|bytes/);
+ * assert.equal(await readBoundedFile(`${config}.missing`, MAX_CONFIG_BYTES), null);
  * ```
  */
 export async function readBoundedFile(path: string, maxBytes: number): Promise<Uint8Array | null> {
@@ -125,8 +129,11 @@ export interface ResolvedFiles {
  * @throws {CheckpointFileError} when `config.json` is not a regular file, is too large, or cannot be read.
  *
  * @example
- * ```ts ignore
- * const found = await resolveCheckpointFiles("runs/copy-1");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const found = await resolveCheckpointFiles(new URL("../../models/copy", import.meta.url).pathname);
+ * assert.ok(found !== null && found.files === null); // a finished save: config.json is the newest
+ * assert.equal(await resolveCheckpointFiles(await Deno.makeTempDir()), null);
  * ```
  */
 export async function resolveCheckpointFiles(dir: string): Promise<ResolvedFiles | null> {
@@ -178,8 +185,13 @@ async function rollForward(dir: string, names: readonly string[]): Promise<void>
  * @returns A promise that resolves when the directory holds at most one complete set and no leftovers.
  *
  * @example
- * ```ts ignore
- * await tidyCheckpointDir("runs/copy-1");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/${stagedName("config.json")}`, "{"); // left by a crash mid-save
+ * await tidyCheckpointDir(dir);
+ * assert.deepEqual([...Deno.readDirSync(dir)], []);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function tidyCheckpointDir(dir: string): Promise<void> {
@@ -232,8 +244,14 @@ export interface CommitOptions {
  *   is untouched) or a rename fails (a later load or save completes the committed set).
  *
  * @example
- * ```ts ignore
- * await commitCheckpointFiles(dir, new Map([["model.safetensors", bytes]]), configText);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const bytes = new Uint8Array([1, 2, 3]);
+ * await commitCheckpointFiles(dir, new Map([["model.safetensors", bytes]]), "{}\n");
+ * assert.deepEqual(await Deno.readFile(`${dir}/model.safetensors`), bytes);
+ * assert.equal(await Deno.readTextFile(`${dir}/config.json`), "{}\n");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function commitCheckpointFiles(

@@ -29,9 +29,11 @@ import { CheckpointError, type LoadedCheckpoint } from "./checkpoint_types.ts";
  * @throws {CheckpointError} naming the file and what is wrong; nothing is modified.
  *
  * @example
- * ```ts ignore
- * const { config, params, progress } = await loadCheckpoint("runs/copy-1");
- * console.log(`step ${progress.step}, ${params.length} parameters`);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const { params, progress, layout } = await loadCheckpoint(new URL("../../models/copy", import.meta.url).pathname);
+ * assert.equal(params.length, layout.size);
+ * assert.ok(progress.step > 0);
  * ```
  */
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
@@ -84,8 +86,10 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
  * @returns Whether `dir/config.json` exists.
  *
  * @example
- * ```ts ignore
- * if (await hasCheckpoint("runs/copy-1")) console.log("resume with --resume runs/copy-1");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(await hasCheckpoint(new URL("../../models/copy", import.meta.url).pathname), true);
+ * assert.equal(await hasCheckpoint(await Deno.makeTempDir()), false);
  * ```
  */
 export async function hasCheckpoint(dir: string): Promise<boolean> {

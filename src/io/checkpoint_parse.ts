@@ -49,9 +49,16 @@ export interface CheckpointSource {
  * @throws {CheckpointError} naming the file and what is wrong.
  *
  * @example
- * ```ts ignore
- * const checkpoint = await parseCheckpoint({ dir: "copy", config, configPath: "copy/config.json",
- *   path: (f) => `copy/${f}`, read: (f) => Promise.resolve(files.get(f) ?? null) });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const dir = new URL("../../models/copy/", import.meta.url);
+ * const read = async (file: string) => await Deno.readFile(new URL(file, dir));
+ * const checkpoint = await parseCheckpoint({
+ *   dir: "copy", config: await read("config.json"), configPath: "copy/config.json",
+ *   path: (f) => `copy/${f}`, read: (f) => read(f).catch(() => null),
+ * });
+ * assert.equal(checkpoint.shipped, true);
+ * assert.equal(checkpoint.params.length, checkpoint.layout.size);
  * ```
  */
 export async function parseCheckpoint(source: CheckpointSource): Promise<LoadedCheckpoint> {
@@ -252,12 +259,14 @@ export interface CheckpointBuffers {
  * @throws {CheckpointError} naming the file and what is wrong.
  *
  * @example
- * ```ts ignore
- * const get = async (f: string) => await (await fetch(`models/copy/${f}`)).arrayBuffer();
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const get = async (f: string) => await (await fetch(new URL(`../../models/copy/${f}`, import.meta.url))).arrayBuffer();
  * const copy = await checkpointFromBuffers(
  *   { config: await get("config.json"), model: await get("model.safetensors") },
  *   "models/copy",
  * );
+ * assert.equal(copy.training.task, "copy");
  * ```
  */
 export function checkpointFromBuffers(files: CheckpointBuffers, name: string): Promise<LoadedCheckpoint> {

@@ -50,9 +50,21 @@ export type SaveCheckpointOptions = CommitOptions;
  *   is written), or a write fails (the old checkpoint is left in place; the cause is attached).
  *
  * @example Save and reload
- * ```ts ignore
- * await saveCheckpoint("runs/copy-1", { config, training, progress, params, optimizer: optimizer.state });
- * const loaded = await loadCheckpoint("runs/copy-1");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createOptimizer } from "../optim/optimizer.ts";
+ * import { loadCheckpoint } from "./checkpoint_load.ts";
+ * import type { Checkpoint } from "./checkpoint_types.ts";
+ * const shipped = await loadCheckpoint(new URL("../../models/copy", import.meta.url).pathname);
+ * const { modelKind, config, training, progress, params, layout } = shipped;
+ * const optimizer = createOptimizer(training.optimizer.name, layout.size, training.optimizer.options);
+ * const dir = await Deno.makeTempDir();
+ * const model = { modelKind, config } as Pick<Checkpoint, "modelKind" | "config">;
+ * await saveCheckpoint(dir, { ...model, training, progress, params, optimizer: optimizer.state } as Checkpoint);
+ * const loaded = await loadCheckpoint(dir);
+ * assert.deepEqual(loaded.params, params);
+ * assert.equal(loaded.shipped, false);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function saveCheckpoint(
@@ -189,8 +201,13 @@ function configJson(
  * @throws {CheckpointError} when a parameter is not finite in float32 or a write fails.
  *
  * @example
- * ```ts ignore
- * await shipModel("models/copy", await loadCheckpoint("runs/copy-1"));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCheckpoint } from "./checkpoint_load.ts";
+ * const dir = await Deno.makeTempDir();
+ * await shipModel(dir, await loadCheckpoint(new URL("../../models/copy", import.meta.url).pathname));
+ * assert.equal((await loadCheckpoint(dir)).shipped, true);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function shipModel(

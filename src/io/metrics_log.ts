@@ -78,9 +78,12 @@ const PROGRAM_FIELDS = [
  * @returns A promise that resolves once the line is written.
  *
  * @example
- * ```ts ignore
- * await appendMetricsRecord("runs/copy-1/metrics.jsonl", { step: 100, sequences: 1600, seconds: 12.5,
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const path = `${await Deno.makeTempDir()}/metrics.jsonl`;
+ * await appendMetricsRecord(path, { step: 100, sequences: 1600, seconds: 12.5,
  *   train_cost_bits: 31.2, grad_norm: 4.1, cost_bits: 30.8, bit_errors: 9.6, seq_per_s: 128 });
+ * assert.equal((await readMetricsLog(path))[0]?.bit_errors, 9.6);
  * ```
  */
 export async function appendMetricsRecord(path: string, record: MetricsRecord): Promise<void> {
@@ -97,9 +100,10 @@ export async function appendMetricsRecord(path: string, record: MetricsRecord): 
  * @throws {Error} naming the file and line when a line is malformed, or when the file cannot be read.
  *
  * @example
- * ```ts ignore
- * const records = await readMetricsLog("runs/copy-1/metrics.jsonl");
- * console.log(records.at(-1)?.bit_errors);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const records = await readMetricsLog(new URL("../../models/copy/metrics.jsonl", import.meta.url).pathname);
+ * assert.ok(records.length > 0 && records.every((r, i) => i === 0 || r.step > records[i - 1]!.step));
  * ```
  */
 export async function readMetricsLog(path: string): Promise<MetricsRecord[]> {
@@ -181,8 +185,13 @@ export function parseMetricsLog(text: string, source = "the metrics log"): Metri
  * @returns How many records remain.
  *
  * @example
- * ```ts ignore
- * await truncateMetricsLog("runs/copy-1/metrics.jsonl", checkpoint.progress.step);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const path = `${await Deno.makeTempDir()}/metrics.jsonl`;
+ * const record = { sequences: 1, seconds: 1, train_cost_bits: 1, grad_norm: 1, cost_bits: 1, bit_errors: 1, seq_per_s: 1 };
+ * for (const step of [100, 200, 300]) await appendMetricsRecord(path, { ...record, step });
+ * await truncateMetricsLog(path, 200); // a resume from the step-200 checkpoint drops the later lines
+ * assert.deepEqual((await readMetricsLog(path)).map((r) => r.step), [100, 200]);
  * ```
  */
 export async function truncateMetricsLog(path: string, step: number): Promise<number> {

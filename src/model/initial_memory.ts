@@ -20,8 +20,15 @@ import type { ParameterLayout } from "./layout.ts";
  * @returns (B, N, M) initial memories.
  *
  * @example
- * ```ts ignore
- * const memory0 = initialMemory(config, layout, params, 8);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ntmConfig } from "./config.ts";
+ * import { parameterLayout } from "./layout.ts";
+ * const config = ntmConfig({ inputSize: 2, outputSize: 1, memoryN: 3, memoryM: 2, memoryInit: "constant" });
+ * const layout = parameterLayout(config);
+ * const memory0 = initialMemory(config, layout, new Float64Array(layout.size), 8);
+ * assert.equal(memory0.length, 8 * 3 * 2);
+ * assert.ok(memory0.every((v) => v === memory0[0]));
  * ```
  */
 export function initialMemory(
@@ -52,8 +59,14 @@ export function initialMemory(
  * @returns (B, N, M) initial memories.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ntmConfig } from "./config.ts";
+ * import { Rng } from "./random.ts";
+ * const config = ntmConfig({ inputSize: 2, outputSize: 1, memoryN: 3, memoryM: 6, memoryInit: "random" });
+ * const rng = new Rng(1);
  * const memory0 = randomInitialMemory(config, 8, () => rng.uniform());
+ * assert.ok(memory0.every((v) => Math.abs(v) <= 1 / 3)); // ±1/√(N + M)
  * ```
  */
 export function randomInitialMemory(config: NtmConfig, batch: number, uniform: () => number): Float64Array {

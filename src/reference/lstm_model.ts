@@ -70,8 +70,16 @@ export interface LstmLossAndGradient {
  * @returns The loss, outputs and gradient.
  *
  * @example
- * ```ts ignore
- * const { loss, grad } = lstmLossAndGradient(config, layout, params, batch);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generatePrograms } from "../../tasks/program.ts";
+ * import { lstmLayout } from "../model/lstm_config.ts";
+ * import { Rng } from "../model/random.ts";
+ * const config = { inputSize: 49, outputSize: 49, units: 8, layers: 1, outputKind: "softmax" as const };
+ * const layout = lstmLayout(config);
+ * const batch = generatePrograms(new Rng(2), 2, { length: 1, nesting: 1 });
+ * const { loss, grad } = lstmLossAndGradient(config, layout, initLstmParameters(config, layout, 1), batch);
+ * assert.ok(loss > 0 && grad.length === layout.size);
  * ```
  */
 export function lstmLossAndGradient(

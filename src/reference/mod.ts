@@ -31,3 +31,4 @@ export * from "./memory.ts";
 export * from "./output.ts";
 export * from "./model.ts";
 export * from "./lstm_model.ts";
+export * from "./model_step.ts";

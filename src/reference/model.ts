@@ -83,8 +83,19 @@ export interface ReferenceForward {
  * @returns Outputs, per-episode losses and the tapes for {@linkcode referenceBackward}.
  *
  * @example
- * ```ts ignore
- * const forward = referenceForward(config, layout, params, copyTask().generate(new Rng(1), 4, { minLen: 1, maxLen: 3 }));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { copyTask } from "../../tasks/copy.ts";
+ * import { ntmConfig } from "../model/config.ts";
+ * import { initParameters } from "../model/init.ts";
+ * import { parameterLayout } from "../model/layout.ts";
+ * import { Rng } from "../model/random.ts";
+ * const config = ntmConfig({ inputSize: 9, outputSize: 8, controllerSize: 8, memoryN: 8, memoryM: 4 });
+ * const layout = parameterLayout(config);
+ * const batch = copyTask().generate(new Rng(1), 4, { minLen: 1, maxLen: 3 });
+ * const forward = referenceForward(config, layout, initParameters(config, layout, 1), batch);
+ * assert.equal(forward.output.length, 4 * batch.steps * 8);
+ * assert.ok(forward.loss.every((l) => l > 0));
  * ```
  */
 export function referenceForward(
@@ -170,9 +181,19 @@ export interface ReferenceBackwardOptions {
  * @param options Loss scale and optional input / initial-memory gradients.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { copyTask } from "../../tasks/copy.ts";
+ * import { ntmConfig } from "../model/config.ts";
+ * import { initParameters } from "../model/init.ts";
+ * import { parameterLayout } from "../model/layout.ts";
+ * import { Rng } from "../model/random.ts";
+ * const config = ntmConfig({ inputSize: 9, outputSize: 8, controllerSize: 8, memoryN: 8, memoryM: 4 });
+ * const layout = parameterLayout(config), params = initParameters(config, layout, 1);
+ * const batch = copyTask().generate(new Rng(1), 2, { minLen: 1, maxLen: 3 });
  * const grad = new Float64Array(layout.size);
  * referenceBackward(config, layout, params, batch, referenceForward(config, layout, params, batch), grad);
+ * assert.ok(grad.some((g) => g !== 0) && grad.every(Number.isFinite));
  * ```
  */
 export function referenceBackward(
@@ -277,8 +298,18 @@ export interface ReferenceLossAndGradient {
  * @returns The loss, the forward pass and the gradient.
  *
  * @example
- * ```ts ignore
- * const { loss, grad } = referenceLossAndGradient(config, layout, params, batch);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { copyTask } from "../../tasks/copy.ts";
+ * import { ntmConfig } from "../model/config.ts";
+ * import { initParameters } from "../model/init.ts";
+ * import { parameterLayout } from "../model/layout.ts";
+ * import { Rng } from "../model/random.ts";
+ * const config = ntmConfig({ inputSize: 9, outputSize: 8, controllerSize: 8, memoryN: 8, memoryM: 4 });
+ * const layout = parameterLayout(config);
+ * const batch = copyTask().generate(new Rng(1), 2, { minLen: 1, maxLen: 3 });
+ * const { loss, grad } = referenceLossAndGradient(config, layout, initParameters(config, layout, 1), batch);
+ * assert.ok(loss > 0 && grad.length === layout.size);
  * ```
  */
 export function referenceLossAndGradient(

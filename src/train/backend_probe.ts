@@ -37,8 +37,18 @@ const PROBE_MAX_STEPS = 5;
  * @returns Milliseconds per step.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { copyTask } from "../../tasks/copy.ts";
+ * import { Rng } from "../model/random.ts";
+ * import { createCpuBackend } from "./cpu_backend.ts";
+ * import { presetNtmConfig, runBackendInit } from "./run_setup.ts";
+ * const config = presetNtmConfig(copyTask(), { controllerSize: 8, memoryN: 8, memoryM: 4 });
+ * const optimizer = { name: "adam" as const, options: {} };
+ * const throwaway = createCpuBackend(runBackendInit({ config }, { seed: 1, batch: 2, memorySeed: 3, optimizer }));
+ * const batch = copyTask().generate(new Rng(1), 2, { minLen: 1, maxLen: 3 });
  * const { msPerStep } = await timeTrainingSteps(throwaway, batch);
+ * assert.ok(msPerStep > 0);
  * ```
  */
 export async function timeTrainingSteps(backend: TrainingBackend, batch: EpisodeBatch): Promise<ProbeTiming> {

@@ -25,9 +25,19 @@ import { errorsPerSequence, type Evaluation, softmaxAccuracy } from "./metrics.t
  * @returns The backend.
  *
  * @example
- * ```ts ignore
- * const backend = createCpuBackend({ kind: "ntm", config, layout, params, optimizer, batch: 1, memorySeed: 1, startStep: 0 });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { copyTask } from "../../tasks/copy.ts";
+ * import { Rng } from "../model/random.ts";
+ * import { presetNtmConfig, runBackendInit } from "./run_setup.ts";
+ * const config = presetNtmConfig(copyTask(), { controllerSize: 8, memoryN: 8, memoryM: 4 });
+ * const optimizer = { name: "adam" as const, options: {} };
+ * const backend = createCpuBackend(runBackendInit({ config }, { seed: 1, batch: 2, memorySeed: 3, optimizer }));
+ * const batch = copyTask().generate(new Rng(1), 2, { minLen: 1, maxLen: 3 });
+ * const before = await backend.parameters();
  * await backend.trainStep(batch);
+ * assert.ok(Number.isFinite((await backend.lastStep()).lossNats));
+ * assert.notDeepEqual(await backend.parameters(), before);
  * ```
  */
 export function createCpuBackend(init: BackendInit<"ntm">): TrainingBackend {

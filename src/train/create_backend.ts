@@ -79,8 +79,15 @@ export function checkBackendChoice(kind: ModelKind, choice: BackendChoice, subje
  * @throws {RangeError} when `webgpu` is asked for the LSTM baseline.
  *
  * @example
- * ```ts ignore
- * const backend = await createBackend("auto", { kind: "ntm", config, layout, params, optimizer, batch: 1, memorySeed: 1, startStep: 0 });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { copyTask } from "../../tasks/copy.ts";
+ * import { presetNtmConfig, runBackendInit } from "./run_setup.ts";
+ * const config = presetNtmConfig(copyTask(), { controllerSize: 8, memoryN: 8, memoryM: 4 });
+ * const optimizer = { name: "adam" as const, options: {} };
+ * const backend = await createBackend("cpu", runBackendInit({ config }, { seed: 1, batch: 2, memorySeed: 3, optimizer }));
+ * assert.equal(backend.name, "cpu");
+ * backend.destroy();
  * ```
  */
 export async function createBackend(
@@ -166,8 +173,13 @@ export async function createBackend(
  * @throws {RangeError} when `choice` is `webgpu` and the checkpoint holds the plain LSTM baseline.
  *
  * @example
- * ```ts ignore
- * const backend = await checkpointBackend(await loadCheckpoint("models/addition"), "auto", console.error);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCheckpoint } from "../io/checkpoint_load.ts";
+ * const addition = await loadCheckpoint(new URL("../../models/addition", import.meta.url).pathname);
+ * const backend = await checkpointBackend(addition, "cpu");
+ * assert.deepEqual(await backend.parameters(), addition.params);
+ * backend.destroy();
  * ```
  */
 export async function checkpointBackend(

@@ -145,8 +145,13 @@ export function defaultEvalLengths(task: Task, range: LengthRange): number[] {
  *   task can generate, or the checkpoint's LSTM baseline is asked to run on `webgpu`.
  *
  * @example
- * ```ts ignore
- * const result = await evaluateCheckpoint(await loadCheckpoint("runs/copy-1"), { lengths: [10, 20], backend: "cpu" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCheckpoint } from "../io/checkpoint_load.ts";
+ * const copy = await loadCheckpoint(new URL("../../models/copy", import.meta.url).pathname);
+ * const result = await evaluateCheckpoint(copy, { lengths: [10], episodes: 4, backend: "cpu" });
+ * assert.equal(result.rows[0]!.bit_errors, 0); // the shipped copy model copies length 10 without an error
+ * assert.equal(result.backend, "cpu");
  * ```
  */
 export async function evaluateCheckpoint(

@@ -15,7 +15,7 @@ import type { ParameterLayout } from "../model/layout.ts";
 import { MAX_SEED, Rng } from "../model/random.ts";
 import { createOptimizer } from "../optim/optimizer.ts";
 import type { GpuContext } from "../gpu/device.ts";
-import type { BackendInit, TrainingBackend } from "./backend.ts";
+import type { TrainingBackend } from "./backend.ts";
 import { presetNtmConfig, runBackendInit, runSeeds } from "./run_setup.ts";
 import { type TrainingHooks, type TrainingResult, trainLoop } from "./loop.ts";
 import { createWebGpuBackend } from "./webgpu_backend.ts";
@@ -97,7 +97,7 @@ export async function createLiveRun(spec: LiveRunSpec, context?: GpuContext): Pr
     },
   });
   const layout = init.layout;
-  const backend = await createWebGpuBackend(init as BackendInit<"ntm">, context);
+  const backend = await createWebGpuBackend(init, context);
   let started = false;
   return {
     config,

@@ -100,8 +100,21 @@ export interface TrainingHooks {
  * @returns The last report and whether training stopped early.
  *
  * @example
- * ```ts ignore
- * const result = await trainLoop(backend, schedule, new Rng(1), 0, { onReport: console.log });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { copyTask } from "../../tasks/copy.ts";
+ * import { Rng } from "../model/random.ts";
+ * import { createCpuBackend } from "./cpu_backend.ts";
+ * import { presetNtmConfig, runBackendInit } from "./run_setup.ts";
+ * const task = copyTask();
+ * const config = presetNtmConfig(task, { controllerSize: 8, memoryN: 8, memoryM: 4 });
+ * const optimizer = { name: "adam" as const, options: {} };
+ * const backend = createCpuBackend(runBackendInit({ config }, { seed: 1, batch: 2, memorySeed: 3, optimizer }));
+ * const schedule = { task, range: { minLen: 1, maxLen: 3 }, batch: 2, steps: 4, reportEvery: 2, evalEpisodes: 4, evalSeed: 2 };
+ * const steps: number[] = [];
+ * const result = await trainLoop(backend, schedule, new Rng(1), 0, { onReport: (r) => void steps.push(r.step) });
+ * assert.deepEqual(steps, [2, 4]);
+ * assert.equal(result.stoppedEarly, false);
  * ```
  */
 export async function trainLoop(
@@ -210,9 +223,18 @@ function metrics(
  * @returns The evaluation, with `characterAccuracy` and `answerAccuracy` for softmax outputs.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generatePrograms } from "../../tasks/program.ts";
+ * import { Rng } from "../model/random.ts";
+ * import { createLstmBackend } from "./lstm_backend.ts";
+ * import { runBackendInit } from "./run_setup.ts";
+ * const config = { inputSize: 49, outputSize: 49, units: 8, layers: 1, outputKind: "softmax" as const };
+ * const optimizer = { name: "adam" as const, options: {} };
+ * const backend = createLstmBackend(runBackendInit({ modelKind: "lstm", config }, { seed: 1, batch: 4, memorySeed: 3, optimizer }));
+ * const heldOut = generatePrograms(new Rng(2), 4, { length: 1, nesting: 1 });
  * const e = await evaluateBatch(backend, heldOut, "softmax");
- * console.log(e.characterAccuracy, e.answerAccuracy);
+ * assert.ok(e.characterAccuracy! >= 0 && e.characterAccuracy! <= 1 && e.answerAccuracy! <= e.characterAccuracy!);
  * ```
  */
 export async function evaluateBatch(

@@ -38,8 +38,13 @@ export interface Evaluation {
  * @returns Errors per sequence, averaged over the batch.
  *
  * @example
- * ```ts ignore
- * const errors = errorsPerSequence(forward.output, batch, "sigmoid");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const batch = {
+ *   batch: 1, steps: 2, inputSize: 1, outputSize: 2, input: new Float32Array(2),
+ *   target: Float32Array.of(1, 0, 0, 1), mask: Float32Array.of(1, 1), lengths: Int32Array.of(2),
+ * };
+ * assert.equal(errorsPerSequence([0.9, 0.2, 0.6, 0.7], batch, "sigmoid"), 1); // one bit wrong
  * ```
  */
 export function errorsPerSequence(

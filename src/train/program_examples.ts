@@ -55,9 +55,18 @@ const MAX_GENERATED = 24;
  * @throws {RangeError} when the difficulty is out of range.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCheckpoint } from "../io/checkpoint_load.ts";
+ * import { Rng } from "../model/random.ts";
+ * import { checkpointBackend } from "./create_backend.ts";
+ * const backend = await checkpointBackend(
+ *   await loadCheckpoint(new URL("../../models/addition", import.meta.url).pathname),
+ *   "cpu",
+ * );
  * const rows = await programExamples(backend, new Rng(2), 3, { length: 2, nesting: 1 }, ["add"]);
- * console.log(formatProgramExamples(rows));
+ * assert.equal(rows.length, 3);
+ * assert.match(formatProgramExamples(rows), /print\(\d+\+\d+\)/);
  * ```
  */
 export function programExamples(
@@ -82,9 +91,16 @@ export function programExamples(
  * @throws {RangeError} when a character is not in the vocabulary or an answer is empty.
  *
  * @example
- * ```ts ignore
- * const [row] = await answerPrograms(backend, [{ program: "print(398345+42598)", answer: "440943" }]);
- * console.log(row.generated);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCheckpoint } from "../io/checkpoint_load.ts";
+ * import { checkpointBackend } from "./create_backend.ts";
+ * const backend = await checkpointBackend(
+ *   await loadCheckpoint(new URL("../../models/addition", import.meta.url).pathname),
+ *   "cpu",
+ * );
+ * const [row] = await answerPrograms(backend, [{ program: "print(27+58)", answer: "85" }]);
+ * assert.equal(row!.generated, "85"); // models/README.md: the shipped model answers this one right
  * ```
  */
 export async function answerPrograms(

@@ -12,6 +12,7 @@ import { checkpointLayout } from "../io/checkpoint_types.ts";
 import { DEFAULT_NTM_CONFIG, type NtmConfig, ntmConfig } from "../model/config.ts";
 import { DEFAULT_INIT, initParameters } from "../model/init.ts";
 import type { RngState } from "../model/random.ts";
+import type { LstmConfig } from "../model/lstm_config.ts";
 import { createOptimizer, type OptimizerState, restoreOptimizer } from "../optim/optimizer.ts";
 import { initLstmParameters } from "../reference/lstm_model.ts";
 import type { BackendInit } from "./backend.ts";
@@ -70,6 +71,11 @@ export function presetNtmConfig(task: Task, model: Partial<NtmConfig>): NtmConfi
   });
 }
 
+/** The run's options a backend's start needs (the rest of {@linkcode TrainingOptions} may be left out). */
+export type RunOptions =
+  & Pick<TrainingOptions, "seed" | "batch" | "memorySeed" | "optimizer">
+  & Partial<TrainingOptions>;
+
 /** Where a run's parameters and optimiser come from when it does not start fresh. */
 export interface RunStart {
   /** (P) the saved parameters (copied, not taken). */
@@ -102,10 +108,59 @@ export interface RunStart {
  * ```
  */
 export function runBackendInit(
-  model: CheckpointModel,
-  training: Pick<TrainingOptions, "seed" | "batch" | "memorySeed" | "optimizer"> & Partial<TrainingOptions>,
+  model: { readonly modelKind?: "ntm"; readonly config: NtmConfig },
+  training: RunOptions,
   from?: RunStart,
-): BackendInit {
+): BackendInit<"ntm">;
+/**
+ * What a run's backend starts from: the model of `model`, its parameters and optimiser either fresh (drawn
+ * from `training.seed` with `training.init`) or from a checkpoint (`from`), and the run's batch and memory
+ * stream.
+ *
+ * @param model The model's kind (absent: an NTM) and configuration.
+ * @param training The run's options.
+ * @param from A checkpoint to continue from (default: a fresh start).
+ * @returns The backend's start.
+ *
+ * @example
+ * ```ts
+ * import { strict as assert } from "node:assert";
+ * const config = { inputSize: 2, outputSize: 2, units: 3, layers: 1, outputKind: "softmax" as const };
+ * const training = { seed: 1, batch: 4, memorySeed: 3, optimizer: { name: "adam" as const, options: {} } };
+ * const init = runBackendInit({ modelKind: "lstm", config }, training);
+ * assert.equal(init.kind, "lstm");
+ * assert.equal(init.params.length, init.layout.size);
+ * assert.equal(init.startStep, 0);
+ * ```
+ */
+export function runBackendInit(
+  model: { readonly modelKind: "lstm"; readonly config: LstmConfig },
+  training: RunOptions,
+  from?: RunStart,
+): BackendInit<"lstm">;
+/**
+ * What a run's backend starts from: the model of `model`, its parameters and optimiser either fresh (drawn
+ * from `training.seed` with `training.init`) or from a checkpoint (`from`), and the run's batch and memory
+ * stream.
+ *
+ * @param model The model's kind (absent: an NTM) and configuration.
+ * @param training The run's options.
+ * @param from A checkpoint to continue from (default: a fresh start).
+ * @returns The backend's start.
+ *
+ * @example
+ * ```ts
+ * import { strict as assert } from "node:assert";
+ * const config = { inputSize: 2, outputSize: 2, units: 3, layers: 1, outputKind: "softmax" as const };
+ * const training = { seed: 1, batch: 4, memorySeed: 3, optimizer: { name: "adam" as const, options: {} } };
+ * const init = runBackendInit({ modelKind: "lstm", config }, training);
+ * assert.equal(init.kind, "lstm");
+ * assert.equal(init.params.length, init.layout.size);
+ * assert.equal(init.startStep, 0);
+ * ```
+ */
+export function runBackendInit(model: CheckpointModel, training: RunOptions, from?: RunStart): BackendInit;
+export function runBackendInit(model: CheckpointModel, training: RunOptions, from?: RunStart): BackendInit {
   const layout = checkpointLayout(model);
   const { name, options } = training.optimizer;
   const optimizer = from?.optimizer
@@ -136,8 +191,13 @@ export function runBackendInit(
  * @returns The backend's start.
  *
  * @example
- * ```ts ignore
- * const backend = await createBackend("auto", checkpointBackendInit(await loadCheckpoint("models/copy")));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCheckpoint } from "../io/checkpoint_load.ts";
+ * const copy = await loadCheckpoint(new URL("../../models/copy", import.meta.url).pathname);
+ * const init = checkpointBackendInit(copy);
+ * assert.equal(init.startStep, copy.progress.step);
+ * assert.deepEqual(init.params, copy.params);
  * ```
  */
 export function checkpointBackendInit(checkpoint: LoadedCheckpoint): BackendInit {
