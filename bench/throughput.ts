@@ -7,7 +7,7 @@
  * The timed steps end with a readback, so the GPU's work is inside the measurement. `cpu_ms_per_step` is
  * the process's CPU time (all threads) per step: on a software adapter the GPU's work itself, and steadier
  * than wall time on a shared machine. `--fused on|off|auto` picks the engine's path; `--profile` prints
- * where a step's time goes instead (see `src/gpu/profile.ts`).
+ * where a step's time goes instead (see `bench/_profile.ts`).
  *
  * @module
  */
@@ -48,7 +48,7 @@ const FLAGS: Record<string, FlagSpec> = {
   },
   "profile": {
     type: "boolean",
-    help: "instead of timing, profile the timed steps and print ms per kernel (src/gpu/profile.ts)",
+    help: "instead of timing, profile the timed steps and print ms per kernel (bench/_profile.ts)",
   },
   "clock": { type: "string", help: "the profile's clock: cpu, timestamp or wall", default: "cpu" },
   "help": { type: "boolean", help: "show this help" },

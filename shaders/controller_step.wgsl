@@ -25,7 +25,7 @@
 //                       exactly lstm_backward / feedforward_backward: writes d_preact slot (t, l), d_cell[l],
 //                       d_hidden[l] (LSTM: ∂h_{t−1}; feed-forward: 0), adds ∂in_l into d_hidden[l − 1], and
 //                       at l = 0 writes ∂r_{t−1} into d_reads.
-// Steps that do not matter (see memory_step.wgsl): a workgroup skips step t when t ≥ active_steps[b] for
+// Steps that do not matter (see memory_step_forward.wgsl): a workgroup skips step t when t ≥ active_steps[b] for
 // all its episodes (the engine orders them longest first); the backward then writes zero ∂a.
 // Dispatch: pack_weights ceil(packed vec4s / WORKGROUP); the two step kernels ceil(B / 8) workgroups.
 

@@ -10,7 +10,7 @@
  * and 2 backward (`kernels_fused.ts`), which also skip each episode's steps past its last counted output.
  * Their schedules are built in `engine_schedule.ts`, the buffers they bind are listed in
  * `engine_buffers.ts`, and `engine_bindings.ts` says which buffer a kernel's binding name refers to.
- * Use {@linkcode NtmGpuEngine.profileGroups} with `src/gpu/profile.ts` to see where a step's time goes.
+ * Use {@linkcode NtmGpuEngine.profileGroups} with `bench/_profile.ts` to see where a step's time goes.
  *
  * Buffers with a time axis are allocated for a capacity of T steps and grow (all of them, rebuilt) when a
  * longer batch arrives; the kernels whose work spans all T steps are specialised on each batch's T, and
@@ -197,7 +197,7 @@ export class NtmGpuEngine {
   }
 
   /**
-   * Prepares a profile of a training step (see `src/gpu/profile.ts`): runs the step once, so that every
+   * Prepares a profile of a training step (see `bench/_profile.ts`): runs the step once, so that every
    * buffer holds realistic values, waits for it, and returns its dispatches grouped by phase (`forward`,
    * `output`, `backward`, `finish`) and kernel entry point, in step order, each group ready to record
    * again on its own. Recording the groups one after another runs the kernels out of their dependency
