@@ -1,0 +1,144 @@
+// The controller (docs/model.md): the linear map y = W·x + b, batched over episodes, and the LSTM and
+// feed-forward units; the float64 twins are in src/reference/controller.ts. Buffers are float32 at byte
+// offsets; `batch` episodes lie one after another, each `cols` (inputs) or `rows` (outputs) wide.
+
+import { add, at, hsum, ptr, put } from "./access";
+import { sigmoid, tanh } from "./activations";
+
+/** The dot product of n floats at a and b (SIMD, 4 at a time, then the tail). */
+// @ts-ignore: decorator
+@inline function dot(a: usize, b: usize, n: i32): f32 {
+  let acc = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(ptr(a, k)), v128.load(ptr(b, k))));
+  let sum = hsum(acc);
+  for (; k < n; k++) sum += at(a, k) * at(b, k);
+  return sum;
+}
+
+/** y[0..n) += g·x[0..n) (SIMD). */
+// @ts-ignore: decorator
+@inline function axpy(y: usize, g: f32, x: usize, n: i32): void {
+  const gv = f32x4.splat(g);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    v128.store(ptr(y, k), f32x4.add(v128.load(ptr(y, k)), f32x4.mul(gv, v128.load(ptr(x, k)))));
+  }
+  for (; k < n; k++) add(y, k, g * at(x, k));
+}
+
+/**
+ * y_e = W·x_e + b for each of `batch` episodes: W (rows, cols) row-major, b (rows), x (batch, cols),
+ * y (batch, rows). Four rows share each load of x.
+ */
+export function linear_forward(y: usize, w: usize, b: usize, x: usize, rows: i32, cols: i32, batch: i32): void {
+  for (let e = 0; e < batch; e++) {
+    const xe = ptr(x, e * cols), ye = ptr(y, e * rows);
+    let r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      const w0 = ptr(w, r * cols), w1 = ptr(w, (r + 1) * cols), w2 = ptr(w, (r + 2) * cols);
+      const w3 = ptr(w, (r + 3) * cols);
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      let k = 0;
+      for (; k + 4 <= cols; k += 4) {
+        const xv = v128.load(ptr(xe, k));
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(ptr(w0, k)), xv));
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(ptr(w1, k)), xv));
+        a2 = f32x4.add(a2, f32x4.mul(v128.load(ptr(w2, k)), xv));
+        a3 = f32x4.add(a3, f32x4.mul(v128.load(ptr(w3, k)), xv));
+      }
+      let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+      for (; k < cols; k++) {
+        const xk = at(xe, k);
+        s0 += at(w0, k) * xk, s1 += at(w1, k) * xk, s2 += at(w2, k) * xk, s3 += at(w3, k) * xk;
+      }
+      put(ye, r, s0 + at(b, r)), put(ye, r + 1, s1 + at(b, r + 1));
+      put(ye, r + 2, s2 + at(b, r + 2)), put(ye, r + 3, s3 + at(b, r + 3));
+    }
+    for (; r < rows; r++) put(ye, r, dot(ptr(w, r * cols), xe, cols) + at(b, r));
+  }
+}
+
+/**
+ * The linear map's backward for each episode: dx_e += Wᵀ·dy_e, dW += dy_e ⊗ x_e, db += dy_e (all added
+ * to). dx may be 0 (no input gradient wanted).
+ */
+export function linear_backward(
+  dx: usize,
+  dw: usize,
+  db: usize,
+  dy: usize,
+  w: usize,
+  x: usize,
+  rows: i32,
+  cols: i32,
+  batch: i32,
+): void {
+  for (let e = 0; e < batch; e++) {
+    const xe = ptr(x, e * cols), dxe = ptr(dx, e * cols), dye = ptr(dy, e * rows);
+    for (let r = 0; r < rows; r++) {
+      const g = at(dye, r);
+      if (g == 0) continue;
+      add(db, r, g);
+      if (dx != 0) axpy(dxe, g, ptr(w, r * cols), cols);
+      axpy(ptr(dw, r * cols), g, xe, cols);
+    }
+  }
+}
+
+/**
+ * The LSTM units of `batch` episodes from their gates' pre-activations (batch, 4C) in the order i, f, o, g:
+ * gates (batch, 4C) activated, c = f·c_prev + i·g, h = o·tanh(c).
+ */
+export function lstm_forward(h: usize, c: usize, gates: usize, preact: usize, c_prev: usize, units: i32, batch: i32): void {
+  for (let e = 0; e < batch; e++) {
+    const p = ptr(preact, 4 * units * e), gt = ptr(gates, 4 * units * e);
+    for (let u = 0; u < units; u++) {
+      const i = sigmoid(at(p, u)), f = sigmoid(at(p, units + u));
+      const o = sigmoid(at(p, 2 * units + u)), g = tanh(at(p, 3 * units + u));
+      put(gt, u, i), put(gt, units + u, f), put(gt, 2 * units + u, o), put(gt, 3 * units + u, g);
+      const cell = f * at(c_prev, e * units + u) + i * g;
+      put(c, e * units + u, cell);
+      put(h, e * units + u, o * tanh(cell));
+    }
+  }
+}
+
+/** The LSTM units' backward: dpreact (batch, 4C) and dc_prev (batch, C) added to, from dh and dc. */
+export function lstm_backward(
+  dpreact: usize,
+  dc_prev: usize,
+  dh: usize,
+  dc: usize,
+  gates: usize,
+  c: usize,
+  c_prev: usize,
+  units: i32,
+  batch: i32,
+): void {
+  for (let e = 0; e < batch; e++) {
+    const gt = ptr(gates, 4 * units * e), dp = ptr(dpreact, 4 * units * e);
+    for (let u = 0; u < units; u++) {
+      const n = e * units + u;
+      const i = at(gt, u), f = at(gt, units + u), o = at(gt, 2 * units + u), g = at(gt, 3 * units + u);
+      const tanh_c = tanh(at(c, n));
+      const dh_u = at(dh, n);
+      const dc_total = at(dc, n) + dh_u * o * (1 - tanh_c * tanh_c);
+      add(dp, u, dc_total * g * i * (1 - i));
+      add(dp, units + u, dc_total * at(c_prev, n) * f * (1 - f));
+      add(dp, 2 * units + u, dh_u * tanh_c * o * (1 - o));
+      add(dp, 3 * units + u, dc_total * i * (1 - g * g));
+      add(dc_prev, n, dc_total * f);
+    }
+  }
+}
+
+/** The feed-forward units: h = tanh(preact), n = batch·C values. */
+export function feedforward_forward(h: usize, preact: usize, n: i32): void {
+  for (let u = 0; u < n; u++) put(h, u, tanh(at(preact, u)));
+}
+
+/** The feed-forward units' backward: dpreact += dh·(1 − h²). */
+export function feedforward_backward(dpreact: usize, dh: usize, h: usize, n: i32): void {
+  for (let u = 0; u < n; u++) add(dpreact, u, at(dh, u) * (1 - at(h, u) * at(h, u)));
+}

@@ -1,0 +1,81 @@
+// Reading (NTM paper §3.1, eq. 2) and writing (§3.2, eqs. 3–4) the (N, M) memory of one episode; the
+// float64 twins are in src/reference/memory.ts.
+
+import { add, at, ptr, put } from "./access";
+
+/** r = Σ_i w(i)·mem(i) (eq. 2), r (M). */
+export function memory_read_forward(r: usize, w: usize, mem: usize, n: i32, m: i32): void {
+  memory.fill(r, 0, <usize>m << 2);
+  for (let i = 0; i < n; i++) {
+    const wi = f32x4.splat(at(w, i)), row = ptr(mem, i * m);
+    let j = 0;
+    for (; j + 4 <= m; j += 4) {
+      v128.store(ptr(r, j), f32x4.add(v128.load(ptr(r, j)), f32x4.mul(wi, v128.load(ptr(row, j)))));
+    }
+    for (; j < m; j++) add(r, j, at(w, i) * at(row, j));
+  }
+}
+
+/** Reading's backward: dw (N) and dmem (N, M) added to, from dr (M). */
+export function memory_read_backward(dw: usize, dmem: usize, dr: usize, w: usize, mem: usize, n: i32, m: i32): void {
+  for (let i = 0; i < n; i++) {
+    const row = ptr(mem, i * m), drow = ptr(dmem, i * m), wi = at(w, i);
+    let grad_w: f32 = 0;
+    for (let j = 0; j < m; j++) {
+      grad_w += at(dr, j) * at(row, j);
+      add(drow, j, wi * at(dr, j));
+    }
+    add(dw, i, grad_w);
+  }
+}
+
+/**
+ * Mem_t(i, j) = Mem_{t−1}(i, j)·Π_h (1 − w_h(i)·e_h(j)) + Σ_h w_h(i)·a_h(j) (eqs. 3–4): w (heads, N),
+ * e and a (heads, M).
+ */
+export function memory_write_forward(mem_out: usize, mem_in: usize, w: usize, e: usize, a: usize, n: i32, m: i32, heads: i32): void {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      let keep: f32 = 1, added: f32 = 0;
+      for (let h = 0; h < heads; h++) {
+        const wi = at(w, h * n + i);
+        keep *= 1 - wi * at(e, h * m + j);
+        added += wi * at(a, h * m + j);
+      }
+      put(mem_out, i * m + j, at(mem_in, i * m + j) * keep + added);
+    }
+  }
+}
+
+/** Writing's backward: dmem_in, dw, de and da added to, from dmem_out. */
+export function memory_write_backward(
+  dmem_in: usize,
+  dw: usize,
+  de: usize,
+  da: usize,
+  dmem_out: usize,
+  mem_in: usize,
+  w: usize,
+  e: usize,
+  a: usize,
+  n: i32,
+  m: i32,
+  heads: i32,
+): void {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      const cell = i * m + j, upstream = at(dmem_out, cell);
+      let keep: f32 = 1;
+      for (let h = 0; h < heads; h++) keep *= 1 - at(w, h * n + i) * at(e, h * m + j);
+      add(dmem_in, cell, upstream * keep);
+      for (let h = 0; h < heads; h++) {
+        let keep_others: f32 = 1;
+        for (let o = 0; o < heads; o++) if (o != h) keep_others *= 1 - at(w, o * n + i) * at(e, o * m + j);
+        const d_keep = -upstream * at(mem_in, cell) * keep_others; // ∂/∂(w_h(i)·e_h(j))
+        add(dw, h * n + i, d_keep * at(e, h * m + j) + upstream * at(a, h * m + j));
+        add(de, h * m + j, d_keep * at(w, h * n + i));
+        add(da, h * m + j, upstream * at(w, h * n + i));
+      }
+    }
+  }
+}

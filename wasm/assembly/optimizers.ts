@@ -1,0 +1,91 @@
+// The optimisers' updates over the flat float32 parameters and the gradient's clipping; the float64 twins
+// are in src/optim/. Norms are accumulated in float64.
+
+import { at, put } from "./access";
+
+/** ‖g‖₂ over `size` floats, in float64 (NaN or ∞ when the gradient holds one). */
+export function l2_norm(g: usize, size: i32): f64 {
+  let sum: f64 = 0;
+  for (let i = 0; i < size; i++) {
+    const v = <f64>at(g, i);
+    sum += v * v;
+  }
+  return Math.sqrt(sum);
+}
+
+/** g ← g·scale (global-norm clipping's second half). */
+export function clip_scale(g: usize, size: i32, scale: f32): void {
+  const s = f32x4.splat(scale);
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const p = g + (<usize>i << 2);
+    v128.store(p, f32x4.mul(v128.load(p), s));
+  }
+  for (; i < size; i++) put(g, i, at(g, i) * scale);
+}
+
+/** g ← clamp(g, −limit, limit), elementwise. */
+export function clip_elementwise(g: usize, size: i32, limit: f32): void {
+  const hi = f32x4.splat(limit), lo = f32x4.splat(-limit);
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const p = g + (<usize>i << 2);
+    v128.store(p, f32x4.pmax(lo, f32x4.pmin(hi, v128.load(p))));
+  }
+  for (; i < size; i++) put(g, i, Mathf.max(-limit, Mathf.min(limit, at(g, i))));
+}
+
+/**
+ * Graves' centred RMSProp (2013, eqs. 38–41): n = ρn + (1−ρ)g², ḡ = ρḡ + (1−ρ)g,
+ * Δ = momentum·Δ − lr·g/√(n − ḡ² + ε), θ += Δ.
+ */
+export function rmsprop_update(
+  params: usize,
+  n: usize,
+  gbar: usize,
+  delta: usize,
+  grad: usize,
+  size: i32,
+  lr: f32,
+  rho: f32,
+  momentum: f32,
+  epsilon: f32,
+): void {
+  for (let i = 0; i < size; i++) {
+    const g = at(grad, i);
+    const ni = rho * at(n, i) + (1 - rho) * g * g;
+    const gi = rho * at(gbar, i) + (1 - rho) * g;
+    const di = momentum * at(delta, i) - lr * g / Mathf.sqrt(ni - gi * gi + epsilon);
+    put(n, i, ni), put(gbar, i, gi), put(delta, i, di);
+    put(params, i, at(params, i) + di);
+  }
+}
+
+/** Adam (Kingma & Ba) at update t ≥ 1, bias-corrected. */
+export function adam_update(
+  params: usize,
+  m: usize,
+  v: usize,
+  grad: usize,
+  size: i32,
+  t: i32,
+  lr: f32,
+  beta1: f32,
+  beta2: f32,
+  epsilon: f32,
+): void {
+  const correction1 = <f32>(1 - Math.pow(<f64>beta1, <f64>t));
+  const correction2 = <f32>(1 - Math.pow(<f64>beta2, <f64>t));
+  for (let i = 0; i < size; i++) {
+    const g = at(grad, i);
+    const mi = beta1 * at(m, i) + (1 - beta1) * g;
+    const vi = beta2 * at(v, i) + (1 - beta2) * g * g;
+    put(m, i, mi), put(v, i, vi);
+    put(params, i, at(params, i) - lr * (mi / correction1) / (Mathf.sqrt(vi / correction2) + epsilon));
+  }
+}
+
+/** Plain stochastic gradient descent: θ −= lr·g. */
+export function sgd_update(params: usize, grad: usize, size: i32, lr: f32): void {
+  for (let i = 0; i < size; i++) put(params, i, at(params, i) - lr * at(grad, i));
+}
