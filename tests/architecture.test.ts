@@ -17,6 +17,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   "src/optim": 1, // Adam, RMSProp, clipping
   "src/reference": 2, // the float64 engine
   "src/gpu": 2, // the WebGPU engine
+  "src/wasm": 2, // the WebAssembly SIMD engine
   "tasks": 2, // the episode generators
   "src/io": 3, // checkpoints, safetensors, atomic writes, the run lock, the metrics log
   "src/train": 4, // the loop, batch sources, run assembly, evaluation and the backends over both engines
@@ -25,7 +26,7 @@ const LAYERS: Readonly<Record<string, number>> = {
 };
 
 /** The layers a web page bundles: no `Deno.*`, no `node:`/`npm:`/`jsr:` imports. */
-const BROWSER_LAYERS = ["src/model", "src/optim", "src/reference", "src/gpu", "tasks", "src/figures"];
+const BROWSER_LAYERS = ["src/model", "src/optim", "src/reference", "src/gpu", "src/wasm", "tasks", "src/figures"];
 
 /** One module's imports (relative specifiers resolved to paths from the repository root). */
 export interface ModuleImports {

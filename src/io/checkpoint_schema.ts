@@ -269,7 +269,7 @@ function parseTraining(t: Record<string, unknown>, fail: Fail): TrainingOptions 
     task,
     ...(program !== undefined && { program }),
     preset: choice("preset", ["quick", "fast", "paper"] as const),
-    backend: choice("backend", ["auto", "webgpu", "cpu"] as const),
+    backend: choice("backend", ["auto", "wasm", "webgpu", "cpu"] as const),
     range: { minLen, maxLen },
     batch: int("batch", 1, MAX_BATCH),
     steps: int("steps", 0),

@@ -48,7 +48,7 @@ export interface TrainingOptions {
   /** The preset the run started from: `quick`, `fast` or `paper`. */
   readonly preset: "quick" | "fast" | "paper";
   /** The `--backend` choice: `auto`, `webgpu` or `cpu`. */
-  readonly backend: "auto" | "webgpu" | "cpu";
+  readonly backend: "auto" | "wasm" | "webgpu" | "cpu";
   /** Training lengths, in the task's `lengthMeaning` units. */
   readonly range: LengthRange;
   /** B: episodes per step. */

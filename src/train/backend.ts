@@ -1,6 +1,7 @@
 /**
  * What a training loop needs from an engine: a training step, an evaluation, and the state to save.
- * The `cpu` backend runs the float64 reference; the `webgpu` backend runs the WGSL kernels.
+ * The `cpu` backend runs the float64 reference; the `wasm` backend the float32 WebAssembly SIMD kernels; the
+ * `webgpu` backend the WGSL kernels.
  *
  * @module
  */
@@ -14,7 +15,7 @@ import type { Optimizer, OptimizerState } from "../optim/optimizer.ts";
 import type { Evaluation } from "./metrics.ts";
 
 /** The engines a model can train on. */
-export type BackendName = "cpu" | "webgpu";
+export type BackendName = "cpu" | "wasm" | "webgpu";
 
 /** The models `--model` selects: an NTM, or a plain LSTM without memory (the baseline). */
 export type ModelKind = "ntm" | "lstm";

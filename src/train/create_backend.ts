@@ -20,13 +20,14 @@ import {
 import { timeTrainingSteps } from "./backend_probe.ts";
 import { createCpuBackend } from "./cpu_backend.ts";
 import { createLstmBackend } from "./lstm_backend.ts";
+import { createWasmBackend } from "./wasm_backend.ts";
 import { checkpointBackendInit } from "./run_setup.ts";
 
 /** What `--backend` accepts: a backend, or `auto` (WebGPU where an adapter exists, else the CPU). */
 export type BackendChoice = BackendName | "auto";
 
 /** Every {@linkcode BackendChoice}. */
-export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "webgpu", "cpu"];
+export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "wasm", "webgpu", "cpu"];
 
 /** How `auto` may choose, and on which device. */
 export interface BackendOptions {
@@ -56,27 +57,29 @@ export interface BackendOptions {
  * ```
  */
 export function checkBackendChoice(kind: ModelKind, choice: BackendChoice, subject: string): void {
-  if (kind === "lstm" && choice === "webgpu") {
+  if (kind === "lstm" && (choice === "webgpu" || choice === "wasm")) {
     throw new RangeError(
-      `--backend webgpu cannot run ${subject}: the plain LSTM baseline runs on the CPU only (float64); ` +
+      `--backend ${choice} cannot run ${subject}: the plain LSTM baseline runs on the CPU only (float64); ` +
         "use --backend cpu or auto",
     );
   }
 }
 
 /**
- * Creates the backend a choice names. `auto` takes a hardware GPU whenever there is one; with only a
- * software adapter and a probe batch it measures both backends and takes the faster, saying which and why
- * in one notice; with no adapter it falls back to the CPU with a notice. The plain LSTM baseline
- * (`kind: "lstm"`) runs on the CPU only: `auto` picks the CPU for it with a notice, and `webgpu` is an error.
+ * Creates the backend a choice names. `auto` takes a hardware GPU whenever there is one; otherwise, with a
+ * probe batch, it times a training step of that batch on each engine this machine has (the WebAssembly
+ * SIMD engine, the float64 reference, a software WebGPU adapter if there is one) and takes the fastest,
+ * saying which and why in one notice; without a probe batch it takes the WebAssembly engine. The plain LSTM
+ * baseline (`kind: "lstm"`) runs on the CPU only: `auto` picks the CPU for it with a notice, and `webgpu`
+ * or `wasm` is an error.
  *
- * @param choice `cpu`, `webgpu` or `auto`.
+ * @param choice `auto`, `wasm`, `webgpu` or `cpu`.
  * @param init The model, parameters and optimiser.
- * @param notice Where to print a one-line notice (e.g. when `auto` falls back to the CPU).
- * @param options The probe batch for `auto`.
+ * @param notice Where to print a one-line notice (which engine `auto` took and why).
+ * @param options The probe batch for `auto`, a WebGPU device to use.
  * @returns The backend.
  * @throws {WebGpuUnavailableError} when `webgpu` is asked for and no adapter is available.
- * @throws {RangeError} when `webgpu` is asked for the LSTM baseline.
+ * @throws {RangeError} when `webgpu` or `wasm` is asked for the LSTM baseline.
  *
  * @example
  * ```ts
@@ -103,9 +106,8 @@ export async function createBackend(
     }
     return createLstmBackend(init);
   }
-  const { layout, params, optimizer } = init;
-  const cpu = () => createCpuBackend(init);
-  if (choice === "cpu") return cpu();
+  if (choice === "cpu") return createCpuBackend(init);
+  if (choice === "wasm") return await createWasmBackend(init);
   let context = options.context;
   try {
     context ??= await requestGpuContext();
@@ -114,51 +116,77 @@ export async function createBackend(
     if (choice === "webgpu") {
       throw new WebGpuUnavailableError(`Cannot train on --backend webgpu: ${error.message}`);
     }
-    notice(`notice: ${error.message}; training on the CPU (float64 reference) instead`);
-    return cpu();
   }
-  if (choice === "auto" && context.isSoftware && options.probe) {
-    // Fresh copies from step 0 (a fresh optimiser's update count starts there too), also after a resume.
-    const { memoryRngState: _resumedStream, ...fresh } = init;
-    const throwaway = () => ({
+  if (choice === "webgpu" || (context && !context.isSoftware)) return await createWebGpuBackend(init, context);
+  return await fastestEngine(init, context, notice, options.probe);
+}
+
+/** The engines `auto` weighs when there is no hardware GPU, in the order a tie goes. */
+const CPU_ENGINES: readonly { name: BackendName; what: string }[] = [
+  { name: "wasm", what: "float32 WebAssembly SIMD" },
+  { name: "cpu", what: "float64 reference" },
+  { name: "webgpu", what: "software WebGPU adapter" },
+];
+
+/**
+ * Without a hardware GPU: times a training step of the probe batch on fresh copies of each engine (the
+ * software adapter only when there is one) and creates the fastest; an engine whose float32 step is not
+ * finite, or that cannot load, drops out. Without a probe batch: the WebAssembly engine.
+ */
+async function fastestEngine(
+  init: BackendInit<"ntm">,
+  context: GpuContext | undefined,
+  notice: (line: string) => void,
+  probe: EpisodeBatch | undefined,
+): Promise<TrainingBackend> {
+  const create = (name: BackendName, from: BackendInit<"ntm">) =>
+    name === "wasm"
+      ? createWasmBackend(from)
+      : name === "cpu"
+      ? Promise.resolve(createCpuBackend(from))
+      : createWebGpuBackend(from, context!);
+  const engines = CPU_ENGINES.filter((e) => e.name !== "webgpu" || context !== undefined);
+  const why = context ? `the only WebGPU adapter is a software one (${context.adapterName})` : "no WebGPU adapter";
+  if (!probe) {
+    notice(`notice: --backend auto: ${why}; training on wasm (float32 WebAssembly SIMD)`);
+    context?.device.destroy();
+    return await create("wasm", init);
+  }
+  // Fresh copies from step 0 (a fresh optimiser's update count starts there too), also after a resume.
+  const { memoryRngState: _resumedStream, ...fresh } = init;
+  const { layout, params, optimizer } = init;
+  const timings: { name: BackendName; what: string; ms: number }[] = [];
+  const dropped: string[] = [];
+  for (const engine of engines) {
+    const throwaway = {
       ...fresh,
       startStep: 0,
       params: params.slice(),
       optimizer: createOptimizer(optimizer.name, layout.size, optimizer.options),
-    });
-    const gpuProbe = await createWebGpuBackend(throwaway(), context);
-    const gpu = await timeTrainingSteps(gpuProbe, options.probe)
-      .catch((error: unknown) => {
-        if (error instanceof NonFiniteLossError) return undefined;
-        throw error;
-      })
-      .finally(() => gpuProbe.destroy());
-    if (gpu === undefined) {
-      // float32 overflowed where the float64 reference may not: the run can still train, on the CPU.
-      notice(
-        `notice: --backend auto: a float32 training step on the software adapter (${context.adapterName}) ` +
-          `gave a gradient that is not finite; training on the CPU (float64 reference) instead`,
+    };
+    try {
+      const backend = await create(engine.name, throwaway);
+      const timing = await timeTrainingSteps(backend, probe).finally(() => backend.destroy());
+      timings.push({ ...engine, ms: timing.msPerStep });
+    } catch (error) {
+      if (engine.name === "cpu") throw error; // the reference always runs: a failure there is a bug
+      dropped.push(
+        error instanceof NonFiniteLossError
+          ? `${engine.name}'s float32 step was not finite`
+          : `${engine.name} could not run (${(error as Error).message})`,
       );
-      context.device.destroy();
-      return cpu();
-    }
-    const cpuProbe = createCpuBackend(throwaway());
-    const ref = await timeTrainingSteps(cpuProbe, options.probe).finally(() => cpuProbe.destroy());
-    const onCpu = ref.msPerStep < gpu.msPerStep;
-    const ms = (v: number) => (v < 10 ? v.toFixed(1) : v.toFixed(0));
-    notice(
-      `notice: --backend auto: the only WebGPU adapter is a software one (${context.adapterName}); a ` +
-        `training step of this batch (B = ${options.probe.batch}) took ${ms(gpu.msPerStep)} ms on it and ` +
-        `${ms(ref.msPerStep)} ms on the CPU reference, so training on the ` +
-        (onCpu ? "CPU (float64 reference)" : "software adapter") +
-        ` (--backend ${onCpu ? "webgpu" : "cpu"} forces the other)`,
-    );
-    if (onCpu) {
-      context.device.destroy();
-      return cpu();
     }
   }
-  return await createWebGpuBackend(init, context);
+  const best = timings.reduce((a, b) => (b.ms < a.ms ? b : a));
+  const ms = (v: number) => (v < 10 ? v.toFixed(1) : v.toFixed(0));
+  notice(
+    `notice: --backend auto: ${why}; a training step of this batch (B = ${probe.batch}) took ` +
+      timings.map((t) => `${ms(t.ms)} ms on ${t.name}`).join(", ") +
+      (dropped.length ? ` (${dropped.join("; ")})` : "") +
+      `, so training on ${best.name} (${best.what}); --backend forces another`,
+  );
+  if (best.name !== "webgpu") context?.device.destroy();
+  return await create(best.name, init);
 }
 
 /**

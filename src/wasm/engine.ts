@@ -328,6 +328,21 @@ export class NtmWasmEngine {
       [carried.dMem, carried.dMemPrev] = [carried.dMemPrev, carried.dMem];
     }
     this.#initialStateBackward(tape, B, carried);
+    this.#weightGradients(tape, B * batch.steps);
+  }
+
+  /** The linear maps' weight and bias gradients over every step of every episode at once. */
+  #weightGradients(tape: Tape, count: number): void {
+    const k = this.#k, z = this.#z;
+    for (let l = 0; l < z.L; l++) {
+      const rows = z.lstm ? 4 * z.C : z.C;
+      const weight = this.#g(`controller.${l}.weight`), bias = this.#g(`controller.${l}.bias`);
+      k.linear_weight_grad(weight, bias, tape.dpreact[l]!, tape.layerInput[l]!, rows, z.K[l]!, count);
+    }
+    const top = tape.hidden[z.L - 1]! + 4 * tape.batch * z.C; // (T, B, C): slots 1 … T of (T + 1, B, C)
+    k.linear_weight_grad(this.#g("heads.weight"), this.#g("heads.bias"), tape.draw, top, z.P, z.C, count);
+    const outputWeight = this.#g("output.weight"), outputBias = this.#g("output.bias");
+    k.linear_weight_grad(outputWeight, outputBias, tape.dlogits, tape.outIn, z.Y, z.C + z.RM, count);
   }
 
   /** One time step's backward for every episode; `c` holds the carried gradients (swapped by the caller). */
@@ -339,34 +354,16 @@ export class NtmWasmEngine {
     c: { dh: Ptr[]; dc: Ptr[]; dhPrev: Ptr[]; dcPrev: Ptr[]; dw: Ptr; dwPrev: Ptr; dMem: Ptr; dMemPrev: Ptr },
   ): void {
     const k = this.#k, z = this.#z, f = this.#wasm.f32, B = batch.batch, T = batch.steps;
-    const top = tape.hidden[z.L - 1]! + 4 * (t + 1) * B * z.C;
     // 5. The output.
     const width = z.C + z.RM;
-    k.zero(tape.dlogits, B * z.Y);
+    const dlogits = tape.dlogits + 4 * t * B * z.Y;
+    k.zero(dlogits, B * z.Y);
     k.zero(tape.dOutIn, B * width);
     for (let e = 0; e < B; e++) {
       const y = tape.y + 4 * (t * B + e) * z.Y, target = tape.target + 4 * (e * T + t) * z.Y;
-      k.cross_entropy_backward(
-        tape.dlogits + 4 * e * z.Y,
-        y,
-        target,
-        f[tape.mask / 4 + e * T + t]!,
-        scale,
-        z.Y,
-      );
+      k.cross_entropy_backward(dlogits + 4 * e * z.Y, y, target, f[tape.mask / 4 + e * T + t]!, scale, z.Y);
     }
-    const outIn = tape.outIn + 4 * t * B * width;
-    k.linear_backward(
-      tape.dOutIn,
-      this.#g("output.weight"),
-      this.#g("output.bias"),
-      tape.dlogits,
-      this.#p("output.weight"),
-      outIn,
-      z.Y,
-      width,
-      B,
-    );
+    k.linear_backward_input(tape.dOutIn, dlogits, this.#p("output.weight"), z.Y, width, B);
     k.copy_rows(tape.dTop, z.C, tape.dOutIn, width, z.C, B);
     k.copy_rows(tape.dReads, z.RM, tape.dOutIn + 4 * z.C, width, z.RM, B);
     k.add_rows(tape.dReads, z.RM, tape.drNext, z.RM, z.RM, B);
@@ -377,25 +374,16 @@ export class NtmWasmEngine {
     k.zero(c.dwPrev, B * z.H * z.N);
     for (let e = 0; e < B; e++) this.#memoryBackward(tape, B, t, e, c);
     // 2. The head parameters.
-    k.zero(tape.draw, B * z.P);
+    const draw = tape.draw + 4 * t * B * z.P;
+    k.zero(draw, B * z.P);
     const raw = tape.raw + 4 * t * B * z.P, act = tape.act + 4 * t * B * z.P;
     for (let e = 0; e < B; e++) {
       for (let h = 0; h < z.H; h++) {
         const o = 4 * (e * z.P + this.#headOffset(h));
-        k.head_params_backward(tape.draw + o, tape.dact + o, act + o, raw + o, z.M, z.S, h >= z.R);
+        k.head_params_backward(draw + o, tape.dact + o, act + o, raw + o, z.M, z.S, h >= z.R);
       }
     }
-    k.linear_backward(
-      tape.dTop,
-      this.#g("heads.weight"),
-      this.#g("heads.bias"),
-      tape.draw,
-      this.#p("heads.weight"),
-      top,
-      z.P,
-      z.C,
-      B,
-    );
+    k.linear_backward_input(tape.dTop, draw, this.#p("heads.weight"), z.P, z.C, B);
     // 1. The controller, top layer down.
     this.#controllerBackward(tape, B, t, c);
   }
@@ -470,18 +458,18 @@ export class NtmWasmEngine {
     const k = this.#k, z = this.#z, C = z.C;
     let above = tape.dTop, aboveStride = C;
     for (let l = z.L - 1; l >= 0; l--) {
-      const K = z.K[l]!, input = tape.layerInput[l]! + 4 * t * B * K;
+      const K = z.K[l]!;
       k.copy_rows(tape.dh, C, above, aboveStride, C, B);
       k.add_rows(tape.dh, C, c.dh[l]!, C, C, B);
-      const weight = this.#p(`controller.${l}.weight`), bias = this.#p(`controller.${l}.bias`);
-      const gWeight = this.#g(`controller.${l}.weight`), gBias = this.#g(`controller.${l}.bias`);
+      const weight = this.#p(`controller.${l}.weight`), rows = z.lstm ? 4 * C : C;
+      const dpreact = tape.dpreact[l]! + 4 * t * B * rows;
       k.zero(tape.dIn, B * K);
+      k.zero(dpreact, B * rows);
       if (z.lstm) {
-        k.zero(tape.dpreact, B * 4 * C);
         k.zero(c.dcPrev[l]!, B * C);
         const cell = tape.cell[l]!;
         k.lstm_backward(
-          tape.dpreact,
+          dpreact,
           c.dcPrev[l]!,
           tape.dh,
           c.dc[l]!,
@@ -491,12 +479,11 @@ export class NtmWasmEngine {
           C,
           B,
         );
-        k.linear_backward(tape.dIn, gWeight, gBias, tape.dpreact, weight, input, 4 * C, K, B);
+        k.linear_backward_input(tape.dIn, dpreact, weight, rows, K, B);
         k.copy_rows(c.dhPrev[l]!, C, tape.dIn + 4 * z.IN[l]!, K, C, B);
       } else {
-        k.zero(tape.dpreact, B * C);
-        k.feedforward_backward(tape.dpreact, tape.dh, tape.hidden[l]! + 4 * (t + 1) * B * C, B * C);
-        k.linear_backward(tape.dIn, gWeight, gBias, tape.dpreact, weight, input, C, K, B);
+        k.feedforward_backward(dpreact, tape.dh, tape.hidden[l]! + 4 * (t + 1) * B * C, B * C);
+        k.linear_backward_input(tape.dIn, dpreact, weight, rows, K, B);
         k.zero(c.dhPrev[l]!, B * C);
         k.zero(c.dcPrev[l]!, B * C);
       }

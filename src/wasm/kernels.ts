@@ -13,17 +13,8 @@ export type Ptr = number;
 /** The kernels the module exports (see `wasm/assembly/`). */
 export interface WasmKernels {
   linear_forward(y: Ptr, w: Ptr, b: Ptr, x: Ptr, rows: number, cols: number, batch: number): void;
-  linear_backward(
-    dx: Ptr,
-    dw: Ptr,
-    db: Ptr,
-    dy: Ptr,
-    w: Ptr,
-    x: Ptr,
-    rows: number,
-    cols: number,
-    batch: number,
-  ): void;
+  linear_backward_input(dx: Ptr, dy: Ptr, w: Ptr, rows: number, cols: number, batch: number): void;
+  linear_weight_grad(dw: Ptr, db: Ptr, dy: Ptr, x: Ptr, rows: number, cols: number, count: number): void;
   lstm_forward(h: Ptr, c: Ptr, gates: Ptr, preact: Ptr, cPrev: Ptr, units: number, batch: number): void;
   lstm_backward(
     dpreact: Ptr,

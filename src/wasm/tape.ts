@@ -105,8 +105,9 @@ export interface Tape {
   readonly writeW: Ptr;
   readonly erase: Ptr;
   readonly add: Ptr;
-  /** Backward scratch: (B, Y), (B, C + R·M), (B, C), (B, R·M) ×2. */
+  /** (T, B, Y) the logits' gradients, kept for the output layer's weight gradient after the time loop. */
   readonly dlogits: Ptr;
+  /** Backward scratch: (B, C + R·M), (B, C), (B, R·M) ×2. */
   readonly dOutIn: Ptr;
   readonly dTop: Ptr;
   readonly dReads: Ptr;
@@ -118,7 +119,7 @@ export interface Tape {
   /** (B, N, M) ×2: Mem_t's and Mem_{t−1}'s gradients. */
   readonly dMem: Ptr;
   readonly dMemPrev: Ptr;
-  /** (B, P) ×2: the activated and raw head parameters' gradients. */
+  /** (B, P) the activated head parameters' gradient; (T, B, P) the raw ones', kept for the head map's. */
   readonly dact: Ptr;
   readonly draw: Ptr;
   /** (N) ×3: one head's w̃, w_g and w_c gradients. */
@@ -133,10 +134,11 @@ export interface Tape {
   readonly dcNext: Ptr[];
   readonly dhPrev: Ptr[];
   readonly dcPrev: Ptr[];
-  /** (B, C), (B, 4C), (B, max K): a layer's h gradient, pre-activation gradient, input gradient. */
+  /** (B, C), (B, max K): a layer's h gradient and input gradient. */
   readonly dh: Ptr;
-  readonly dpreact: Ptr;
   readonly dIn: Ptr;
+  /** Per layer: (T, B, 4C) (feed-forward: (T, B, C)) the pre-activations' gradients, kept for the weights'. */
+  readonly dpreact: Ptr[];
   /** The first byte past the tape. */
   readonly end: number;
 }
@@ -179,7 +181,7 @@ export function layTape(z: TapeSizes, batch: number, steps: number, start: numbe
     writeW: a.floats(z.W * z.N),
     erase: a.floats(z.W * z.M),
     add: a.floats(z.W * z.M),
-    dlogits: a.floats(B * z.Y),
+    dlogits: a.floats(T * B * z.Y),
     dOutIn: a.floats(B * (z.C + z.RM)),
     dTop: a.floats(B * z.C),
     dReads: a.floats(B * z.RM),
@@ -190,7 +192,7 @@ export function layTape(z: TapeSizes, batch: number, steps: number, start: numbe
     dMem: a.floats(B * z.N * z.M),
     dMemPrev: a.floats(B * z.N * z.M),
     dact: a.floats(B * z.P),
-    draw: a.floats(B * z.P),
+    draw: a.floats(T * B * z.P),
     dwTilde: a.floats(z.N),
     dwg: a.floats(z.N),
     dwc: a.floats(z.N),
@@ -201,8 +203,8 @@ export function layTape(z: TapeSizes, batch: number, steps: number, start: numbe
     dhPrev: perLayer(B * z.C),
     dcPrev: perLayer(B * z.C),
     dh: a.floats(B * z.C),
-    dpreact: a.floats(B * 4 * z.C),
     dIn: a.floats(B * Kmax),
+    dpreact: perLayer(T * B * (z.lstm ? 4 : 1) * z.C),
     end: a.end,
   };
 }

@@ -60,30 +60,83 @@ export function linear_forward(y: usize, w: usize, b: usize, x: usize, rows: i32
 }
 
 /**
- * The linear map's backward for each episode: dx_e += Wᵀ·dy_e, dW += dy_e ⊗ x_e, db += dy_e (all added
- * to). dx may be 0 (no input gradient wanted).
+ * The linear map's input gradient for each episode: dx_e += Wᵀ·dy_e (added to), one axpy per row of W;
+ * rows whose gradient is zero are skipped.
  */
-export function linear_backward(
-  dx: usize,
-  dw: usize,
-  db: usize,
-  dy: usize,
-  w: usize,
-  x: usize,
-  rows: i32,
-  cols: i32,
-  batch: i32,
-): void {
+export function linear_backward_input(dx: usize, dy: usize, w: usize, rows: i32, cols: i32, batch: i32): void {
   for (let e = 0; e < batch; e++) {
-    const xe = ptr(x, e * cols), dxe = ptr(dx, e * cols), dye = ptr(dy, e * rows);
+    const dxe = ptr(dx, e * cols), dye = ptr(dy, e * rows);
     for (let r = 0; r < rows; r++) {
       const g = at(dye, r);
-      if (g == 0) continue;
-      add(db, r, g);
-      if (dx != 0) axpy(dxe, g, ptr(w, r * cols), cols);
-      axpy(ptr(dw, r * cols), g, xe, cols);
+      if (g != 0) axpy(dxe, g, ptr(w, r * cols), cols);
     }
   }
+}
+
+/**
+ * The linear map's weight and bias gradients over `count` rows at once (every step of every episode):
+ * dW += Σ_n dy_n ⊗ x_n, db += Σ_n dy_n (added to); dy (count, rows), x (count, cols). Blocks of 4 rows of W
+ * × 8 columns stay in registers while n runs, so each dy and x value is loaded once per block.
+ */
+export function linear_weight_grad(dw: usize, db: usize, dy: usize, x: usize, rows: i32, cols: i32, count: i32): void {
+  for (let r = 0; r < rows; r++) {
+    let sum: f32 = 0;
+    for (let n = 0; n < count; n++) sum += at(dy, n * rows + r);
+    add(db, r, sum);
+  }
+  // Chunks of n small enough that a chunk of dy and x and all of dW stay in the core's cache.
+  for (let n0 = 0; n0 < count; n0 += WEIGHT_GRAD_CHUNK) {
+    weight_grad_chunk(dw, ptr(dy, n0 * rows), ptr(x, n0 * cols), rows, cols, min(WEIGHT_GRAD_CHUNK, count - n0));
+  }
+}
+
+/** Rows of dy and x per pass of {@linkcode linear_weight_grad}. */
+const WEIGHT_GRAD_CHUNK: i32 = 64;
+
+/** dW += Σ_n dy_n ⊗ x_n over `count` rows, 4 rows of W × 8 columns in registers. */
+function weight_grad_chunk(dw: usize, dy: usize, x: usize, rows: i32, cols: i32, count: i32): void {
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    let k = 0;
+    for (; k + 8 <= cols; k += 8) {
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+      for (let n = 0; n < count; n++) {
+        const xn = ptr(x, n * cols + k), dn = ptr(dy, n * rows + r);
+        const x0 = v128.load(xn), x1 = v128.load(xn, 16);
+        const g0 = v128.load32_splat(dn), g1 = v128.load32_splat(dn, 4);
+        const g2 = v128.load32_splat(dn, 8), g3 = v128.load32_splat(dn, 12);
+        a0 = f32x4.add(a0, f32x4.mul(g0, x0)), b0 = f32x4.add(b0, f32x4.mul(g0, x1));
+        a1 = f32x4.add(a1, f32x4.mul(g1, x0)), b1 = f32x4.add(b1, f32x4.mul(g1, x1));
+        a2 = f32x4.add(a2, f32x4.mul(g2, x0)), b2 = f32x4.add(b2, f32x4.mul(g2, x1));
+        a3 = f32x4.add(a3, f32x4.mul(g3, x0)), b3 = f32x4.add(b3, f32x4.mul(g3, x1));
+      }
+      accumulate(ptr(dw, r * cols + k), a0, b0);
+      accumulate(ptr(dw, (r + 1) * cols + k), a1, b1);
+      accumulate(ptr(dw, (r + 2) * cols + k), a2, b2);
+      accumulate(ptr(dw, (r + 3) * cols + k), a3, b3);
+    }
+    for (; k < cols; k++) {
+      for (let q = 0; q < 4; q++) {
+        let sum: f32 = 0;
+        for (let n = 0; n < count; n++) sum += at(dy, n * rows + r + q) * at(x, n * cols + k);
+        add(dw, (r + q) * cols + k, sum);
+      }
+    }
+  }
+  for (; r < rows; r++) {
+    for (let n = 0; n < count; n++) {
+      const g = at(dy, n * rows + r);
+      if (g != 0) axpy(ptr(dw, r * cols), g, ptr(x, n * cols), cols);
+    }
+  }
+}
+
+/** p[0..8) += (lo, hi). */
+// @ts-ignore: decorator
+@inline function accumulate(p: usize, lo: v128, hi: v128): void {
+  v128.store(p, f32x4.add(v128.load(p), lo));
+  v128.store(p, f32x4.add(v128.load(p, 16), hi), 16);
 }
 
 /**
