@@ -56,6 +56,7 @@ export function content_address_backward(
   let w_dot_dw: f32 = 0;
   for (let i = 0; i < n; i++) w_dot_dw += at(wc, i) * at(dwc, i);
   let grad_beta: f32 = 0;
+  const m4 = m & ~3;
   for (let i = 0; i < n; i++) {
     const row = ptr(mem, i * m), drow = ptr(dmem, i * m);
     const dz = at(wc, i) * (at(dwc, i) - w_dot_dw); // softmax backward
@@ -64,18 +65,21 @@ export function content_address_backward(
     const similarity = dot(k, row, m) / Mathf.max(denominator, COSINE_EPSILON);
     grad_beta += dz * similarity;
     const ds = beta * dz;
-    if (denominator > COSINE_EPSILON) {
-      // ∂K/∂k = mem(i)/D − K·k/‖k‖², ∂K/∂mem(i) = k/D − K·mem(i)/‖mem(i)‖².
-      const k_scale = similarity / (k_norm * k_norm), row_scale = similarity / (row_norm * row_norm);
-      for (let j = 0; j < m; j++) {
-        add(dk, j, ds * (at(row, j) / denominator - k_scale * at(k, j)));
-        add(drow, j, ds * (at(k, j) / denominator - row_scale * at(row, j)));
-      }
-    } else {
-      for (let j = 0; j < m; j++) {
-        add(dk, j, ds * at(row, j) / COSINE_EPSILON);
-        add(drow, j, ds * at(k, j) / COSINE_EPSILON);
-      }
+    // ∂K/∂k = mem(i)/D − K·k/‖k‖², ∂K/∂mem(i) = k/D − K·mem(i)/‖mem(i)‖²; below ε: mem(i)/ε and k/ε.
+    const guarded = denominator > COSINE_EPSILON;
+    const inv_d: f32 = guarded ? 1 / denominator : 1 / COSINE_EPSILON;
+    const k_scale: f32 = guarded ? similarity / (k_norm * k_norm) : 0;
+    const row_scale: f32 = guarded ? similarity / (row_norm * row_norm) : 0;
+    const dsv = f32x4.splat(ds), dv = f32x4.splat(inv_d), ksv = f32x4.splat(k_scale), rsv = f32x4.splat(row_scale);
+    for (let j = 0; j < m4; j += 4) {
+      const kv = v128.load(ptr(k, j)), rv = v128.load(ptr(row, j));
+      const dkp = ptr(dk, j), drp = ptr(drow, j);
+      v128.store(dkp, f32x4.add(v128.load(dkp), f32x4.mul(dsv, f32x4.sub(f32x4.mul(rv, dv), f32x4.mul(ksv, kv)))));
+      v128.store(drp, f32x4.add(v128.load(drp), f32x4.mul(dsv, f32x4.sub(f32x4.mul(kv, dv), f32x4.mul(rsv, rv)))));
+    }
+    for (let j = m4; j < m; j++) {
+      add(dk, j, ds * (at(row, j) * inv_d - k_scale * at(k, j)));
+      add(drow, j, ds * (at(k, j) * inv_d - row_scale * at(row, j)));
     }
   }
   add(dbeta, 0, grad_beta);

@@ -60,13 +60,32 @@ export function linear_forward(y: usize, w: usize, b: usize, x: usize, rows: i32
 }
 
 /**
- * The linear map's input gradient for each episode: dx_e += Wᵀ·dy_e (added to), one axpy per row of W;
- * rows whose gradient is zero are skipped.
+ * The linear map's input gradient for each episode: dx_e += Wᵀ·dy_e (added to), four rows of W per pass
+ * over dx; groups of four rows whose gradient is zero are skipped.
  */
 export function linear_backward_input(dx: usize, dy: usize, w: usize, rows: i32, cols: i32, batch: i32): void {
+  const c4 = cols & ~3;
   for (let e = 0; e < batch; e++) {
     const dxe = ptr(dx, e * cols), dye = ptr(dy, e * rows);
-    for (let r = 0; r < rows; r++) {
+    let r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      const g0 = at(dye, r), g1 = at(dye, r + 1), g2 = at(dye, r + 2), g3 = at(dye, r + 3);
+      if (g0 == 0 && g1 == 0 && g2 == 0 && g3 == 0) continue;
+      const w0 = ptr(w, r * cols), w1 = ptr(w, (r + 1) * cols), w2 = ptr(w, (r + 2) * cols);
+      const w3 = ptr(w, (r + 3) * cols);
+      const v0 = f32x4.splat(g0), v1 = f32x4.splat(g1), v2 = f32x4.splat(g2), v3 = f32x4.splat(g3);
+      for (let k = 0; k < c4; k += 4) {
+        const sum = f32x4.add(
+          f32x4.add(f32x4.mul(v0, v128.load(ptr(w0, k))), f32x4.mul(v1, v128.load(ptr(w1, k)))),
+          f32x4.add(f32x4.mul(v2, v128.load(ptr(w2, k))), f32x4.mul(v3, v128.load(ptr(w3, k)))),
+        );
+        v128.store(ptr(dxe, k), f32x4.add(v128.load(ptr(dxe, k)), sum));
+      }
+      for (let k = c4; k < cols; k++) {
+        add(dxe, k, g0 * at(w0, k) + g1 * at(w1, k) + g2 * at(w2, k) + g3 * at(w3, k));
+      }
+    }
+    for (; r < rows; r++) {
       const g = at(dye, r);
       if (g != 0) axpy(dxe, g, ptr(w, r * cols), cols);
     }

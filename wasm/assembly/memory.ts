@@ -1,7 +1,7 @@
 // Reading (NTM paper §3.1, eq. 2) and writing (§3.2, eqs. 3–4) the (N, M) memory of one episode; the
 // float64 twins are in src/reference/memory.ts.
 
-import { add, at, ptr, put } from "./access";
+import { add, at, hsum, ptr, put } from "./access";
 
 /** r = Σ_i w(i)·mem(i) (eq. 2), r (M). */
 export function memory_read_forward(r: usize, w: usize, mem: usize, n: i32, m: i32): void {
@@ -16,12 +16,19 @@ export function memory_read_forward(r: usize, w: usize, mem: usize, n: i32, m: i
   }
 }
 
-/** Reading's backward: dw (N) and dmem (N, M) added to, from dr (M). */
+/** Reading's backward: dw (N) and dmem (N, M) added to, from dr (M). Four columns at a time. */
 export function memory_read_backward(dw: usize, dmem: usize, dr: usize, w: usize, mem: usize, n: i32, m: i32): void {
+  const m4 = m & ~3;
   for (let i = 0; i < n; i++) {
-    const row = ptr(mem, i * m), drow = ptr(dmem, i * m), wi = at(w, i);
-    let grad_w: f32 = 0;
-    for (let j = 0; j < m; j++) {
+    const row = ptr(mem, i * m), drow = ptr(dmem, i * m), wi = at(w, i), wv = f32x4.splat(wi);
+    let grad = f32x4.splat(0);
+    for (let j = 0; j < m4; j += 4) {
+      const d = v128.load(ptr(dr, j));
+      grad = f32x4.add(grad, f32x4.mul(d, v128.load(ptr(row, j))));
+      v128.store(ptr(drow, j), f32x4.add(v128.load(ptr(drow, j)), f32x4.mul(wv, d)));
+    }
+    let grad_w = hsum(grad);
+    for (let j = m4; j < m; j++) {
       grad_w += at(dr, j) * at(row, j);
       add(drow, j, wi * at(dr, j));
     }
@@ -31,11 +38,21 @@ export function memory_read_backward(dw: usize, dmem: usize, dr: usize, w: usize
 
 /**
  * Mem_t(i, j) = Mem_{t−1}(i, j)·Π_h (1 − w_h(i)·e_h(j)) + Σ_h w_h(i)·a_h(j) (eqs. 3–4): w (heads, N),
- * e and a (heads, M).
+ * e and a (heads, M). Four columns at a time.
  */
 export function memory_write_forward(mem_out: usize, mem_in: usize, w: usize, e: usize, a: usize, n: i32, m: i32, heads: i32): void {
+  const m4 = m & ~3;
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) {
+    for (let j = 0; j < m4; j += 4) {
+      let keep = f32x4.splat(1), added = f32x4.splat(0);
+      for (let h = 0; h < heads; h++) {
+        const wi = f32x4.splat(at(w, h * n + i));
+        keep = f32x4.mul(keep, f32x4.sub(f32x4.splat(1), f32x4.mul(wi, v128.load(ptr(e, h * m + j)))));
+        added = f32x4.add(added, f32x4.mul(wi, v128.load(ptr(a, h * m + j))));
+      }
+      v128.store(ptr(mem_out, i * m + j), f32x4.add(f32x4.mul(v128.load(ptr(mem_in, i * m + j)), keep), added));
+    }
+    for (let j = m4; j < m; j++) {
       let keep: f32 = 1, added: f32 = 0;
       for (let h = 0; h < heads; h++) {
         const wi = at(w, h * n + i);
@@ -47,7 +64,19 @@ export function memory_write_forward(mem_out: usize, mem_in: usize, w: usize, e:
   }
 }
 
-/** Writing's backward: dmem_in, dw, de and da added to, from dmem_out. */
+/** The erase factors of heads other than `skip` at row i, columns j … j + 3: Π_{o≠skip} (1 − w_o(i)·e_o). */
+// @ts-ignore: decorator
+@inline function keep4(w: usize, e: usize, n: i32, m: i32, heads: i32, i: i32, j: i32, skip: i32): v128 {
+  let keep = f32x4.splat(1);
+  for (let o = 0; o < heads; o++) {
+    if (o == skip) continue;
+    const wo = f32x4.splat(at(w, o * n + i));
+    keep = f32x4.mul(keep, f32x4.sub(f32x4.splat(1), f32x4.mul(wo, v128.load(ptr(e, o * m + j)))));
+  }
+  return keep;
+}
+
+/** Writing's backward: dmem_in, dw, de and da added to, from dmem_out. Four columns at a time. */
 export function memory_write_backward(
   dmem_in: usize,
   dw: usize,
@@ -62,8 +91,23 @@ export function memory_write_backward(
   m: i32,
   heads: i32,
 ): void {
+  const m4 = m & ~3;
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) {
+    for (let j = 0; j < m4; j += 4) {
+      const cell = i * m + j, upstream = v128.load(ptr(dmem_out, cell)), old = v128.load(ptr(mem_in, cell));
+      const din = ptr(dmem_in, cell);
+      v128.store(din, f32x4.add(v128.load(din), f32x4.mul(upstream, keep4(w, e, n, m, heads, i, j, heads))));
+      for (let h = 0; h < heads; h++) {
+        const d_keep = f32x4.neg(f32x4.mul(f32x4.mul(upstream, old), keep4(w, e, n, m, heads, i, j, h)));
+        const eh = v128.load(ptr(e, h * m + j)), ah = v128.load(ptr(a, h * m + j));
+        const wi = f32x4.splat(at(w, h * n + i));
+        add(dw, h * n + i, hsum(f32x4.add(f32x4.mul(d_keep, eh), f32x4.mul(upstream, ah))));
+        const dep = ptr(de, h * m + j), dap = ptr(da, h * m + j);
+        v128.store(dep, f32x4.add(v128.load(dep), f32x4.mul(d_keep, wi)));
+        v128.store(dap, f32x4.add(v128.load(dap), f32x4.mul(upstream, wi)));
+      }
+    }
+    for (let j = m4; j < m; j++) {
       const cell = i * m + j, upstream = at(dmem_out, cell);
       let keep: f32 = 1;
       for (let h = 0; h < heads; h++) keep *= 1 - at(w, h * n + i) * at(e, h * m + j);

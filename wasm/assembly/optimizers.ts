@@ -3,10 +3,19 @@
 
 import { at, put } from "./access";
 
-/** ‖g‖₂ over `size` floats, in float64 (NaN or ∞ when the gradient holds one). */
+/** ‖g‖₂ over `size` floats, the squares summed in float64 (NaN or ∞ when the gradient holds one). */
 export function l2_norm(g: usize, size: i32): f64 {
-  let sum: f64 = 0;
-  for (let i = 0; i < size; i++) {
+  let lo = f64x2.splat(0), hi = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const v = v128.load(g + (<usize>i << 2));
+    const a = f64x2.promote_low_f32x4(v), b = f64x2.promote_low_f32x4(v128.swizzle(v, v128(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+    lo = f64x2.add(lo, f64x2.mul(a, a));
+    hi = f64x2.add(hi, f64x2.mul(b, b));
+  }
+  let sum = f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1) + f64x2.extract_lane(hi, 0) +
+    f64x2.extract_lane(hi, 1);
+  for (; i < size; i++) {
     const v = <f64>at(g, i);
     sum += v * v;
   }
@@ -51,7 +60,20 @@ export function rmsprop_update(
   momentum: f32,
   epsilon: f32,
 ): void {
-  for (let i = 0; i < size; i++) {
+  const rv = f32x4.splat(rho), cv = f32x4.splat(1 - rho), mv = f32x4.splat(momentum);
+  const lv = f32x4.splat(lr), ev = f32x4.splat(epsilon);
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const o = <usize>i << 2;
+    const g = v128.load(grad + o);
+    const ni = f32x4.add(f32x4.mul(rv, v128.load(n + o)), f32x4.mul(cv, f32x4.mul(g, g)));
+    const gi = f32x4.add(f32x4.mul(rv, v128.load(gbar + o)), f32x4.mul(cv, g));
+    const root = f32x4.sqrt(f32x4.add(f32x4.sub(ni, f32x4.mul(gi, gi)), ev));
+    const di = f32x4.sub(f32x4.mul(mv, v128.load(delta + o)), f32x4.div(f32x4.mul(lv, g), root));
+    v128.store(n + o, ni), v128.store(gbar + o, gi), v128.store(delta + o, di);
+    v128.store(params + o, f32x4.add(v128.load(params + o), di));
+  }
+  for (; i < size; i++) {
     const g = at(grad, i);
     const ni = rho * at(n, i) + (1 - rho) * g * g;
     const gi = rho * at(gbar, i) + (1 - rho) * g;
