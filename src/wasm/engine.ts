@@ -250,12 +250,13 @@ export class NtmWasmEngine {
     const k = this.#k, z = this.#z, f = this.#wasm.f32, N = z.N, M = z.M;
     const memPrev = tape.memory + 4 * (t * B + e) * N * M,
       memNext = tape.memory + 4 * ((t + 1) * B + e) * N * M;
-    const act = tape.act + 4 * (t * B + e) * z.P;
+    const act = tape.act + 4 * (t * B + e) * z.P, norms = tape.norms + 4 * (t * B + e) * N;
+    k.memory_row_norms(norms, memPrev, N, M);
     for (let h = 0; h < z.H; h++) {
       const o = act + 4 * this.#headOffset(h), at = 4 * ((t * B + e) * z.H + h) * N;
       const wPrev = tape.w + at, wNext = tape.w + 4 * (((t + 1) * B + e) * z.H + h) * N;
       const beta = f[o / 4 + M]!, g = f[o / 4 + M + 1]!, gamma = f[o / 4 + M + z.S + 2]!;
-      k.content_address_forward(tape.wc + at, o, beta, memPrev, N, M);
+      k.content_address_forward(tape.wc + at, tape.sim + at, o, beta, memPrev, norms, N, M);
       k.interpolate_forward(tape.wg + at, tape.wc + at, wPrev, g, N);
       k.shift_forward(tape.wTilde + at, tape.wg + at, o + 4 * (M + 2), N, z.S);
       k.sharpen_forward(wNext, tape.wTilde + at, gamma, N);
@@ -444,7 +445,21 @@ export class NtmWasmEngine {
       k.shift_backward(tape.dwg, dh + 4 * (M + 2), tape.dwTilde, tape.wg + at, ah + 4 * (M + 2), N, z.S);
       const dwPrev = c.dwPrev + 4 * (e * z.H + h) * N;
       k.interpolate_backward(tape.dwc, dwPrev, dh + 4 * (M + 1), tape.dwg, tape.wc + at, tape.w + at, g, N);
-      k.content_address_backward(dh, dh + 4 * M, dMemPrev, tape.dwc, tape.wc + at, ah, beta, memPrev, N, M);
+      const norms = tape.norms + 4 * (t * B + e) * N;
+      k.content_address_backward(
+        dh,
+        dh + 4 * M,
+        dMemPrev,
+        tape.dwc,
+        tape.wc + at,
+        tape.sim + at,
+        ah,
+        beta,
+        memPrev,
+        norms,
+        N,
+        M,
+      );
     }
   }
 

@@ -39,16 +39,28 @@ export interface WasmKernels {
     shifts: number,
     isWrite: boolean,
   ): void;
-  content_address_forward(wc: Ptr, k: Ptr, beta: number, mem: Ptr, n: number, m: number): void;
+  memory_row_norms(norms: Ptr, mem: Ptr, n: number, m: number): void;
+  content_address_forward(
+    wc: Ptr,
+    sim: Ptr,
+    k: Ptr,
+    beta: number,
+    mem: Ptr,
+    norms: Ptr,
+    n: number,
+    m: number,
+  ): void;
   content_address_backward(
     dk: Ptr,
     dbeta: Ptr,
     dmem: Ptr,
     dwc: Ptr,
     wc: Ptr,
+    sim: Ptr,
     k: Ptr,
     beta: number,
     mem: Ptr,
+    norms: Ptr,
     n: number,
     m: number,
   ): void;

@@ -93,6 +93,9 @@ export interface Tape {
   readonly wg: Ptr;
   readonly wTilde: Ptr;
   readonly w: Ptr;
+  /** (T, B, N) the norms of Mem_{t−1}'s rows; (T, B, H, N) each head's similarities K(k, mem(i)). */
+  readonly norms: Ptr;
+  readonly sim: Ptr;
   /** (T + 1, B, R·M) read vectors, slot 0 r_0. */
   readonly reads: Ptr;
   /** (T + 1, B, N, M) memories, slot 0 Mem_0. */
@@ -173,6 +176,8 @@ export function layTape(z: TapeSizes, batch: number, steps: number, start: numbe
     wg: a.floats(T * B * z.H * z.N),
     wTilde: a.floats(T * B * z.H * z.N),
     w: a.floats((T + 1) * B * z.H * z.N),
+    norms: a.floats(T * B * z.N),
+    sim: a.floats(T * B * z.H * z.N),
     reads: a.floats((T + 1) * B * z.RM),
     memory: a.floats((T + 1) * B * z.N * z.M),
     outIn: a.floats(T * B * (z.C + z.RM)),

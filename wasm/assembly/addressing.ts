@@ -3,6 +3,7 @@
 // src/reference/addressing.ts. Memory is (N, M) row-major; weightings are (N).
 
 import { add, at, hsum, ptr, put } from "./access";
+import { exp4 } from "./activations";
 
 /** The cosine's guard: K(u, v) = u·v / max(‖u‖‖v‖, ε) (eq. 6). */
 const COSINE_EPSILON: f32 = 1e-8;
@@ -20,23 +21,72 @@ const SHARPEN_ZERO: f32 = 1e-30;
   return sum;
 }
 
-/** wc = softmax(β·K(k, mem(i))) over the rows (eqs. 5–6). */
-export function content_address_forward(wc: usize, k: usize, beta: f32, mem: usize, n: i32, m: i32): void {
-  const k_norm = Mathf.sqrt(dot(k, k, m));
-  let z_max = -Infinity as f32;
-  for (let i = 0; i < n; i++) {
-    const row = ptr(mem, i * m);
-    const z = beta * dot(k, row, m) / Mathf.max(k_norm * Mathf.sqrt(dot(row, row, m)), COSINE_EPSILON);
-    put(wc, i, z);
-    if (z > z_max) z_max = z;
+/** Each memory row's norm ‖mem(i)‖, (N): computed once per step and shared by every head. */
+export function memory_row_norms(norms: usize, mem: usize, n: i32, m: i32): void {
+  for (let i = 0; i < n; i++) put(norms, i, Mathf.sqrt(dot(ptr(mem, i * m), ptr(mem, i * m), m)));
+}
+
+/** Four dot products k·mem(i) … k·mem(i + 3) in the lanes of one vector. */
+// @ts-ignore: decorator
+@inline function dot4rows(k: usize, mem: usize, i: i32, m: i32): v128 {
+  const r0 = ptr(mem, i * m), r1 = ptr(mem, (i + 1) * m), r2 = ptr(mem, (i + 2) * m), r3 = ptr(mem, (i + 3) * m);
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  const m4 = m & ~3;
+  for (let j = 0; j < m4; j += 4) {
+    const kv = v128.load(ptr(k, j));
+    a0 = f32x4.add(a0, f32x4.mul(kv, v128.load(ptr(r0, j))));
+    a1 = f32x4.add(a1, f32x4.mul(kv, v128.load(ptr(r1, j))));
+    a2 = f32x4.add(a2, f32x4.mul(kv, v128.load(ptr(r2, j))));
+    a3 = f32x4.add(a3, f32x4.mul(kv, v128.load(ptr(r3, j))));
   }
-  let sum: f32 = 0;
-  for (let i = 0; i < n; i++) {
+  const u0 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
+  const u1 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
+  let sums = f32x4.add(v128.shuffle<f32>(u0, u1, 0, 1, 4, 5), v128.shuffle<f32>(u0, u1, 2, 3, 6, 7));
+  for (let j = m4; j < m; j++) {
+    const kj = at(k, j);
+    sums = f32x4.add(sums, f32x4(kj * at(r0, j), kj * at(r1, j), kj * at(r2, j), kj * at(r3, j)));
+  }
+  return sums;
+}
+
+/**
+ * wc = softmax(β·K(k, mem(i))) over the rows (eqs. 5–6), with the similarities K(i) kept in `sim` (N) for
+ * the backward; `norms` (N) are the rows' norms.
+ */
+export function content_address_forward(wc: usize, sim: usize, k: usize, beta: f32, mem: usize, norms: usize, n: i32, m: i32): void {
+  const k_norm = Mathf.sqrt(dot(k, k, m));
+  const n4 = n & ~3, kn = f32x4.splat(k_norm), eps = f32x4.splat(COSINE_EPSILON), bv = f32x4.splat(beta);
+  let zmax = f32x4.splat(-Infinity);
+  for (let i = 0; i < n4; i += 4) {
+    const similarity = f32x4.div(dot4rows(k, mem, i, m), f32x4.max(f32x4.mul(kn, v128.load(ptr(norms, i))), eps));
+    v128.store(ptr(sim, i), similarity);
+    const z = f32x4.mul(bv, similarity);
+    v128.store(ptr(wc, i), z);
+    zmax = f32x4.max(zmax, z);
+  }
+  let z_max = Mathf.max(Mathf.max(f32x4.extract_lane(zmax, 0), f32x4.extract_lane(zmax, 1)), Mathf.max(f32x4.extract_lane(zmax, 2), f32x4.extract_lane(zmax, 3)));
+  for (let i = n4; i < n; i++) {
+    const similarity = dot(k, ptr(mem, i * m), m) / Mathf.max(k_norm * at(norms, i), COSINE_EPSILON);
+    put(sim, i, similarity);
+    put(wc, i, beta * similarity);
+    z_max = Mathf.max(z_max, beta * similarity);
+  }
+  const zv = f32x4.splat(z_max);
+  let sums = f32x4.splat(0);
+  for (let i = 0; i < n4; i += 4) {
+    const v = exp4(f32x4.sub(v128.load(ptr(wc, i)), zv));
+    v128.store(ptr(wc, i), v);
+    sums = f32x4.add(sums, v);
+  }
+  let sum = hsum(sums);
+  for (let i = n4; i < n; i++) {
     const v = Mathf.exp(at(wc, i) - z_max);
     put(wc, i, v);
     sum += v;
   }
-  for (let i = 0; i < n; i++) put(wc, i, at(wc, i) / sum);
+  const inv = f32x4.splat(1 / sum);
+  for (let i = 0; i < n4; i += 4) v128.store(ptr(wc, i), f32x4.mul(v128.load(ptr(wc, i)), inv));
+  for (let i = n4; i < n; i++) put(wc, i, at(wc, i) / sum);
 }
 
 /** Content addressing's backward: dk (M), dbeta (1) and dmem (N, M) added to, from dwc. */
@@ -46,9 +96,11 @@ export function content_address_backward(
   dmem: usize,
   dwc: usize,
   wc: usize,
+  sim: usize,
   k: usize,
   beta: f32,
   mem: usize,
+  norms: usize,
   n: i32,
   m: i32,
 ): void {
@@ -60,9 +112,7 @@ export function content_address_backward(
   for (let i = 0; i < n; i++) {
     const row = ptr(mem, i * m), drow = ptr(dmem, i * m);
     const dz = at(wc, i) * (at(dwc, i) - w_dot_dw); // softmax backward
-    const row_norm = Mathf.sqrt(dot(row, row, m));
-    const denominator = k_norm * row_norm;
-    const similarity = dot(k, row, m) / Mathf.max(denominator, COSINE_EPSILON);
+    const row_norm = at(norms, i), denominator = k_norm * row_norm, similarity = at(sim, i);
     grad_beta += dz * similarity;
     const ds = beta * dz;
     // ∂K/∂k = mem(i)/D − K·k/‖k‖², ∂K/∂mem(i) = k/D − K·mem(i)/‖mem(i)‖²; below ε: mem(i)/ε and k/ε.
@@ -117,27 +167,51 @@ export function interpolate_backward(
   return ((i % n) + n) % n;
 }
 
-/** w̃(i) = Σ_o wg(i − o mod N)·s(o), o = −range … range (eq. 8). */
+/** w̃(i) = Σ_o wg(i − o mod N)·s(o), o = −range … range (eq. 8); the rows away from the ring's seam 4 at a time. */
 export function shift_forward(w_tilde: usize, wg: usize, s: usize, n: i32, shifts: i32): void {
   const range = (shifts - 1) / 2;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i < min(range, n); i++) put(w_tilde, i, shifted(wg, s, n, range, i));
+  for (; i + 4 <= n - range; i += 4) {
+    let sum = f32x4.splat(0);
+    for (let o = -range; o <= range; o++) sum = f32x4.add(sum, f32x4.mul(f32x4.splat(at(s, o + range)), v128.load(ptr(wg, i - o))));
+    v128.store(ptr(w_tilde, i), sum);
+  }
+  for (; i < n; i++) put(w_tilde, i, shifted(wg, s, n, range, i));
+}
+
+/** Σ_o wg(i − o mod N)·s(o) at one row. */
+// @ts-ignore: decorator
+@inline function shifted(wg: usize, s: usize, n: i32, range: i32, i: i32): f32 {
+  let sum: f32 = 0;
+  for (let o = -range; o <= range; o++) sum += at(wg, wrap(i - o, n)) * at(s, o + range);
+  return sum;
+}
+
+/** The shift's backward: dwg and ds added to; dwg(j) = Σ_o dw̃(j + o)·s(o), 4 rows at a time away from the seam. */
+export function shift_backward(dwg: usize, ds: usize, dw_tilde: usize, wg: usize, s: usize, n: i32, shifts: i32): void {
+  const range = (shifts - 1) / 2;
+  let j = 0;
+  for (; j < min(range, n); j++) add(dwg, j, unshifted(dw_tilde, s, n, range, j));
+  for (; j + 4 <= n - range; j += 4) {
+    let sum = f32x4.splat(0);
+    for (let o = -range; o <= range; o++) sum = f32x4.add(sum, f32x4.mul(f32x4.splat(at(s, o + range)), v128.load(ptr(dw_tilde, j + o))));
+    v128.store(ptr(dwg, j), f32x4.add(v128.load(ptr(dwg, j)), sum));
+  }
+  for (; j < n; j++) add(dwg, j, unshifted(dw_tilde, s, n, range, j));
+  for (let o = -range; o <= range; o++) {
     let sum: f32 = 0;
-    for (let o = -range; o <= range; o++) sum += at(wg, wrap(i - o, n)) * at(s, o + range);
-    put(w_tilde, i, sum);
+    for (let i = 0; i < n; i++) sum += at(dw_tilde, i) * at(wg, wrap(i - o, n));
+    add(ds, o + range, sum);
   }
 }
 
-/** The shift's backward: dwg and ds added to. */
-export function shift_backward(dwg: usize, ds: usize, dw_tilde: usize, wg: usize, s: usize, n: i32, shifts: i32): void {
-  const range = (shifts - 1) / 2;
-  for (let i = 0; i < n; i++) {
-    const d = at(dw_tilde, i);
-    for (let o = -range; o <= range; o++) {
-      const j = wrap(i - o, n);
-      add(dwg, j, d * at(s, o + range));
-      add(ds, o + range, d * at(wg, j));
-    }
-  }
+/** Σ_o dw̃(j + o mod N)·s(o) at one row. */
+// @ts-ignore: decorator
+@inline function unshifted(dw_tilde: usize, s: usize, n: i32, range: i32, j: i32): f32 {
+  let sum: f32 = 0;
+  for (let o = -range; o <= range; o++) sum += at(dw_tilde, wrap(j + o, n)) * at(s, o + range);
+  return sum;
 }
 
 /** w(i) = w̃(i)^γ / Σ_j w̃(j)^γ in log space relative to the largest, zeros below 1e-30 kept (eq. 9). */

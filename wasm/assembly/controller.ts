@@ -3,7 +3,7 @@
 // offsets; `batch` episodes lie one after another, each `cols` (inputs) or `rows` (outputs) wide.
 
 import { add, at, hsum, ptr, put } from "./access";
-import { sigmoid, tanh } from "./activations";
+import { sigmoid, sigmoid4, tanh, tanh4 } from "./activations";
 
 /** The dot product of n floats at a and b (SIMD, 4 at a time, then the tail). */
 // @ts-ignore: decorator
@@ -163,15 +163,26 @@ function weight_grad_chunk(dw: usize, dy: usize, x: usize, rows: i32, cols: i32,
  * gates (batch, 4C) activated, c = f·c_prev + i·g, h = o·tanh(c).
  */
 export function lstm_forward(h: usize, c: usize, gates: usize, preact: usize, c_prev: usize, units: i32, batch: i32): void {
+  const u4 = units & ~3;
   for (let e = 0; e < batch; e++) {
     const p = ptr(preact, 4 * units * e), gt = ptr(gates, 4 * units * e);
-    for (let u = 0; u < units; u++) {
+    const ce = ptr(c, e * units), he = ptr(h, e * units), cp = ptr(c_prev, e * units);
+    for (let u = 0; u < u4; u += 4) {
+      const i = sigmoid4(v128.load(ptr(p, u))), f = sigmoid4(v128.load(ptr(p, units + u)));
+      const o = sigmoid4(v128.load(ptr(p, 2 * units + u))), g = tanh4(v128.load(ptr(p, 3 * units + u)));
+      v128.store(ptr(gt, u), i), v128.store(ptr(gt, units + u), f);
+      v128.store(ptr(gt, 2 * units + u), o), v128.store(ptr(gt, 3 * units + u), g);
+      const cell = f32x4.add(f32x4.mul(f, v128.load(ptr(cp, u))), f32x4.mul(i, g));
+      v128.store(ptr(ce, u), cell);
+      v128.store(ptr(he, u), f32x4.mul(o, tanh4(cell)));
+    }
+    for (let u = u4; u < units; u++) {
       const i = sigmoid(at(p, u)), f = sigmoid(at(p, units + u));
       const o = sigmoid(at(p, 2 * units + u)), g = tanh(at(p, 3 * units + u));
       put(gt, u, i), put(gt, units + u, f), put(gt, 2 * units + u, o), put(gt, 3 * units + u, g);
-      const cell = f * at(c_prev, e * units + u) + i * g;
-      put(c, e * units + u, cell);
-      put(h, e * units + u, o * tanh(cell));
+      const cell = f * at(cp, u) + i * g;
+      put(ce, u, cell);
+      put(he, u, o * tanh(cell));
     }
   }
 }
@@ -188,26 +199,48 @@ export function lstm_backward(
   units: i32,
   batch: i32,
 ): void {
+  const u4 = units & ~3, one = f32x4.splat(1);
   for (let e = 0; e < batch; e++) {
-    const gt = ptr(gates, 4 * units * e), dp = ptr(dpreact, 4 * units * e);
-    for (let u = 0; u < units; u++) {
-      const n = e * units + u;
+    const gt = ptr(gates, 4 * units * e), dp = ptr(dpreact, 4 * units * e), n = e * units;
+    for (let u = 0; u < u4; u += 4) {
+      const i = v128.load(ptr(gt, u)), f = v128.load(ptr(gt, units + u));
+      const o = v128.load(ptr(gt, 2 * units + u)), g = v128.load(ptr(gt, 3 * units + u));
+      const tanh_c = tanh4(v128.load(ptr(c, n + u))), dh_u = v128.load(ptr(dh, n + u));
+      const dc_total = f32x4.add(
+        v128.load(ptr(dc, n + u)),
+        f32x4.mul(f32x4.mul(dh_u, o), f32x4.sub(one, f32x4.mul(tanh_c, tanh_c))),
+      );
+      accumulate4(ptr(dp, u), f32x4.mul(f32x4.mul(dc_total, g), f32x4.mul(i, f32x4.sub(one, i))));
+      accumulate4(ptr(dp, units + u), f32x4.mul(f32x4.mul(dc_total, v128.load(ptr(c_prev, n + u))), f32x4.mul(f, f32x4.sub(one, f))));
+      accumulate4(ptr(dp, 2 * units + u), f32x4.mul(f32x4.mul(dh_u, tanh_c), f32x4.mul(o, f32x4.sub(one, o))));
+      accumulate4(ptr(dp, 3 * units + u), f32x4.mul(f32x4.mul(dc_total, i), f32x4.sub(one, f32x4.mul(g, g))));
+      accumulate4(ptr(dc_prev, n + u), f32x4.mul(dc_total, f));
+    }
+    for (let u = u4; u < units; u++) {
       const i = at(gt, u), f = at(gt, units + u), o = at(gt, 2 * units + u), g = at(gt, 3 * units + u);
-      const tanh_c = tanh(at(c, n));
-      const dh_u = at(dh, n);
-      const dc_total = at(dc, n) + dh_u * o * (1 - tanh_c * tanh_c);
+      const tanh_c = tanh(at(c, n + u));
+      const dh_u = at(dh, n + u);
+      const dc_total = at(dc, n + u) + dh_u * o * (1 - tanh_c * tanh_c);
       add(dp, u, dc_total * g * i * (1 - i));
-      add(dp, units + u, dc_total * at(c_prev, n) * f * (1 - f));
+      add(dp, units + u, dc_total * at(c_prev, n + u) * f * (1 - f));
       add(dp, 2 * units + u, dh_u * tanh_c * o * (1 - o));
       add(dp, 3 * units + u, dc_total * i * (1 - g * g));
-      add(dc_prev, n, dc_total * f);
+      add(dc_prev, n + u, dc_total * f);
     }
   }
 }
 
+/** p[0..4) += v. */
+// @ts-ignore: decorator
+@inline function accumulate4(p: usize, v: v128): void {
+  v128.store(p, f32x4.add(v128.load(p), v));
+}
+
 /** The feed-forward units: h = tanh(preact), n = batch·C values. */
 export function feedforward_forward(h: usize, preact: usize, n: i32): void {
-  for (let u = 0; u < n; u++) put(h, u, tanh(at(preact, u)));
+  const n4 = n & ~3;
+  for (let u = 0; u < n4; u += 4) v128.store(ptr(h, u), tanh4(v128.load(ptr(preact, u))));
+  for (let u = n4; u < n; u++) put(h, u, tanh(at(preact, u)));
 }
 
 /** The feed-forward units' backward: dpreact += dh·(1 − h²). */
