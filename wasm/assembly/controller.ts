@@ -29,34 +29,94 @@ import { sigmoid, sigmoid4, tanh, tanh4 } from "./activations";
 
 /**
  * y_e = W·x_e + b for each of `batch` episodes: W (rows, cols) row-major, b (rows), x (batch, cols),
- * y (batch, rows). Four rows share each load of x.
+ * y (batch, rows). Blocks of 4 rows × 4 episodes stay in registers, so each load of W serves 4 episodes
+ * and each load of x 4 rows.
  */
 export function linear_forward(y: usize, w: usize, b: usize, x: usize, rows: i32, cols: i32, batch: i32): void {
-  for (let e = 0; e < batch; e++) {
-    const xe = ptr(x, e * cols), ye = ptr(y, e * rows);
-    let r = 0;
-    for (; r + 4 <= rows; r += 4) {
-      const w0 = ptr(w, r * cols), w1 = ptr(w, (r + 1) * cols), w2 = ptr(w, (r + 2) * cols);
-      const w3 = ptr(w, (r + 3) * cols);
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-      let k = 0;
-      for (; k + 4 <= cols; k += 4) {
-        const xv = v128.load(ptr(xe, k));
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(ptr(w0, k)), xv));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(ptr(w1, k)), xv));
-        a2 = f32x4.add(a2, f32x4.mul(v128.load(ptr(w2, k)), xv));
-        a3 = f32x4.add(a3, f32x4.mul(v128.load(ptr(w3, k)), xv));
-      }
-      let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
-      for (; k < cols; k++) {
-        const xk = at(xe, k);
-        s0 += at(w0, k) * xk, s1 += at(w1, k) * xk, s2 += at(w2, k) * xk, s3 += at(w3, k) * xk;
-      }
-      put(ye, r, s0 + at(b, r)), put(ye, r + 1, s1 + at(b, r + 1));
-      put(ye, r + 2, s2 + at(b, r + 2)), put(ye, r + 3, s3 + at(b, r + 3));
+  let e = 0;
+  for (; e + 4 <= batch; e += 4) linear_forward_4(y, w, b, x, rows, cols, e);
+  for (; e < batch; e++) linear_forward_1(ptr(y, e * rows), w, b, ptr(x, e * cols), rows, cols);
+}
+
+/** One episode's y = W·x + b, 4 rows sharing each load of x. */
+function linear_forward_1(ye: usize, w: usize, b: usize, xe: usize, rows: i32, cols: i32): void {
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const w0 = ptr(w, r * cols), w1 = ptr(w, (r + 1) * cols), w2 = ptr(w, (r + 2) * cols);
+    const w3 = ptr(w, (r + 3) * cols);
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let k = 0;
+    for (; k + 4 <= cols; k += 4) {
+      const xv = v128.load(ptr(xe, k));
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(ptr(w0, k)), xv));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(ptr(w1, k)), xv));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load(ptr(w2, k)), xv));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load(ptr(w3, k)), xv));
     }
-    for (; r < rows; r++) put(ye, r, dot(ptr(w, r * cols), xe, cols) + at(b, r));
+    let sums = transpose_sum(a0, a1, a2, a3);
+    for (; k < cols; k++) {
+      const xk = at(xe, k);
+      sums = f32x4.add(sums, f32x4(at(w0, k) * xk, at(w1, k) * xk, at(w2, k) * xk, at(w3, k) * xk));
+    }
+    v128.store(ptr(ye, r), f32x4.add(sums, v128.load(ptr(b, r))));
   }
+  for (; r < rows; r++) put(ye, r, dot(ptr(w, r * cols), xe, cols) + at(b, r));
+}
+
+/** Episodes e … e + 3's y = W·x + b: 4 rows × 4 episodes of accumulators. */
+function linear_forward_4(y: usize, w: usize, b: usize, x: usize, rows: i32, cols: i32, e: i32): void {
+  const x0 = ptr(x, e * cols), x1 = ptr(x, (e + 1) * cols), x2 = ptr(x, (e + 2) * cols), x3 = ptr(x, (e + 3) * cols);
+  const c4 = cols & ~3;
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const w0 = ptr(w, r * cols), w1 = ptr(w, (r + 1) * cols), w2 = ptr(w, (r + 2) * cols);
+    const w3 = ptr(w, (r + 3) * cols);
+    let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0), a03 = f32x4.splat(0);
+    let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0), a13 = f32x4.splat(0);
+    let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a22 = f32x4.splat(0), a23 = f32x4.splat(0);
+    let a30 = f32x4.splat(0), a31 = f32x4.splat(0), a32 = f32x4.splat(0), a33 = f32x4.splat(0);
+    for (let k = 0; k < c4; k += 4) {
+      const v0 = v128.load(ptr(w0, k)), v1 = v128.load(ptr(w1, k)), v2 = v128.load(ptr(w2, k)), v3 = v128.load(ptr(w3, k));
+      let xv = v128.load(ptr(x0, k));
+      a00 = f32x4.add(a00, f32x4.mul(v0, xv)), a01 = f32x4.add(a01, f32x4.mul(v1, xv));
+      a02 = f32x4.add(a02, f32x4.mul(v2, xv)), a03 = f32x4.add(a03, f32x4.mul(v3, xv));
+      xv = v128.load(ptr(x1, k));
+      a10 = f32x4.add(a10, f32x4.mul(v0, xv)), a11 = f32x4.add(a11, f32x4.mul(v1, xv));
+      a12 = f32x4.add(a12, f32x4.mul(v2, xv)), a13 = f32x4.add(a13, f32x4.mul(v3, xv));
+      xv = v128.load(ptr(x2, k));
+      a20 = f32x4.add(a20, f32x4.mul(v0, xv)), a21 = f32x4.add(a21, f32x4.mul(v1, xv));
+      a22 = f32x4.add(a22, f32x4.mul(v2, xv)), a23 = f32x4.add(a23, f32x4.mul(v3, xv));
+      xv = v128.load(ptr(x3, k));
+      a30 = f32x4.add(a30, f32x4.mul(v0, xv)), a31 = f32x4.add(a31, f32x4.mul(v1, xv));
+      a32 = f32x4.add(a32, f32x4.mul(v2, xv)), a33 = f32x4.add(a33, f32x4.mul(v3, xv));
+    }
+    const bias = v128.load(ptr(b, r));
+    store_rows(ptr(y, e * rows + r), x0, w0, w1, w2, w3, c4, cols, transpose_sum(a00, a01, a02, a03), bias);
+    store_rows(ptr(y, (e + 1) * rows + r), x1, w0, w1, w2, w3, c4, cols, transpose_sum(a10, a11, a12, a13), bias);
+    store_rows(ptr(y, (e + 2) * rows + r), x2, w0, w1, w2, w3, c4, cols, transpose_sum(a20, a21, a22, a23), bias);
+    store_rows(ptr(y, (e + 3) * rows + r), x3, w0, w1, w2, w3, c4, cols, transpose_sum(a30, a31, a32, a33), bias);
+  }
+  for (; r < rows; r++) {
+    for (let q = 0; q < 4; q++) put(y, (e + q) * rows + r, dot(ptr(w, r * cols), ptr(x, (e + q) * cols), cols) + at(b, r));
+  }
+}
+
+/** Stores 4 rows' sums (plus the columns past the last full vector, and the bias) of one episode. */
+// @ts-ignore: decorator
+@inline function store_rows(ye: usize, xe: usize, w0: usize, w1: usize, w2: usize, w3: usize, c4: i32, cols: i32, sums: v128, bias: v128): void {
+  for (let k = c4; k < cols; k++) {
+    const xk = at(xe, k);
+    sums = f32x4.add(sums, f32x4(at(w0, k) * xk, at(w1, k) * xk, at(w2, k) * xk, at(w3, k) * xk));
+  }
+  v128.store(ye, f32x4.add(sums, bias));
+}
+
+/** The lane sums of four vectors, as one vector: (Σa, Σb, Σc, Σd). */
+// @ts-ignore: decorator
+@inline function transpose_sum(a: v128, b: v128, c: v128, d: v128): v128 {
+  const u0 = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
+  const u1 = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(u0, u1, 0, 1, 4, 5), v128.shuffle<f32>(u0, u1, 2, 3, 6, 7));
 }
 
 /**
