@@ -117,7 +117,9 @@ export async function createBackend(
       throw new WebGpuUnavailableError(`Cannot train on --backend webgpu: ${error.message}`);
     }
   }
-  if (choice === "webgpu" || (context && !context.isSoftware)) return await createWebGpuBackend(init, context);
+  if (choice === "webgpu" || (context && !context.isSoftware)) {
+    return await createWebGpuBackend(init, context);
+  }
   return await fastestEngine(init, context, notice, options.probe);
 }
 
@@ -146,7 +148,9 @@ async function fastestEngine(
       ? Promise.resolve(createCpuBackend(from))
       : createWebGpuBackend(from, context!);
   const engines = CPU_ENGINES.filter((e) => e.name !== "webgpu" || context !== undefined);
-  const why = context ? `the only WebGPU adapter is a software one (${context.adapterName})` : "no WebGPU adapter";
+  const why = context
+    ? `the only WebGPU adapter is a software one (${context.adapterName})`
+    : "no WebGPU adapter";
   if (!probe) {
     notice(`notice: --backend auto: ${why}; training on wasm (float32 WebAssembly SIMD)`);
     context?.device.destroy();

@@ -9,7 +9,8 @@ import type { EpisodeBatch } from "../model/episode.ts";
 import { episodeMemories } from "../model/initial_memory.ts";
 import { Rng } from "../model/random.ts";
 import { NtmWasmEngine } from "../wasm/engine.ts";
-import { compileWasmKernels, WasmInstance, type WasmSource } from "../wasm/kernels.ts";
+import { compileWasmKernels, WasmInstance } from "../wasm/kernels.ts";
+import { type BatchRun, NtmWasmThreads } from "../wasm/threads.ts";
 import {
   type BackendInit,
   evaluationMemorySeed,
@@ -19,16 +20,27 @@ import {
 } from "./backend.ts";
 import { errorsPerSequence, type Evaluation, softmaxAccuracy } from "./metrics.ts";
 
-/** The name the `wasm` backend gives its device. */
-export const WASM_DEVICE = "wasm (float32 WebAssembly SIMD, 1 thread)";
+/** The `wasm` backend's options. */
+export interface WasmBackendOptions {
+  /**
+   * Threads to run on (default 1): the calling thread and threads − 1 Workers over one shared memory, each
+   * running its share of a batch's episodes. A batch of one episode runs on one thread.
+   */
+  readonly threads?: number;
+}
+
+/** The device line of the `wasm` backend on some threads. */
+export function wasmDevice(threads: number): string {
+  return `wasm (float32 WebAssembly SIMD, ${threads} thread${threads === 1 ? "" : "s"})`;
+}
 
 /**
  * Creates the `wasm` backend over an NTM's parameters and optimiser state (copied in, as float32).
  *
  * @param init The NTM, its parameters, optimiser, memory stream and steps already taken.
- * @param source Where to load the kernels from (default: the package's `wasm/ntm.wasm`).
+ * @param options How many threads.
  * @returns The backend.
- * @throws {Error} when the kernels cannot be loaded.
+ * @throws {Error} when the kernels cannot be loaded or a Worker cannot start.
  *
  * @example
  * ```ts
@@ -43,10 +55,16 @@ export const WASM_DEVICE = "wasm (float32 WebAssembly SIMD, 1 thread)";
  * assert.ok(Number.isFinite((await backend.lastStep()).lossNats));
  * ```
  */
-export async function createWasmBackend(init: BackendInit<"ntm">, source?: WasmSource): Promise<TrainingBackend> {
+export async function createWasmBackend(
+  init: BackendInit<"ntm">,
+  options: WasmBackendOptions = {},
+): Promise<TrainingBackend> {
   const { config, layout, optimizer, memorySeed } = init;
-  const wasm = new WasmInstance(await compileWasmKernels(source), 1 << 20);
-  const engine = new NtmWasmEngine(wasm, config, layout, init.params, optimizer);
+  const threads = Math.max(1, Math.floor(options.threads ?? 1));
+  const engines = threads > 1
+    ? await NtmWasmThreads.create(config, layout, init.params, optimizer, threads)
+    : await singleThread(init);
+  const engine = engines.engine;
   const memoryRng = new Rng(memorySeed);
   if (init.memoryRngState) memoryRng.setState(init.memoryRngState);
   let step = init.startStep;
@@ -54,54 +72,68 @@ export async function createWasmBackend(init: BackendInit<"ntm">, source?: WasmS
   let lossSum = 0, lossSteps = 0; // since the previous report
   const noParams = new Float64Array(0);
   /** Training draws from the run's memory stream; evaluation from a fresh stream of its own. */
-  const forward = (batch: EpisodeBatch, rng = new Rng(evaluationMemorySeed(memorySeed))) =>
-    engine.forward(
+  const run = (batch: EpisodeBatch, backward: boolean, rng = new Rng(evaluationMemorySeed(memorySeed))) =>
+    engines.run(
       batch,
       config.memoryInit === "learned"
         ? null
         : episodeMemories(config, layout, noParams, batch.batch, () => rng.uniform()),
+      { backward, scale: 1 / batch.batch, outputs: !backward },
     );
   return {
     name: "wasm",
-    device: WASM_DEVICE,
-    trainStep(batch: EpisodeBatch): Promise<void> {
+    device: wasmDevice(threads),
+    async trainStep(batch: EpisodeBatch): Promise<void> {
       step++;
       let loss = 0;
-      for (const l of forward(batch, memoryRng)) loss += l;
+      for (const l of (await run(batch, true, memoryRng)).loss) loss += l;
       loss /= batch.batch;
       if (!Number.isFinite(loss)) throw new NonFiniteLossError(step, `the loss (${loss})`);
-      engine.backward(batch, 1 / batch.batch);
       const gradNorm = engine.optimizerStep();
       if (!Number.isFinite(gradNorm)) throw new NonFiniteLossError(step, `the gradient norm (${gradNorm})`);
       last = { lossNats: loss, gradNorm };
       lossSum += loss, lossSteps++;
-      return Promise.resolve();
     },
     lastStep(): Promise<StepReport> {
       const report = lossSteps ? { ...last, meanLossNats: lossSum / lossSteps } : last;
       lossSum = 0, lossSteps = 0;
       return Promise.resolve(report);
     },
-    evaluate(batch: EpisodeBatch): Promise<Evaluation> {
+    async evaluate(batch: EpisodeBatch): Promise<Evaluation> {
+      const result = await run(batch, false);
       let loss = 0;
-      for (const l of forward(batch)) loss += l;
-      const output = engine.outputs(batch);
+      for (const l of result.loss) loss += l;
+      const output = result.outputs!;
       const evaluation: Evaluation = {
         costBits: loss / batch.batch / Math.LN2,
         bitErrors: errorsPerSequence(output, batch, config.outputKind),
         episodes: batch.batch,
       };
-      if (config.outputKind === "sigmoid") return Promise.resolve(evaluation);
+      if (config.outputKind === "sigmoid") return evaluation;
       const { characterAccuracy, answerAccuracy } = softmaxAccuracy(output, batch);
-      return Promise.resolve({ ...evaluation, characterAccuracy, answerAccuracy });
+      return { ...evaluation, characterAccuracy, answerAccuracy };
     },
-    predict(batch: EpisodeBatch): Promise<Float64Array> {
-      forward(batch);
-      return Promise.resolve(engine.outputs(batch));
-    },
+    predict: async (batch: EpisodeBatch) => (await run(batch, false)).outputs!,
     parameters: () => Promise.resolve(engine.parameters()),
     optimizerState: () => Promise.resolve(engine.optimizerState()),
     memoryRngState: () => memoryRng.getState(),
+    destroy: () => engines.destroy(),
+  };
+}
+
+/** One engine on the calling thread, with the threaded engine's run interface. */
+async function singleThread(
+  init: BackendInit<"ntm">,
+): Promise<Pick<NtmWasmThreads, "engine" | "run" | "destroy">> {
+  const wasm = new WasmInstance(await compileWasmKernels(), 1 << 20);
+  const engine = NtmWasmEngine.create(wasm, init.config, init.layout, init.params, init.optimizer);
+  return {
+    engine,
+    run(batch, memory0, options): Promise<BatchRun> {
+      const loss = engine.forward(batch, memory0);
+      if (options.backward) engine.backward(batch, options.scale);
+      return Promise.resolve({ loss, outputs: options.outputs ? engine.outputs(batch) : null });
+    },
     destroy(): void {},
   };
 }

@@ -29,6 +29,45 @@ const SLOTS: Readonly<Record<OptimizerName, readonly string[]>> = {
   rmsprop: ["n", "gbar", "delta"],
 };
 
+/** Where an engine's buffers lie: the (shared) parameters, its own gradient, the optimiser's slots, its tape. */
+export interface EngineRegions {
+  /** (P) the parameters. */
+  readonly params: Ptr;
+  /** (P) this engine's gradient. */
+  readonly grad: Ptr;
+  /** (P) per optimiser slot (none for an engine that only computes gradients). */
+  readonly slots: readonly Ptr[];
+  /** Where this engine lays its tape out. */
+  readonly tapeBase: number;
+}
+
+/**
+ * Lays out the parameters, one gradient per engine and the optimiser's slots from the module's heap base.
+ *
+ * @param wasm The kernels and their memory.
+ * @param size P.
+ * @param optimizer The optimiser's name (its slots).
+ * @param engines How many engines compute gradients (one per thread).
+ * @returns Each engine's regions (the first holds the slots) and the first free byte after them.
+ */
+export function layEngines(
+  wasm: WasmInstance,
+  size: number,
+  optimizer: OptimizerName,
+  engines = 1,
+): { regions: EngineRegions[]; end: number } {
+  const arena = new Arena(wasm.kernels.heap_base());
+  const params = arena.floats(size);
+  const grads = Array.from({ length: engines }, () => arena.floats(size));
+  const slots = SLOTS[optimizer].map(() => arena.floats(size));
+  const end = arena.end;
+  wasm.reserve(end);
+  return {
+    regions: grads.map((grad, i) => ({ params, grad, slots: i === 0 ? slots : [], tapeBase: end })),
+    end,
+  };
+}
+
 /** The NTM's forward, backward and update over one linear memory. */
 export class NtmWasmEngine {
   readonly #wasm: WasmInstance;
@@ -36,30 +75,30 @@ export class NtmWasmEngine {
   readonly #config: NtmConfig;
   readonly #layout: ParameterLayout;
   readonly #z: TapeSizes;
-  readonly #optimizer: WasmOptimizer;
+  readonly #optimizer: WasmOptimizer | null;
   #step: number;
   /** (P) parameters, (P) gradient, per slot (P) optimiser state. */
   readonly #params: Ptr;
   readonly #grad: Ptr;
-  readonly #slots: Ptr[];
-  readonly #persistentEnd: number;
+  readonly #slots: readonly Ptr[];
+  #tapeBase: number;
   #tape: Tape | undefined;
 
   /**
-   * Lays the parameters, gradient and optimiser state out and copies them in.
+   * An engine over buffers already laid out ({@linkcode layEngines}).
    *
    * @param wasm The kernels and their memory.
    * @param config The NTM.
    * @param layout Its parameter layout.
-   * @param params (P) the starting parameters (rounded to float32).
-   * @param optimizer The optimiser and its state.
+   * @param regions Where its buffers lie.
+   * @param optimizer The optimiser (`null`: this engine only computes gradients).
    */
   constructor(
     wasm: WasmInstance,
     config: NtmConfig,
     layout: ParameterLayout,
-    params: Float64Array,
-    optimizer: WasmOptimizer,
+    regions: EngineRegions,
+    optimizer: WasmOptimizer | null,
   ) {
     this.#wasm = wasm;
     this.#k = wasm.kernels;
@@ -67,16 +106,67 @@ export class NtmWasmEngine {
     this.#layout = layout;
     this.#z = tapeSizes(config);
     this.#optimizer = optimizer;
-    this.#step = optimizer.state.step;
-    const arena = new Arena(wasm.kernels.heap_base());
-    this.#params = arena.floats(layout.size);
-    this.#grad = arena.floats(layout.size);
-    this.#slots = SLOTS[optimizer.name].map(() => arena.floats(layout.size));
-    this.#persistentEnd = arena.end;
-    wasm.reserve(arena.end);
-    this.writeParameters(params);
-    const f = wasm.f32;
-    SLOTS[optimizer.name].forEach((name, i) => f.set(optimizer.state.slots[name]!, this.#slots[i]! / 4));
+    this.#step = optimizer?.state.step ?? 0;
+    this.#params = regions.params;
+    this.#grad = regions.grad;
+    this.#slots = regions.slots;
+    this.#tapeBase = regions.tapeBase;
+  }
+
+  /**
+   * A single engine: lays its buffers out and copies the parameters and the optimiser's state in.
+   *
+   * @param wasm The kernels and their memory.
+   * @param config The NTM.
+   * @param layout Its parameter layout.
+   * @param params (P) the starting parameters (rounded to float32).
+   * @param optimizer The optimiser and its state.
+   * @returns The engine.
+   */
+  static create(
+    wasm: WasmInstance,
+    config: NtmConfig,
+    layout: ParameterLayout,
+    params: Float64Array,
+    optimizer: WasmOptimizer,
+  ): NtmWasmEngine {
+    const engine = new NtmWasmEngine(
+      wasm,
+      config,
+      layout,
+      layEngines(wasm, layout.size, optimizer.name).regions[0]!,
+      optimizer,
+    );
+    engine.writeParameters(params);
+    engine.writeOptimizerState(optimizer.state);
+    return engine;
+  }
+
+  /** Copies an optimiser state's slots in (rounded to float32). */
+  writeOptimizerState(state: OptimizerState): void {
+    const f = this.#wasm.f32;
+    SLOTS[state.name].forEach((name, i) => f.set(state.slots[name]!, this.#slots[i]! / 4));
+    this.#step = state.step;
+  }
+
+  /** P: the number of parameters. */
+  get parameterCount(): number {
+    return this.#layout.size;
+  }
+
+  /** The byte offset of this engine's gradient, (P). */
+  get gradientPointer(): Ptr {
+    return this.#grad;
+  }
+
+  /**
+   * Moves the tape (another thread's engines lay theirs out after it).
+   *
+   * @param base The first byte the tape may use.
+   */
+  set tapeBase(base: number) {
+    if (base !== this.#tapeBase) this.#tape = undefined;
+    this.#tapeBase = base;
   }
 
   /** Copies parameters in, rounded to float32. */
@@ -91,12 +181,12 @@ export class NtmWasmEngine {
 
   /** The optimiser's state, as float64 copies. */
   optimizerState(): OptimizerState {
-    const f = this.#wasm.f32, P = this.#layout.size;
+    const f = this.#wasm.f32, P = this.#layout.size, name = this.#optimizer!.name;
     const slots: Record<string, Float64Array> = {};
-    SLOTS[this.#optimizer.name].forEach((name, i) => {
-      slots[name] = Float64Array.from(f.subarray(this.#slots[i]! / 4, this.#slots[i]! / 4 + P));
+    SLOTS[name].forEach((slot, i) => {
+      slots[slot] = Float64Array.from(f.subarray(this.#slots[i]! / 4, this.#slots[i]! / 4 + P));
     });
-    return { name: this.#optimizer.name, step: this.#step, slots };
+    return { name, step: this.#step, slots };
   }
 
   /** A parameter block's pointer. */
@@ -117,7 +207,7 @@ export class NtmWasmEngine {
       this.#z,
       batch,
       Math.max(steps, t && t.batch === batch ? t.steps : 0),
-      this.#persistentEnd,
+      this.#tapeBase,
     );
     this.#wasm.reserve(next.end);
     this.#tape = next;
@@ -543,12 +633,12 @@ export class NtmWasmEngine {
    * @returns The gradient's L2 norm before clipping.
    */
   optimizerStep(): number {
-    const k = this.#k, P = this.#layout.size, o = this.#optimizer.options;
+    const k = this.#k, P = this.#layout.size, o = this.#optimizer!.options;
     const norm = k.l2_norm(this.#grad, P);
     if (!Number.isFinite(norm)) return norm;
     const [s0, s1, s2] = this.#slots;
     this.#step += 1;
-    if (this.#optimizer.name === "adam") {
+    if (this.#optimizer!.name === "adam") {
       if (norm > o.clip!) k.clip_scale(this.#grad, P, o.clip! / norm);
       k.adam_update(
         this.#params,

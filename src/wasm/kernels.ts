@@ -146,30 +146,36 @@ export interface WasmKernels {
 /** Where the module comes from: its bytes, or a URL to fetch (default: `wasm/ntm.wasm` of this package). */
 export type WasmSource = BufferSource | URL;
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+/** The largest shared memory the threaded module declares, in 64 KiB pages (2 GiB). */
+export const SHARED_MEMORY_PAGES = 32768;
+
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
 /**
- * Compiles the kernels' module once per process (later calls share it).
+ * Compiles the kernels' module once per process (later calls share it): the single-threaded build, or the
+ * build over a shared memory that Workers share (`wasm/ntm_threads.wasm`).
  *
- * @param source The module's bytes or URL (default: the package's `wasm/ntm.wasm`).
+ * @param source The module's bytes or URL (default: the package's build).
+ * @param threads Whether to load the shared-memory build.
  * @returns The compiled module.
  * @throws {Error} naming the URL when it cannot be fetched or compiled.
  */
-export function compileWasmKernels(source?: WasmSource): Promise<WebAssembly.Module> {
+export function compileWasmKernels(source?: WasmSource, threads = false): Promise<WebAssembly.Module> {
   if (source !== undefined && !(source instanceof URL)) return WebAssembly.compile(source);
-  const url = source ?? new URL("../../wasm/ntm.wasm", import.meta.url);
-  compiled ??= fetch(url).then(async (response) => {
-    if (!response.ok) {
-      throw new Error(`Cannot load the WebAssembly kernels from ${url}: HTTP ${response.status}`);
-    }
+  const url = source ?? new URL(`../../wasm/${threads ? "ntm_threads" : "ntm"}.wasm`, import.meta.url);
+  const cached = compiled.get(url.href);
+  if (cached) return cached;
+  const loading = fetch(url).then(async (response) => {
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
     return await WebAssembly.compile(await response.arrayBuffer());
   }).catch((error) => {
-    compiled = undefined;
+    compiled.delete(url.href);
     throw new Error(`Cannot load the WebAssembly kernels from ${url}: ${(error as Error).message}`, {
       cause: error,
     });
   });
-  return compiled;
+  compiled.set(url.href, loading);
+  return loading;
 }
 
 /** The kernels over one linear memory, which grows on demand. */
@@ -181,13 +187,20 @@ export class WasmInstance {
   #f32: Float32Array;
 
   /**
-   * Instantiates the kernels over a fresh memory of `bytes` bytes (rounded up to 64 KiB pages).
+   * Instantiates the kernels over a fresh memory of `bytes` bytes (rounded up to 64 KiB pages; shared for
+   * the threaded build), or over a memory another thread created.
    *
    * @param module The compiled module.
    * @param bytes The memory's initial size.
+   * @param memory A memory to use instead of a fresh one (another thread's shared memory).
+   * @param shared Whether a fresh memory is shared (the threaded build needs it).
    */
-  constructor(module: WebAssembly.Module, bytes: number) {
-    this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  constructor(module: WebAssembly.Module, bytes: number, memory?: WebAssembly.Memory, shared = false) {
+    const initial = Math.max(1, Math.ceil(bytes / 65536));
+    this.memory = memory ??
+      (shared
+        ? new WebAssembly.Memory({ initial, maximum: SHARED_MEMORY_PAGES, shared: true })
+        : new WebAssembly.Memory({ initial }));
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.kernels = instance.exports as unknown as WasmKernels;
     this.#f32 = new Float32Array(this.memory.buffer);
@@ -201,12 +214,14 @@ export class WasmInstance {
   reserve(bytes: number): void {
     const have = this.memory.buffer.byteLength;
     if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / 65536));
-    if (this.#f32.buffer !== this.memory.buffer) this.#f32 = new Float32Array(this.memory.buffer);
   }
 
   /** The whole memory as float32 (index = byte offset / 4); refreshed after the memory grows. */
   get f32(): Float32Array {
-    if (this.#f32.buffer !== this.memory.buffer) this.#f32 = new Float32Array(this.memory.buffer);
+    const buffer = this.memory.buffer;
+    if (this.#f32.buffer !== buffer || this.#f32.length * 4 !== buffer.byteLength) {
+      this.#f32 = new Float32Array(buffer);
+    }
     return this.#f32;
   }
 }
