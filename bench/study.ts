@@ -116,17 +116,18 @@ function planStudy(args: string[]): StudyPlan | undefined {
   const lengthsText = str("lengths");
   const backendAt = trainArgs.indexOf("--backend");
   const backend = backendAt >= 0 ? trainArgs[backendAt + 1] : undefined;
-  if (backend !== undefined) choiceFlag(backend, "backend", ["auto", "webgpu", "cpu"]);
+  if (backend !== undefined) choiceFlag(backend, "backend", ["auto", "wasm", "webgpu", "cpu"]);
+  const jobs = integerFlag(str("jobs")!, "jobs", 1, 64);
   return {
     name,
     seeds,
-    jobs: integerFlag(str("jobs")!, "jobs", 1, 64),
+    jobs,
     threshold: numberFlag(str("threshold")!, "threshold", 0, false),
     extraSteps: integerFlag(str("extra-steps")!, "extra-steps", 0),
     lengths: lengthsText === undefined || lengthsText === "none" ? [] : parseList(lengthsText, "lengths", 1),
     episodes: integerFlag(str("episodes")!, "episodes", 1, 100_000),
     out: str("out") ?? join("runs", "study", name),
-    trainArgs,
+    trainArgs: sharedCores(trainArgs, jobs),
     backend,
   };
 }
@@ -199,7 +200,7 @@ async function studySeed(plan: StudyPlan, seed: number): Promise<SeedResult> {
 function passThrough(trainArgs: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < trainArgs.length; i++) {
-    if (["--steps", "--report-every", "--backend"].includes(trainArgs[i]!)) {
+    if (["--steps", "--report-every", "--backend", "--threads"].includes(trainArgs[i]!)) {
       out.push(trainArgs[i]!, trainArgs[i + 1]!);
     }
   }
@@ -299,4 +300,18 @@ if (import.meta.main) {
     console.error(`error: ${(error as Error).message}`);
     Deno.exit(1);
   }
+}
+
+/**
+ * The train arguments with the cores shared out: `--jobs J` runs at once share the machine's cores, so each
+ * gets `--threads ⌊cores / J⌋` (at least 1) for the wasm backend, unless the arguments set `--threads`.
+ *
+ * @param trainArgs The arguments after `--`.
+ * @param jobs J.
+ * @returns The arguments each run gets.
+ */
+export function sharedCores(trainArgs: readonly string[], jobs: number): string[] {
+  if (trainArgs.includes("--threads")) return [...trainArgs];
+  const cores = navigator.hardwareConcurrency ?? 1;
+  return [...trainArgs, "--threads", String(Math.max(1, Math.floor(cores / jobs)))];
 }

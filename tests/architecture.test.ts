@@ -26,7 +26,15 @@ const LAYERS: Readonly<Record<string, number>> = {
 };
 
 /** The layers a web page bundles: no `Deno.*`, no `node:`/`npm:`/`jsr:` imports. */
-const BROWSER_LAYERS = ["src/model", "src/optim", "src/reference", "src/gpu", "src/wasm", "tasks", "src/figures"];
+const BROWSER_LAYERS = [
+  "src/model",
+  "src/optim",
+  "src/reference",
+  "src/gpu",
+  "src/wasm",
+  "tasks",
+  "src/figures",
+];
 
 /** One module's imports (relative specifiers resolved to paths from the repository root). */
 export interface ModuleImports {

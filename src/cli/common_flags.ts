@@ -20,7 +20,7 @@ import {
 export const HELP_FLAG: FlagSpec = { type: "boolean", help: "show this help" };
 
 /** `--backend` of the commands that run a saved model: `auto` (a hardware GPU if any, else the CPU). */
-export const BACKEND_FLAG: FlagSpec = { type: "string", help: "auto, webgpu or cpu", default: "auto" };
+export const BACKEND_FLAG: FlagSpec = { type: "string", help: "auto, wasm, webgpu or cpu", default: "auto" };
 
 /** `--seed` of the commands that draw held-out episodes from a checkpoint. */
 export const HELD_OUT_SEED_FLAG: FlagSpec = {

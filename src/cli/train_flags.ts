@@ -37,8 +37,13 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   },
   "backend": {
     type: "string",
-    help: "auto, webgpu or cpu (the float64 reference)",
+    help: "auto, wasm (float32 WebAssembly SIMD), webgpu or cpu (the float64 reference)",
     defaultFrom: "auto, or the checkpoint's on --resume",
+  },
+  "threads": {
+    type: "string",
+    help: "the wasm backend's threads (a run is deterministic for a given count)",
+    defaultFrom: "every core, one for --batch 1",
   },
   "curriculum": {
     type: "string",

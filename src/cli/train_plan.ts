@@ -76,6 +76,8 @@ export interface RunPlan {
   readonly outDir: string;
   readonly noEval: boolean;
   readonly resume: (LoadedCheckpoint & { readonly optimizer: OptimizerState }) | undefined;
+  /** The wasm backend's threads (`undefined`: every core, one for a batch of one). */
+  readonly threads?: number;
 }
 
 /** The flags both a fresh and a resumed run read, and readers of the others. */
@@ -141,7 +143,9 @@ function readPlanFlags(line: CommandLine): PlanFlags {
 export async function planRun(line: CommandLine): Promise<RunPlan> {
   const flags = readPlanFlags(line);
   const resumeDir = flags.str("resume");
-  return resumeDir === undefined ? await planFresh(line, flags) : await planResume(flags, resumeDir);
+  const plan = resumeDir === undefined ? await planFresh(line, flags) : await planResume(flags, resumeDir);
+  const threads = flags.str("threads");
+  return threads === undefined ? plan : { ...plan, threads: integerFlag(threads, "threads", 1, 256) };
 }
 
 /** A resumed run: the checkpoint's model and options, with the flags that may change (steps, lr, …). */

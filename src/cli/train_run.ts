@@ -290,7 +290,11 @@ function runBackend(plan: RunPlan, start: RunStart, io: TrainIo): Promise<Traini
     runBackendInit(model, training, resume),
     (line) => io.error(line),
     // The probe batch comes from its own stream, so the training batches are the same whichever trains.
-    plan.backend === "auto" ? { probe: start.source.next(new Rng(training.seed + 3), training.batch) } : {},
+    {
+      ...(plan.threads !== undefined && { threads: plan.threads }),
+      ...(plan.backend === "auto" &&
+        { probe: start.source.next(new Rng(training.seed + 3), training.batch) }),
+    },
   );
 }
 

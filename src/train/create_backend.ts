@@ -34,6 +34,11 @@ export interface BackendOptions {
   /** The WebGPU device to use (default: request one). */
   readonly context?: GpuContext;
   /**
+   * Threads of the `wasm` backend (default {@linkcode defaultWasmThreads}: every core, or one for a batch of
+   * one episode).
+   */
+  readonly threads?: number;
+  /**
    * A batch of the run's own episodes (B of them). When `auto` finds only a software WebGPU adapter, it
    * times training steps of this batch on throwaway copies of both backends and trains on the faster one
    * (see `backend_probe.ts`); without it, `auto` takes any adapter.
@@ -107,7 +112,8 @@ export async function createBackend(
     return createLstmBackend(init);
   }
   if (choice === "cpu") return createCpuBackend(init);
-  if (choice === "wasm") return await createWasmBackend(init);
+  const threads = options.threads ?? defaultWasmThreads(init.batch);
+  if (choice === "wasm") return await createWasmBackend(init, { threads });
   let context = options.context;
   try {
     context ??= await requestGpuContext();
@@ -120,7 +126,26 @@ export async function createBackend(
   if (choice === "webgpu" || (context && !context.isSoftware)) {
     return await createWebGpuBackend(init, context);
   }
-  return await fastestEngine(init, context, notice, options.probe);
+  return await fastestEngine(init, context, notice, options.probe, threads);
+}
+
+/**
+ * The `wasm` backend's threads when none are asked for: every core the runtime reports
+ * (`navigator.hardwareConcurrency`), but no more than a batch has episodes (a batch of one runs on one).
+ *
+ * @param batch B.
+ * @returns The thread count, ≥ 1.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(defaultWasmThreads(1), 1);
+ * assert.ok(defaultWasmThreads(32) >= 1);
+ * ```
+ */
+export function defaultWasmThreads(batch: number): number {
+  const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 1;
+  return Math.max(1, Math.min(cores, batch));
 }
 
 /** The engines `auto` weighs when there is no hardware GPU, in the order a tie goes. */
@@ -140,10 +165,11 @@ async function fastestEngine(
   context: GpuContext | undefined,
   notice: (line: string) => void,
   probe: EpisodeBatch | undefined,
+  threads: number,
 ): Promise<TrainingBackend> {
   const create = (name: BackendName, from: BackendInit<"ntm">) =>
     name === "wasm"
-      ? createWasmBackend(from)
+      ? createWasmBackend(from, { threads })
       : name === "cpu"
       ? Promise.resolve(createCpuBackend(from))
       : createWebGpuBackend(from, context!);
