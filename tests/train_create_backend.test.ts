@@ -28,13 +28,13 @@ async function withoutWebGpu(body: () => Promise<void>): Promise<void> {
   }
 }
 
-Deno.test("createBackend('auto') falls back to the CPU with a one-line notice when WebGPU is missing", async () => {
+Deno.test("createBackend('auto') takes the WebAssembly engine, with a one-line notice, when WebGPU is missing", async () => {
   await withoutWebGpu(async () => {
     const notices: string[] = [];
     const backend = await createBackend("auto", tinyInit(), (line) => notices.push(line));
-    assert.equal(backend.name, "cpu");
+    assert.equal(backend.name, "wasm");
     assert.equal(notices.length, 1);
-    assert.match(notices[0]!, /navigator\.gpu is missing.*training on the CPU/);
+    assert.match(notices[0]!, /no WebGPU adapter; training on wasm \(float32 WebAssembly SIMD\)/);
     backend.destroy();
   });
 });
@@ -50,10 +50,12 @@ Deno.test("createBackend('webgpu') fails with a clear error when WebGPU is missi
   });
 });
 
-Deno.test("createBackend('auto') picks WebGPU where an adapter exists", async () => {
+Deno.test("createBackend('auto') takes a hardware adapter, and without one and without a probe batch the WebAssembly engine", async () => {
   assert.ok(navigator.gpu, "this test needs WebGPU (the software adapter is enough)");
+  const { isSoftware, device } = await requestGpuContext();
+  device.destroy();
   const backend = await createBackend("auto", tinyInit(), () => {});
-  assert.equal(backend.name, "webgpu");
+  assert.equal(backend.name, isSoftware ? "wasm" : "webgpu");
   backend.destroy();
 });
 
@@ -98,25 +100,27 @@ Deno.test("createBackend('auto') times both backends on the probe batch of a sof
       return;
     }
     assert.equal(notices.length, 1, notices.join("\n"));
-    const m = notices[0]!.match(
-      /took ([\d.]+) ms on it and ([\d.]+) ms on the CPU reference, so training on the (CPU|software adapter)/,
-    );
+    const m = notices[0]!.match(/took (.+), so training on (wasm|cpu|webgpu) /);
     assert.ok(m, notices[0]);
-    const gpuMs = Number(m[1]), cpuMs = Number(m[2]);
-    assert.equal(backend.name, m[3] === "CPU" ? "cpu" : "webgpu");
-    // The printed times are rounded: the faster one is taken unless they round alike.
-    if (gpuMs !== cpuMs) assert.equal(backend.name, cpuMs < gpuMs ? "cpu" : "webgpu");
+    const times = new Map(
+      [...m[1]!.matchAll(/([\d.]+) ms on (wasm|cpu|webgpu)/g)].map((t) => [t[2]!, Number(t[1])]),
+    );
+    assert.deepEqual([...times.keys()].sort(), ["cpu", "wasm", "webgpu"]);
+    assert.equal(backend.name, m[2]);
+    // The printed times are rounded: the fastest is taken unless another rounds alike.
+    const fastest = Math.min(...times.values());
+    assert.equal(times.get(backend.name), fastest);
     // The probe trained throwaway copies: the chosen backend starts from the parameters it was given
-    // (held as float32 on the adapter).
-    const given = backend.name === "webgpu" ? original.map(Math.fround) : original;
+    // (held as float32 on the adapter and in the WebAssembly engine).
+    const given = backend.name === "cpu" ? original : original.map(Math.fround);
     assert.deepEqual(await backend.parameters(), given);
   } finally {
     backend.destroy();
   }
 });
 
-Deno.test("createBackend('cpu') and ('webgpu') never probe", async () => {
-  for (const choice of ["cpu", "webgpu"] as const) {
+Deno.test("createBackend('cpu'), ('wasm') and ('webgpu') never probe", async () => {
+  for (const choice of ["cpu", "wasm", "webgpu"] as const) {
     const { init, probe } = probedInit();
     const notices: string[] = [];
     const backend = await createBackend(choice, init, (line) => notices.push(line), { probe });
@@ -160,7 +164,7 @@ Deno.test("a WebGPU step whose gradient is not finite is refused, naming the ste
   }
 });
 
-Deno.test("createBackend('auto') trains on the CPU, with a notice, when the software adapter's probe step is not finite", async () => {
+Deno.test("createBackend('auto') trains on the CPU, with a notice, when the float32 engines' probe steps are not finite", async () => {
   assert.ok(navigator.gpu, "this test needs WebGPU (the software adapter is enough)");
   const { isSoftware, device } = await requestGpuContext();
   device.destroy();
@@ -173,7 +177,10 @@ Deno.test("createBackend('auto') trains on the CPU, with a notice, when the soft
   try {
     assert.equal(backend.name, "cpu");
     assert.equal(notices.length, 1, notices.join("\n"));
-    assert.match(notices[0]!, /gave a gradient that is not finite; training on the CPU/);
+    assert.match(
+      notices[0]!,
+      /wasm's float32 step was not finite; webgpu's float32 step was not finite\), so training on cpu/,
+    );
   } finally {
     backend.destroy();
   }
