@@ -106,16 +106,20 @@ Deno.test("clip_elementwise matches clipElementwise, leaving a non-finite gradie
   }
 });
 
-const SLOTS: Record<OptimizerName, string[]> = { adam: ["m", "v"], rmsprop: ["n", "gbar", "delta"] };
+const SLOTS: Record<OptimizerName, string[]> = { adam: ["m", "v"], rmsprop: ["n", "gbar", "delta"], sgd: [] };
 /** Absolute tolerance per slot: f32 rounding of the terms each is made of (Δ cancels terms of size lr). */
 const SLOT_ATOL: Record<string, number> = { m: 1e-9, v: 1e-12, n: 1e-12, gbar: 1e-9, delta: 1e-9 };
-const OPTIONS = { adam: { clip: 10 }, rmsprop: { clip: 0.5 } } as const;
+const OPTIONS = {
+  adam: { clip: 10 },
+  rmsprop: { clip: 0.5 },
+  sgd: { clip: 10, learningRate: 0.05 },
+} as const;
 
-for (const name of ["adam", "rmsprop"] as const) {
+for (const name of ["adam", "rmsprop", "sgd"] as const) {
   Deno.test(`${name}_update takes three steps like the float64 ${name}, then skips a NaN gradient`, async () => {
     const { context } = await testGpu();
     const device = context.device;
-    const rng = new Rng(name === "adam" ? 3 : 4);
+    const rng = new Rng({ adam: 3, rmsprop: 4, sgd: 5 }[name]);
     const params = randomF32(rng, P, -0.5, 0.5), start = params.slice();
     const optimizer = createOptimizer(name, P, OPTIONS[name]);
     const launches = optimizerKernels(name, P, OPTIONS[name]);

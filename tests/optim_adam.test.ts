@@ -170,8 +170,8 @@ Deno.test("restoreOptimizer() continues an Adam run exactly as if uninterrupted"
 Deno.test("createOptimizer() rejects bad names, sizes and Adam options", async (t) => {
   await t.step("unknown name lists the valid ones", () => {
     assert.throws(
-      () => createOptimizer("sgd" as "adam", 3),
-      new TypeError('Cannot create an optimiser: name must be one of "adam", "rmsprop", got "sgd"'),
+      () => createOptimizer("lbfgs" as "adam", 3),
+      new TypeError('Cannot create an optimiser: name must be one of "adam", "rmsprop", "sgd", got "lbfgs"'),
     );
   });
   await t.step("size must be a positive integer", () => {
@@ -276,9 +276,9 @@ Deno.test("restoreOptimizer() rejects a damaged Adam state", async (t) => {
     );
     assert.throws(() => restoreOptimizer({ ...good(), step: 1.5 }), RangeError);
     assert.throws(
-      () => restoreOptimizer({ ...good(), name: "sgd" as "adam" }),
+      () => restoreOptimizer({ ...good(), name: "lbfgs" as "adam" }),
       new TypeError(
-        'Cannot restore an optimiser: state.name must be one of "adam", "rmsprop", got "sgd"',
+        'Cannot restore an optimiser: state.name must be one of "adam", "rmsprop", "sgd", got "lbfgs"',
       ),
     );
     const nan = good();
@@ -292,4 +292,16 @@ Deno.test("restoreOptimizer() rejects a damaged Adam state", async (t) => {
     );
     assert.throws(() => restoreOptimizer(good(), { learningRate: -1 }), /learningRate must be > 0, got -1/);
   });
+});
+
+Deno.test("createOptimizer('sgd') clips the gradient's global norm, then steps against it; it keeps no slots", () => {
+  const sgd = createOptimizer("sgd", 2, { learningRate: 0.1, clip: 5 });
+  assert.deepEqual(Object.keys(sgd.state.slots), []);
+  const params = Float64Array.of(1, 1);
+  const norm = sgd.step(params, Float64Array.of(30, 40)); // norm 50, clipped to 5: (3, 4)
+  assert.equal(norm, 50);
+  assert.ok(Math.abs(params[0]! - 0.7) < 1e-12 && Math.abs(params[1]! - 0.6) < 1e-12, String(params));
+  assert.equal(sgd.state.step, 1);
+  assert.ok(!Number.isFinite(sgd.step(params, Float64Array.of(NaN, 1))));
+  assert.equal(sgd.state.step, 1, "a non-finite gradient changes nothing");
 });

@@ -77,6 +77,7 @@ for (
     // Constant memory leaves some gradients at ~1e-13 in float64 and float32 rounding noise in float32,
     // which Adam would scale up to full steps: RMSProp here, Adam with random memory above.
     ["lstm", "rmsprop", "constant"],
+    ["feedforward", "sgd", "learned"],
   ] as const
 ) {
   Deno.test(`the wasm backend takes two training steps like the float64 reference (${controller}, ${optimizer}, ${memoryInit} memory, 2 layers, R = W = 2, N = 13, M = 7, B = 3)`, async () => {

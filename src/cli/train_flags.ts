@@ -94,7 +94,7 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
     help: "initial weightings' logits: uniform (all 0) or random (Glorot, as Collier & Beel)",
     default: DEFAULT_INIT.weighting,
   },
-  "optimizer": presetFlag("adam or rmsprop (Graves' centred RMSProp)"),
+  "optimizer": presetFlag("adam, rmsprop (Graves' centred RMSProp) or sgd (global-norm clipped)"),
   "lr": presetFlag("learning rate (may change on --resume)"),
   "batch": presetFlag("B: episodes per step"),
   "steps": presetFlag("train until this many steps in all (a resumed run counts from the start)"),

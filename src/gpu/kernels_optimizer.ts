@@ -9,15 +9,18 @@
 import clipCodeSource from "../../shaders/clip.wgsl" with { type: "text" };
 import adamCodeSource from "../../shaders/adam.wgsl" with { type: "text" };
 import rmspropCodeSource from "../../shaders/rmsprop.wgsl" with { type: "text" };
+import sgdCodeSource from "../../shaders/sgd.wgsl" with { type: "text" };
 import { ADAM_DEFAULTS, type AdamOptions } from "../optim/adam.ts";
 import type { OptimizerName } from "../optim/optimizer.ts";
 import { RMSPROP_DEFAULTS, type RmsPropOptions } from "../optim/rmsprop.ts";
+import { SGD_DEFAULTS, type SgdOptions } from "../optim/sgd.ts";
 import type { KernelEntry, KernelLaunch, KernelModule } from "./kernel.ts";
 import { kernelModule, launch, positiveSizes } from "./kernel.ts";
 
 const clipShader = kernelModule(clipCodeSource, "clip.wgsl");
 const adamShader = kernelModule(adamCodeSource, "adam.wgsl");
 const rmspropShader = kernelModule(rmspropCodeSource, "rmsprop.wgsl");
+const sgdShader = kernelModule(sgdCodeSource, "sgd.wgsl");
 
 /** The largest finite f32: the stand-in for an infinite clipping limit. */
 const F32_MAX = 3.4028234663852886e38;
@@ -26,6 +29,7 @@ const F32_MAX = 3.4028234663852886e38;
 export const OPTIMIZER_SLOTS: Readonly<Record<OptimizerName, readonly string[]>> = {
   adam: ["m", "v"],
   rmsprop: ["n", "gbar", "delta"],
+  sgd: [],
 };
 
 /** Words of the `clip_state` buffer written by {@linkcode clipNormKernel}: norm, scale, finite, updates. */
@@ -141,8 +145,28 @@ export function rmspropUpdateKernel(size: number, options: Partial<RmsPropOption
 }
 
 /**
+ * `sgd_update`: one plain SGD step over the flat parameters (one invocation per parameter), after
+ * {@linkcode clipNormKernel} and {@linkcode clipScaleKernel}; nothing changes when the norm was not finite.
+ *
+ * Bindings: `grad`, `clip_state` → `params`.
+ *
+ * @param size P, the parameter count.
+ * @param options Hyper-parameters (defaults: `SGD_DEFAULTS`; `clip` belongs to {@linkcode clipNormKernel}).
+ * @returns The spec and its dispatch size.
+ *
+ * @example
+ * ```ts ignore
+ * const { spec, workgroups } = sgdUpdateKernel(layout.size, { learningRate: 0.1 });
+ * ```
+ */
+export function sgdUpdateKernel(size: number, options: Partial<SgdOptions> = {}): KernelLaunch {
+  const o = { ...SGD_DEFAULTS, ...options };
+  return updateLaunch("sgd", sgdShader, size, { LEARNING_RATE: o.learningRate });
+}
+
+/**
  * The three dispatches of one optimiser step, in order: {@linkcode clipNormKernel}, then
- * {@linkcode clipScaleKernel} (Adam) or {@linkcode clipElementwiseKernel} (RMSProp), then the update. The
+ * {@linkcode clipScaleKernel} (Adam, SGD) or {@linkcode clipElementwiseKernel} (RMSProp), then the update. The
  * same semantics as `Optimizer.step` of `src/optim`, including a non-finite gradient changing nothing.
  *
  * @param name `adam` or `rmsprop`.
@@ -158,7 +182,7 @@ export function rmspropUpdateKernel(size: number, options: Partial<RmsPropOption
 export function optimizerKernels(
   name: OptimizerName,
   size: number,
-  options: Partial<AdamOptions> | Partial<RmsPropOptions> = {},
+  options: Partial<AdamOptions> | Partial<RmsPropOptions> | Partial<SgdOptions> = {},
 ): KernelLaunch[] {
   if (name === "adam") {
     const o: AdamOptions = { ...ADAM_DEFAULTS, ...options as Partial<AdamOptions> };
@@ -168,7 +192,11 @@ export function optimizerKernels(
     const o: RmsPropOptions = { ...RMSPROP_DEFAULTS, ...options as Partial<RmsPropOptions> };
     return [clipNormKernel(size), clipElementwiseKernel(size, o.clip), rmspropUpdateKernel(size, o)];
   }
-  throw new TypeError(`Cannot build the optimiser kernels: name must be adam or rmsprop, got ${name}`);
+  if (name === "sgd") {
+    const o: SgdOptions = { ...SGD_DEFAULTS, ...options as Partial<SgdOptions> };
+    return [clipNormKernel(size, o.clip), clipScaleKernel(size), sgdUpdateKernel(size, o)];
+  }
+  throw new TypeError(`Cannot build the optimiser kernels: name must be adam, rmsprop or sgd, got ${name}`);
 }
 
 // ——— private helpers ———

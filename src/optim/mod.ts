@@ -19,3 +19,4 @@ export * from "./adam.ts";
 export * from "./clip.ts";
 export * from "./optimizer.ts";
 export * from "./rmsprop.ts";
+export * from "./sgd.ts";

@@ -11,24 +11,29 @@
 import { ADAM_DEFAULTS, type AdamOptions, adamUpdate } from "./adam.ts";
 import { clipElementwise, clipGlobalNorm } from "./clip.ts";
 import { RMSPROP_DEFAULTS, type RmsPropOptions, rmspropUpdate } from "./rmsprop.ts";
+import { SGD_DEFAULTS, type SgdOptions, sgdUpdate } from "./sgd.ts";
 
-/** The optimisers on offer: Adam (Collier & Beel) or Graves' centred RMSProp (the NTM paper). */
-export type OptimizerName = "adam" | "rmsprop";
+/**
+ * The optimisers on offer: Adam (Collier & Beel), Graves' centred RMSProp (the NTM paper), or plain SGD
+ * (learning to execute).
+ */
+export type OptimizerName = "adam" | "rmsprop" | "sgd";
 
 /** Every {@linkcode OptimizerName}, in a fixed order (for argument parsing and error messages). */
-export const OPTIMIZER_NAMES: readonly OptimizerName[] = Object.freeze(["adam", "rmsprop"] as const);
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = Object.freeze(["adam", "rmsprop", "sgd"] as const);
 
 /**
  * Hyper-parameters to override, by name; the rest take the optimiser's defaults (`ADAM_DEFAULTS`,
  * `RMSPROP_DEFAULTS`). Names that the chosen optimiser does not have are rejected.
  */
-export type OptimizerOptions = Partial<AdamOptions> | Partial<RmsPropOptions>;
+export type OptimizerOptions = Partial<AdamOptions> | Partial<RmsPropOptions> | Partial<SgdOptions>;
 
 /**
  * Everything an optimiser carries from one step to the next, as saved in a checkpoint.
  *
  * Slots, each a float64 array with one value per parameter: Adam `{ m, v }` (first and second moment
- * estimates); RMSProp `{ n, gbar, delta }` (running average of g², running average of g, last update Δ).
+ * estimates); RMSProp `{ n, gbar, delta }` (running average of g², running average of g, last update Δ);
+ * SGD none.
  */
 export interface OptimizerState {
   /** Which optimiser the state belongs to. */
@@ -228,6 +233,14 @@ const KINDS: Readonly<Record<OptimizerName, OptimizerKind>> = {
     clip: clipElementwise,
     update: (params, slots, grad, _step, options) =>
       rmspropUpdate(params, slots.n!, slots.gbar!, slots.delta!, grad, options as RmsPropOptions),
+  },
+  sgd: {
+    title: "SGD",
+    defaults: SGD_DEFAULTS,
+    ranges: { learningRate: positive, clip: clipLimit },
+    slots: [],
+    clip: clipGlobalNorm,
+    update: (params, _slots, grad, _step, options) => sgdUpdate(params, grad, options as SgdOptions),
   },
 };
 

@@ -27,6 +27,7 @@ export interface WasmOptimizer {
 const SLOTS: Readonly<Record<OptimizerName, readonly string[]>> = {
   adam: ["m", "v"],
   rmsprop: ["n", "gbar", "delta"],
+  sgd: [],
 };
 
 /** Where an engine's buffers lie: the (shared) parameters, its own gradient, the optimiser's slots, its tape. */
@@ -638,21 +639,8 @@ export class NtmWasmEngine {
     if (!Number.isFinite(norm)) return norm;
     const [s0, s1, s2] = this.#slots;
     this.#step += 1;
-    if (this.#optimizer!.name === "adam") {
-      if (norm > o.clip!) k.clip_scale(this.#grad, P, o.clip! / norm);
-      k.adam_update(
-        this.#params,
-        s0!,
-        s1!,
-        this.#grad,
-        P,
-        this.#step,
-        o.learningRate!,
-        o.beta1!,
-        o.beta2!,
-        o.epsilon!,
-      );
-    } else {
+    const name = this.#optimizer!.name;
+    if (name === "rmsprop") {
       k.clip_elementwise(this.#grad, P, o.clip!);
       k.rmsprop_update(
         this.#params,
@@ -666,6 +654,24 @@ export class NtmWasmEngine {
         o.momentum!,
         o.epsilon!,
       );
+      return norm;
+    }
+    if (norm > o.clip!) k.clip_scale(this.#grad, P, o.clip! / norm);
+    if (name === "adam") {
+      k.adam_update(
+        this.#params,
+        s0!,
+        s1!,
+        this.#grad,
+        P,
+        this.#step,
+        o.learningRate!,
+        o.beta1!,
+        o.beta2!,
+        o.epsilon!,
+      );
+    } else {
+      k.sgd_update(this.#params, this.#grad, P, o.learningRate!);
     }
     return norm;
   }
