@@ -186,7 +186,7 @@ Deno.test("trainCommand() resumes a program run exactly, curriculum stage includ
   }
 });
 
-Deno.test("trainCommand() --model lstm trains a plain LSTM of about the NTM's size on the CPU", async () => {
+Deno.test("trainCommand() --model lstm trains a plain LSTM of about the NTM's size on the CPU (wasm)", async () => {
   await withTempDir(async (dir) => {
     const run = join(dir, "lstm");
     const { io, out, errors } = capture();
@@ -208,9 +208,9 @@ Deno.test("trainCommand() --model lstm trains a plain LSTM of about the NTM's si
       io,
     );
     assert.equal(summary!.model, "lstm");
-    assert.equal(summary!.backend, "cpu");
+    assert.equal(summary!.backend, "wasm");
     assert.deepEqual(errors, [
-      "notice: the plain LSTM baseline runs on the CPU only (float64); using the CPU",
+      "notice: the plain LSTM baseline runs on the CPU; using wasm (float32 WebAssembly SIMD)",
     ]);
     const match = out().match(
       /plain LSTM (\d+)×1 \(no memory\), (\d+) parameters \(the NTM of this preset: (\d+)\)/,

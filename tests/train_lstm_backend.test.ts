@@ -65,7 +65,7 @@ Deno.test("lstmUnitsForParameterCount() picks the units whose count is closest t
   assert.throws(() => lstmUnitsForParameterCount(49, 49, 0, 100), /layers must be a positive integer, got 0/);
 });
 
-Deno.test("createBackend() runs the LSTM baseline on the CPU: a notice for auto, an error for webgpu", async () => {
+Deno.test("createBackend() runs the LSTM baseline on the CPU: wasm with a notice for auto, an error for webgpu", async () => {
   const init = {
     ...start,
     params: initLstmParameters(config, layout, 1),
@@ -74,14 +74,43 @@ Deno.test("createBackend() runs the LSTM baseline on the CPU: a notice for auto,
   };
   const notices: string[] = [];
   const backend = await createBackend("auto", init, (line) => void notices.push(line));
-  assert.equal(backend.name, "cpu");
+  assert.equal(backend.name, "wasm");
   assert.match(backend.device, /plain LSTM/);
   assert.equal(notices.length, 1);
-  assert.match(notices[0]!, /plain LSTM baseline runs on the CPU/);
-  await createBackend("cpu", init, (line) => void notices.push(line));
+  assert.match(notices[0]!, /plain LSTM baseline runs on the CPU; using wasm/);
+  const cpu = await createBackend("cpu", init, (line) => void notices.push(line));
+  assert.equal(cpu.name, "cpu");
   assert.equal(notices.length, 1);
   await assert.rejects(
     createBackend("webgpu", init),
-    /--backend webgpu cannot run this model: the plain LSTM baseline runs on the CPU only/,
+    /--backend webgpu cannot run this model: the plain LSTM baseline runs on the CPU \(float64 or WebAssembly\)/,
   );
+});
+
+Deno.test("the LSTM baseline on the wasm backend takes two training steps like the float64 one", async () => {
+  const batches = [1, 2].map((seed) => generatePrograms(new Rng(seed), 3, { length: 2, nesting: 1 }));
+  const params = Float64Array.from(Float32Array.from(initLstmParameters(config, layout, 2)));
+  const make = (name: "cpu" | "wasm") =>
+    createBackend(name, {
+      ...start,
+      layout,
+      params: params.slice(),
+      optimizer: createOptimizer("rmsprop", layout.size, { learningRate: 1e-3 }),
+    }, () => {});
+  const [cpu, wasm] = [await make("cpu"), await make("wasm")];
+  for (const batch of batches) {
+    await cpu.trainStep(batch), await wasm.trainStep(batch);
+    const [a, b] = [await cpu.lastStep(), await wasm.lastStep()];
+    assert.ok(Math.abs(a.lossNats - b.lossNats) < 1e-4, `${a.lossNats} vs ${b.lossNats}`);
+  }
+  const [pa, pb] = [await cpu.parameters(), await wasm.parameters()];
+  let worst = 0;
+  for (let i = 0; i < pa.length; i++) {
+    worst = Math.max(worst, Math.abs(pa[i]! - pb[i]!) / (2e-6 + 1e-4 * Math.abs(pa[i]!)));
+  }
+  assert.ok(worst <= 1, `parameters differ by ${worst} × the tolerance`);
+  const heldOut = generatePrograms(new Rng(9), 4, { length: 2, nesting: 1 });
+  const [ea, eb] = [await cpu.evaluate(heldOut), await wasm.evaluate(heldOut)];
+  assert.ok(Math.abs(ea.costBits - eb.costBits) < 1e-3, `${ea.costBits} vs ${eb.costBits}`);
+  assert.equal(eb.characterAccuracy, ea.characterAccuracy);
 });

@@ -62,10 +62,10 @@ export interface BackendOptions {
  * ```
  */
 export function checkBackendChoice(kind: ModelKind, choice: BackendChoice, subject: string): void {
-  if (kind === "lstm" && (choice === "webgpu" || choice === "wasm")) {
+  if (kind === "lstm" && choice === "webgpu") {
     throw new RangeError(
-      `--backend ${choice} cannot run ${subject}: the plain LSTM baseline runs on the CPU only (float64); ` +
-        "use --backend cpu or auto",
+      `--backend webgpu cannot run ${subject}: the plain LSTM baseline runs on the CPU (float64 or ` +
+        "WebAssembly); use --backend wasm, cpu or auto",
     );
   }
 }
@@ -75,8 +75,8 @@ export function checkBackendChoice(kind: ModelKind, choice: BackendChoice, subje
  * probe batch, it times a training step of that batch on each engine this machine has (the WebAssembly
  * SIMD engine, the float64 reference, a software WebGPU adapter if there is one) and takes the fastest,
  * saying which and why in one notice; without a probe batch it takes the WebAssembly engine. The plain LSTM
- * baseline (`kind: "lstm"`) runs on the CPU only: `auto` picks the CPU for it with a notice, and `webgpu`
- * or `wasm` is an error.
+ * baseline (`kind: "lstm"`) runs on the CPU: `auto` picks the WebAssembly engine for it with a notice, and
+ * `webgpu` is an error.
  *
  * @param choice `auto`, `wasm`, `webgpu` or `cpu`.
  * @param init The model, parameters and optimiser.
@@ -84,7 +84,7 @@ export function checkBackendChoice(kind: ModelKind, choice: BackendChoice, subje
  * @param options The probe batch for `auto`, a WebGPU device to use.
  * @returns The backend.
  * @throws {WebGpuUnavailableError} when `webgpu` is asked for and no adapter is available.
- * @throws {RangeError} when `webgpu` or `wasm` is asked for the LSTM baseline.
+ * @throws {RangeError} when `webgpu` is asked for the LSTM baseline.
  *
  * @example
  * ```ts
@@ -106,10 +106,11 @@ export async function createBackend(
 ): Promise<TrainingBackend> {
   if (init.kind === "lstm") {
     checkBackendChoice("lstm", choice, "this model");
+    if (choice === "cpu") return createLstmBackend(init);
     if (choice === "auto") {
-      notice("notice: the plain LSTM baseline runs on the CPU only (float64); using the CPU");
+      notice("notice: the plain LSTM baseline runs on the CPU; using wasm (float32 WebAssembly SIMD)");
     }
-    return createLstmBackend(init);
+    return await createWasmBackend(init);
   }
   if (choice === "cpu") return createCpuBackend(init);
   const threads = options.threads ?? defaultWasmThreads(init.batch);

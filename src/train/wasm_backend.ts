@@ -10,6 +10,7 @@ import { episodeMemories } from "../model/initial_memory.ts";
 import { Rng } from "../model/random.ts";
 import { NtmWasmEngine } from "../wasm/engine.ts";
 import { compileWasmKernels, WasmInstance } from "../wasm/kernels.ts";
+import { LstmWasmEngine } from "../wasm/lstm_engine.ts";
 import { type BatchRun, NtmWasmThreads } from "../wasm/threads.ts";
 import {
   type BackendInit,
@@ -35,9 +36,10 @@ export function wasmDevice(threads: number): string {
 }
 
 /**
- * Creates the `wasm` backend over an NTM's parameters and optimiser state (copied in, as float32).
+ * Creates the `wasm` backend over a model's parameters and optimiser state (copied in, as float32): an NTM
+ * (on one or more threads) or the plain LSTM baseline (on one).
  *
- * @param init The NTM, its parameters, optimiser, memory stream and steps already taken.
+ * @param init The model, its parameters, optimiser, memory stream and steps already taken.
  * @param options How many threads.
  * @returns The backend.
  * @throws {Error} when the kernels cannot be loaded or a Worker cannot start.
@@ -56,15 +58,19 @@ export function wasmDevice(threads: number): string {
  * ```
  */
 export async function createWasmBackend(
-  init: BackendInit<"ntm">,
+  init: BackendInit,
   options: WasmBackendOptions = {},
 ): Promise<TrainingBackend> {
-  const { config, layout, optimizer, memorySeed } = init;
-  const threads = Math.max(1, Math.floor(options.threads ?? 1));
-  const engines = threads > 1
-    ? await NtmWasmThreads.create(config, layout, init.params, optimizer, threads)
+  const { layout, optimizer, memorySeed } = init;
+  const threads = init.kind === "lstm" ? 1 : Math.max(1, Math.floor(options.threads ?? 1));
+  const engines = init.kind === "lstm"
+    ? await lstmSingleThread(init)
+    : threads > 1
+    ? await NtmWasmThreads.create(init.config, layout, init.params, optimizer, threads)
     : await singleThread(init);
   const engine = engines.engine;
+  const memoryInit = init.kind === "ntm" ? init.config.memoryInit : "learned";
+  const outputKind = init.config.outputKind;
   const memoryRng = new Rng(memorySeed);
   if (init.memoryRngState) memoryRng.setState(init.memoryRngState);
   let step = init.startStep;
@@ -75,14 +81,14 @@ export async function createWasmBackend(
   const run = (batch: EpisodeBatch, backward: boolean, rng = new Rng(evaluationMemorySeed(memorySeed))) =>
     engines.run(
       batch,
-      config.memoryInit === "learned"
+      init.kind === "lstm" || memoryInit === "learned"
         ? null
-        : episodeMemories(config, layout, noParams, batch.batch, () => rng.uniform()),
+        : episodeMemories(init.config, layout, noParams, batch.batch, () => rng.uniform()),
       { backward, scale: 1 / batch.batch, outputs: !backward },
     );
   return {
     name: "wasm",
-    device: wasmDevice(threads),
+    device: init.kind === "lstm" ? `${wasmDevice(1)}, plain LSTM` : wasmDevice(threads),
     async trainStep(batch: EpisodeBatch): Promise<void> {
       step++;
       let loss = 0;
@@ -106,10 +112,10 @@ export async function createWasmBackend(
       const output = result.outputs!;
       const evaluation: Evaluation = {
         costBits: loss / batch.batch / Math.LN2,
-        bitErrors: errorsPerSequence(output, batch, config.outputKind),
+        bitErrors: errorsPerSequence(output, batch, outputKind),
         episodes: batch.batch,
       };
-      if (config.outputKind === "sigmoid") return evaluation;
+      if (outputKind === "sigmoid") return evaluation;
       const { characterAccuracy, answerAccuracy } = softmaxAccuracy(output, batch);
       return { ...evaluation, characterAccuracy, answerAccuracy };
     },
@@ -121,10 +127,34 @@ export async function createWasmBackend(
   };
 }
 
+/** What the backend needs of an engine: its run over a batch, and its parameters and optimiser. */
+interface Engines {
+  readonly engine: Pick<NtmWasmEngine, "optimizerStep" | "parameters" | "optimizerState">;
+  run(
+    batch: EpisodeBatch,
+    memory0: Float64Array | null,
+    options: { backward: boolean; scale: number; outputs: boolean },
+  ): Promise<BatchRun>;
+  destroy(): void;
+}
+
+/** The LSTM baseline's engine on the calling thread. */
+async function lstmSingleThread(init: BackendInit<"lstm">): Promise<Engines> {
+  const wasm = new WasmInstance(await compileWasmKernels(), 1 << 20);
+  const engine = new LstmWasmEngine(wasm, init.config, init.layout, init.params, init.optimizer);
+  return {
+    engine,
+    run(batch, _memory0, options): Promise<BatchRun> {
+      const loss = engine.forward(batch);
+      if (options.backward) engine.backward(batch, options.scale);
+      return Promise.resolve({ loss, outputs: options.outputs ? engine.outputs(batch) : null });
+    },
+    destroy(): void {},
+  };
+}
+
 /** One engine on the calling thread, with the threaded engine's run interface. */
-async function singleThread(
-  init: BackendInit<"ntm">,
-): Promise<Pick<NtmWasmThreads, "engine" | "run" | "destroy">> {
+async function singleThread(init: BackendInit<"ntm">): Promise<Engines> {
   const wasm = new WasmInstance(await compileWasmKernels(), 1 << 20);
   const engine = NtmWasmEngine.create(wasm, init.config, init.layout, init.params, init.optimizer);
   return {

@@ -11,63 +11,10 @@
 import type { NtmConfig } from "../model/config.ts";
 import type { EpisodeBatch } from "../model/episode.ts";
 import type { ParameterLayout } from "../model/layout.ts";
-import type { OptimizerName, OptimizerState } from "../optim/optimizer.ts";
-import { Arena } from "./arena.ts";
+import type { OptimizerState } from "../optim/optimizer.ts";
 import type { Ptr, WasmInstance, WasmKernels } from "./kernels.ts";
+import { type EngineRegions, layEngines, type WasmOptimizer, WasmParameters } from "./parameters.ts";
 import { layTape, type Tape, type TapeSizes, tapeSizes } from "./tape.ts";
-
-/** The optimiser the engine runs: its name, hyper-parameters and (initial) state. */
-export interface WasmOptimizer {
-  readonly name: OptimizerName;
-  readonly options: Readonly<Record<string, number>>;
-  readonly state: OptimizerState;
-}
-
-/** The slots each optimiser keeps, in their order in memory. */
-const SLOTS: Readonly<Record<OptimizerName, readonly string[]>> = {
-  adam: ["m", "v"],
-  rmsprop: ["n", "gbar", "delta"],
-  sgd: [],
-};
-
-/** Where an engine's buffers lie: the (shared) parameters, its own gradient, the optimiser's slots, its tape. */
-export interface EngineRegions {
-  /** (P) the parameters. */
-  readonly params: Ptr;
-  /** (P) this engine's gradient. */
-  readonly grad: Ptr;
-  /** (P) per optimiser slot (none for an engine that only computes gradients). */
-  readonly slots: readonly Ptr[];
-  /** Where this engine lays its tape out. */
-  readonly tapeBase: number;
-}
-
-/**
- * Lays out the parameters, one gradient per engine and the optimiser's slots from the module's heap base.
- *
- * @param wasm The kernels and their memory.
- * @param size P.
- * @param optimizer The optimiser's name (its slots).
- * @param engines How many engines compute gradients (one per thread).
- * @returns Each engine's regions (the first holds the slots) and the first free byte after them.
- */
-export function layEngines(
-  wasm: WasmInstance,
-  size: number,
-  optimizer: OptimizerName,
-  engines = 1,
-): { regions: EngineRegions[]; end: number } {
-  const arena = new Arena(wasm.kernels.heap_base());
-  const params = arena.floats(size);
-  const grads = Array.from({ length: engines }, () => arena.floats(size));
-  const slots = SLOTS[optimizer].map(() => arena.floats(size));
-  const end = arena.end;
-  wasm.reserve(end);
-  return {
-    regions: grads.map((grad, i) => ({ params, grad, slots: i === 0 ? slots : [], tapeBase: end })),
-    end,
-  };
-}
 
 /** The NTM's forward, backward and update over one linear memory. */
 export class NtmWasmEngine {
@@ -76,12 +23,10 @@ export class NtmWasmEngine {
   readonly #config: NtmConfig;
   readonly #layout: ParameterLayout;
   readonly #z: TapeSizes;
-  readonly #optimizer: WasmOptimizer | null;
-  #step: number;
-  /** (P) parameters, (P) gradient, per slot (P) optimiser state. */
+  /** (P) parameters, (P) this engine's gradient, the optimiser. */
+  readonly #parameters: WasmParameters;
   readonly #params: Ptr;
   readonly #grad: Ptr;
-  readonly #slots: readonly Ptr[];
   #tapeBase: number;
   #tape: Tape | undefined;
 
@@ -106,11 +51,9 @@ export class NtmWasmEngine {
     this.#config = config;
     this.#layout = layout;
     this.#z = tapeSizes(config);
-    this.#optimizer = optimizer;
-    this.#step = optimizer?.state.step ?? 0;
+    this.#parameters = new WasmParameters(wasm, layout.size, regions, optimizer);
     this.#params = regions.params;
     this.#grad = regions.grad;
-    this.#slots = regions.slots;
     this.#tapeBase = regions.tapeBase;
   }
 
@@ -143,11 +86,9 @@ export class NtmWasmEngine {
     return engine;
   }
 
-  /** Copies an optimiser state's slots in (rounded to float32). */
+  /** Copies an optimiser state in (rounded to float32). */
   writeOptimizerState(state: OptimizerState): void {
-    const f = this.#wasm.f32;
-    SLOTS[state.name].forEach((name, i) => f.set(state.slots[name]!, this.#slots[i]! / 4));
-    this.#step = state.step;
+    this.#parameters.writeOptimizerState(state);
   }
 
   /** P: the number of parameters. */
@@ -172,22 +113,17 @@ export class NtmWasmEngine {
 
   /** Copies parameters in, rounded to float32. */
   writeParameters(params: Float64Array): void {
-    this.#wasm.f32.set(params, this.#params / 4);
+    this.#parameters.write(params);
   }
 
   /** The parameters, as float64. */
   parameters(): Float64Array {
-    return Float64Array.from(this.#wasm.f32.subarray(this.#params / 4, this.#params / 4 + this.#layout.size));
+    return this.#parameters.read();
   }
 
   /** The optimiser's state, as float64 copies. */
   optimizerState(): OptimizerState {
-    const f = this.#wasm.f32, P = this.#layout.size, name = this.#optimizer!.name;
-    const slots: Record<string, Float64Array> = {};
-    SLOTS[name].forEach((slot, i) => {
-      slots[slot] = Float64Array.from(f.subarray(this.#slots[i]! / 4, this.#slots[i]! / 4 + P));
-    });
-    return { name, step: this.#step, slots };
+    return this.#parameters.optimizerState();
   }
 
   /** A parameter block's pointer. */
@@ -628,56 +564,16 @@ export class NtmWasmEngine {
   }
 
   /**
-   * Clips the gradient and applies one optimiser update, as the float64 optimiser does: the norm of the
-   * unclipped gradient first; nothing is updated when it is not finite.
+   * Clips the gradient and applies one optimiser update ({@linkcode WasmParameters.optimizerStep}).
    *
    * @returns The gradient's L2 norm before clipping.
    */
   optimizerStep(): number {
-    const k = this.#k, P = this.#layout.size, o = this.#optimizer!.options;
-    const norm = k.l2_norm(this.#grad, P);
-    if (!Number.isFinite(norm)) return norm;
-    const [s0, s1, s2] = this.#slots;
-    this.#step += 1;
-    const name = this.#optimizer!.name;
-    if (name === "rmsprop") {
-      k.clip_elementwise(this.#grad, P, o.clip!);
-      k.rmsprop_update(
-        this.#params,
-        s0!,
-        s1!,
-        s2!,
-        this.#grad,
-        P,
-        o.learningRate!,
-        o.rho!,
-        o.momentum!,
-        o.epsilon!,
-      );
-      return norm;
-    }
-    if (norm > o.clip!) k.clip_scale(this.#grad, P, o.clip! / norm);
-    if (name === "adam") {
-      k.adam_update(
-        this.#params,
-        s0!,
-        s1!,
-        this.#grad,
-        P,
-        this.#step,
-        o.learningRate!,
-        o.beta1!,
-        o.beta2!,
-        o.epsilon!,
-      );
-    } else {
-      k.sgd_update(this.#params, this.#grad, P, o.learningRate!);
-    }
-    return norm;
+    return this.#parameters.optimizerStep();
   }
 
   /** The gradient of the last backward, as float64 (for tests). */
   gradient(): Float64Array {
-    return Float64Array.from(this.#wasm.f32.subarray(this.#grad / 4, this.#grad / 4 + this.#layout.size));
+    return this.#parameters.gradient();
   }
 }

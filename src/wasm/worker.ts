@@ -8,7 +8,8 @@
 import type { NtmConfig } from "../model/config.ts";
 import type { EpisodeBatch } from "../model/episode.ts";
 import { parameterLayout } from "../model/layout.ts";
-import { type EngineRegions, NtmWasmEngine } from "./engine.ts";
+import { NtmWasmEngine } from "./engine.ts";
+import type { EngineRegions } from "./parameters.ts";
 import { WasmInstance } from "./kernels.ts";
 
 /** The first message: the module, the shared memory, the model and where this worker's buffers lie. */
