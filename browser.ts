@@ -1,7 +1,8 @@
 /**
  * The browser entry of `@ntm/ntm`: what a web page needs to train a Neural Turing Machine on the visitor's
- * GPU with the package's WGSL kernels, load a shipped model from its files' bytes and draw what the machine
- * does. Nothing here uses `Deno.*` or `node:` modules, so it bundles for the browser
+ * GPU with the package's WGSL kernels or on its CPU with the WebAssembly SIMD engine (`createWasmBackend`;
+ * its threads need a cross-origin isolated page), load a shipped model from its files' bytes and draw what
+ * the machine does. Nothing here uses `Deno.*` or `node:` modules, so it bundles for the browser
  * (`deno bundle --platform browser`); the demo page in `web/` is built on it (`deno task demo`).
  *
  * @example Train the quick copy preset live and print its reports
@@ -32,6 +33,7 @@ export * from "./src/gpu/device.ts";
 export * from "./src/train/backend.ts";
 export * from "./src/train/loop.ts";
 export * from "./src/train/webgpu_backend.ts";
+export * from "./src/train/wasm_backend.ts";
 export * from "./src/train/create_backend.ts";
 export * from "./src/train/evaluate.ts";
 export * from "./src/train/run_setup.ts";
