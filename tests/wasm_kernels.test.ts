@@ -253,11 +253,34 @@ Deno.test("the output losses and cross_entropy_backward match the float64 output
       assertClose(scratch.get(y, width), ey, { ...FORWARD, label: `${kind}_cross_entropy_forward y` });
       assertClose([loss], [eloss], { atol: 1e-4, rtol: 1e-5, label: `${kind}_cross_entropy_forward loss` });
       const dl = scratch.put(new Float64Array(width)), edl = new Float64Array(width);
-      k.cross_entropy_backward(dl, y, pt, mask, 0.5, width);
+      k.cross_entropy_backward(dl, y, pl, pt, mask, 0.5, width, kind === "softmax");
       ref.crossEntropyBackward(edl, ey, target, mask, 0.5, width);
       assertClose(scratch.get(dl, width), edl, { ...GRADIENT, label: `cross_entropy_backward (${kind})` });
     }
   }
+});
+
+Deno.test("cross_entropy_backward keeps a confident output's gradient that float32 y − t would round to zero", () => {
+  // σ(25) rounds to 1 in float32, and so does the softmax's largest output: y − t would be 0.
+  const logits = Float64Array.of(25, -25, 30, 0), target = Float64Array.of(1, 0, 1, 0);
+  const pl = scratch.put(logits), pt = scratch.put(target), y = scratch.poisoned(4);
+  k.sigmoid_cross_entropy_forward(y, pl, pt, 1, 4);
+  const dl = scratch.put(new Float64Array(4));
+  k.cross_entropy_backward(dl, y, pl, pt, 1, 1, 4, false);
+  const expected = [...logits].map((z, j) => 1 / (1 + Math.exp(-z)) - target[j]!);
+  assertClose(scratch.get(dl, 4), expected, { atol: 0, rtol: 1e-5, label: "sigmoid: σ(z) − t at |z| ≥ 25" });
+  const oneHot = Float64Array.of(1, 0, 0, 0), softLogits = Float64Array.of(20, 0, -3, 1);
+  const ps = scratch.put(softLogits), po = scratch.put(oneHot), ys = scratch.poisoned(4);
+  k.softmax_cross_entropy_forward(ys, ps, po, 1, 4);
+  const ds = scratch.put(new Float64Array(4));
+  k.cross_entropy_backward(ds, ys, ps, po, 1, 1, 4, true);
+  const ey = new Float64Array(4);
+  ref.softmaxCrossEntropyForward(ey, softLogits, oneHot, 1, 4);
+  assertClose(scratch.get(ds, 4), [...ey].map((v, j) => v - oneHot[j]!), {
+    atol: 0,
+    rtol: 1e-4,
+    label: "softmax: y − t of a confident class",
+  });
 });
 
 Deno.test("the optimisers, clipping and the gradient norm match the float64 optimisers over three steps", () => {

@@ -255,14 +255,15 @@ export class NtmWasmEngine {
     const outIn = tape.outIn + 4 * t * B * (z.C + z.RM), width = z.C + z.RM;
     k.copy_rows(outIn, width, top, z.C, z.C, B);
     k.copy_rows(outIn + 4 * z.C, width, tape.reads + 4 * (t + 1) * B * z.RM, z.RM, z.RM, B);
-    k.linear_forward(tape.logits, this.#p("output.weight"), this.#p("output.bias"), outIn, z.Y, width, B);
+    const logits = tape.logits + 4 * t * B * z.Y;
+    k.linear_forward(logits, this.#p("output.weight"), this.#p("output.bias"), outIn, z.Y, width, B);
     const f = this.#wasm.f32;
     const lossOf = this.#config.outputKind === "sigmoid"
       ? k.sigmoid_cross_entropy_forward
       : k.softmax_cross_entropy_forward;
     for (let e = 0; e < B; e++) {
       const y = tape.y + 4 * (t * B + e) * z.Y, target = tape.target + 4 * (e * T + t) * z.Y;
-      loss[e]! += lossOf(y, tape.logits + 4 * e * z.Y, target, f[tape.mask / 4 + e * T + t]!, z.Y);
+      loss[e]! += lossOf(y, logits + 4 * e * z.Y, target, f[tape.mask / 4 + e * T + t]!, z.Y);
     }
   }
 
@@ -389,7 +390,9 @@ export class NtmWasmEngine {
     k.zero(tape.dOutIn, B * width);
     for (let e = 0; e < B; e++) {
       const y = tape.y + 4 * (t * B + e) * z.Y, target = tape.target + 4 * (e * T + t) * z.Y;
-      k.cross_entropy_backward(dlogits + 4 * e * z.Y, y, target, f[tape.mask / 4 + e * T + t]!, scale, z.Y);
+      const logits = tape.logits + 4 * (t * B + e) * z.Y, softmax = this.#config.outputKind === "softmax";
+      const mask = f[tape.mask / 4 + e * T + t]!;
+      k.cross_entropy_backward(dlogits + 4 * e * z.Y, y, logits, target, mask, scale, z.Y, softmax);
     }
     k.linear_backward_input(tape.dOutIn, dlogits, this.#p("output.weight"), z.Y, width, B);
     k.copy_rows(tape.dTop, z.C, tape.dOutIn, width, z.C, B);

@@ -107,7 +107,16 @@ export interface WasmKernels {
   ): void;
   sigmoid_cross_entropy_forward(y: Ptr, logits: Ptr, target: Ptr, mask: number, width: number): number;
   softmax_cross_entropy_forward(y: Ptr, logits: Ptr, target: Ptr, mask: number, width: number): number;
-  cross_entropy_backward(dlogits: Ptr, y: Ptr, target: Ptr, mask: number, scale: number, width: number): void;
+  cross_entropy_backward(
+    dlogits: Ptr,
+    y: Ptr,
+    logits: Ptr,
+    target: Ptr,
+    mask: number,
+    scale: number,
+    width: number,
+    softmax: boolean,
+  ): void;
   l2_norm(g: Ptr, size: number): number;
   clip_scale(g: Ptr, size: number, scale: number): void;
   clip_elementwise(g: Ptr, size: number, limit: number): void;

@@ -33,7 +33,7 @@ interface LstmTape {
   readonly dcNext: Ptr[];
   readonly dhPrev: Ptr[];
   readonly dcPrev: Ptr[];
-  /** (T, B, Y) outputs and their logits' gradients; (B, Y) logits. */
+  /** (T, B, Y) outputs, their logits and the logits' gradients. */
   readonly y: Ptr;
   readonly dlogits: Ptr;
   readonly logits: Ptr;
@@ -113,7 +113,7 @@ export class LstmWasmEngine {
       dcPrev: perLayer(B * C),
       y: a.floats(T * B * Y),
       dlogits: a.floats(T * B * Y),
-      logits: a.floats(B * Y),
+      logits: a.floats(T * B * Y),
       dh: a.floats(B * C),
       dIn: a.floats(B * Math.max(...K)),
       preact: a.floats(B * 4 * C),
@@ -175,10 +175,11 @@ export class LstmWasmEngine {
         );
       }
       const top = tape.hidden[L - 1]! + 4 * (t + 1) * B * C;
-      k.linear_forward(tape.logits, this.#p("output.weight"), this.#p("output.bias"), top, Y, C, B);
+      const logits = tape.logits + 4 * t * B * Y;
+      k.linear_forward(logits, this.#p("output.weight"), this.#p("output.bias"), top, Y, C, B);
       for (let e = 0; e < B; e++) {
         const y = tape.y + 4 * (t * B + e) * Y, target = tape.target + 4 * (e * T + t) * Y;
-        loss[e]! += lossOf(y, tape.logits + 4 * e * Y, target, f[tape.mask / 4 + e * T + t]!, Y);
+        loss[e]! += lossOf(y, logits + 4 * e * Y, target, f[tape.mask / 4 + e * T + t]!, Y);
       }
     }
     return loss;
@@ -224,7 +225,9 @@ export class LstmWasmEngine {
       k.zero(dlogits, B * Y);
       for (let e = 0; e < B; e++) {
         const y = tape.y + 4 * (t * B + e) * Y, target = tape.target + 4 * (e * T + t) * Y;
-        k.cross_entropy_backward(dlogits + 4 * e * Y, y, target, f[tape.mask / 4 + e * T + t]!, scale, Y);
+        const logits = tape.logits + 4 * (t * B + e) * Y, softmax = this.#config.outputKind === "softmax";
+        const mask = f[tape.mask / 4 + e * T + t]!;
+        k.cross_entropy_backward(dlogits + 4 * e * Y, y, logits, target, mask, scale, Y, softmax);
       }
       k.zero(tape.dIn, B * C);
       k.linear_backward_input(tape.dIn, dlogits, this.#p("output.weight"), Y, C, B);

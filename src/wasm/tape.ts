@@ -100,7 +100,7 @@ export interface Tape {
   readonly reads: Ptr;
   /** (T + 1, B, N, M) memories, slot 0 Mem_0. */
   readonly memory: Ptr;
-  /** (T, B, C + R·M) the output layer's input [h_t; r_t]; (B, Y) logits (scratch); (T, B, Y) outputs. */
+  /** (T, B, C + R·M) the output layer's input [h_t; r_t]; (T, B, Y) logits and outputs. */
   readonly outIn: Ptr;
   readonly logits: Ptr;
   readonly y: Ptr;
@@ -181,7 +181,7 @@ export function layTape(z: TapeSizes, batch: number, steps: number, start: numbe
     reads: a.floats((T + 1) * B * z.RM),
     memory: a.floats((T + 1) * B * z.N * z.M),
     outIn: a.floats(T * B * (z.C + z.RM)),
-    logits: a.floats(B * z.Y),
+    logits: a.floats(T * B * z.Y),
     y: a.floats(T * B * z.Y),
     writeW: a.floats(z.W * z.N),
     erase: a.floats(z.W * z.M),

@@ -34,9 +34,41 @@ export function softmax_cross_entropy_forward(y: usize, logits: usize, target: u
   return mask * ((<f64>max + Math.log(<f64>sum)) * target_sum - target_dot_logits);
 }
 
-/** dlogits += scale·mask·(y − t): the gradient of either loss with respect to its logits. */
-export function cross_entropy_backward(dlogits: usize, y: usize, target: usize, mask: f32, scale: f32, width: i32): void {
+/**
+ * dlogits += scale·mask·(y − t): the gradient of either loss with respect to its logits, computed without
+ * cancelling near a confident output (in float32, y rounds to t long before the logit stops growing):
+ * sigmoid outputs take (1 − t)·σ(z) − t·σ(−z) from the logits; softmax outputs take
+ * y_j·Σ_{k≠j} t_k − t_j·Σ_{k≠j} y_k, which is y_j − t_j when the targets sum to one.
+ */
+export function cross_entropy_backward(
+  dlogits: usize,
+  y: usize,
+  logits: usize,
+  target: usize,
+  mask: f32,
+  scale: f32,
+  width: i32,
+  softmax: bool,
+): void {
   const factor = scale * mask;
   if (factor == 0) return;
-  for (let j = 0; j < width; j++) add(dlogits, j, factor * (at(y, j) - at(target, j)));
+  if (!softmax) {
+    for (let j = 0; j < width; j++) {
+      const z = at(logits, j), t = at(target, j);
+      add(dlogits, j, factor * ((1 - t) * sigmoid(z) - t * sigmoid(-z)));
+    }
+    return;
+  }
+  let t_sum: f32 = 0;
+  for (let j = 0; j < width; j++) t_sum += at(target, j);
+  for (let j = 0; j < width; j++) {
+    const yj = at(y, j), tj = at(target, j);
+    if (tj == 0) {
+      add(dlogits, j, factor * yj * t_sum);
+      continue;
+    }
+    let others: f32 = 0; // Σ_{k≠j} y_k, summed directly: 1 − y_j would cancel
+    for (let k = 0; k < width; k++) if (k != j) others += at(y, k);
+    add(dlogits, j, factor * (yj * (t_sum - tj) - tj * others));
+  }
 }
