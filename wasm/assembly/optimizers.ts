@@ -98,7 +98,19 @@ export function adam_update(
 ): void {
   const correction1 = <f32>(1 - Math.pow(<f64>beta1, <f64>t));
   const correction2 = <f32>(1 - Math.pow(<f64>beta2, <f64>t));
-  for (let i = 0; i < size; i++) {
+  const b1 = f32x4.splat(beta1), c1 = f32x4.splat(1 - beta1), b2 = f32x4.splat(beta2), c2 = f32x4.splat(1 - beta2);
+  const k1 = f32x4.splat(correction1), k2 = f32x4.splat(correction2), lv = f32x4.splat(lr), ev = f32x4.splat(epsilon);
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const o = <usize>i << 2;
+    const g = v128.load(grad + o);
+    const mi = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(c1, g));
+    const vi = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(c2, f32x4.mul(g, g)));
+    v128.store(m + o, mi), v128.store(v + o, vi);
+    const step = f32x4.div(f32x4.mul(lv, f32x4.div(mi, k1)), f32x4.add(f32x4.sqrt(f32x4.div(vi, k2)), ev));
+    v128.store(params + o, f32x4.sub(v128.load(params + o), step));
+  }
+  for (; i < size; i++) {
     const g = at(grad, i);
     const mi = beta1 * at(m, i) + (1 - beta1) * g;
     const vi = beta2 * at(v, i) + (1 - beta2) * g * g;
@@ -109,5 +121,11 @@ export function adam_update(
 
 /** Plain stochastic gradient descent: θ −= lr·g. */
 export function sgd_update(params: usize, grad: usize, size: i32, lr: f32): void {
-  for (let i = 0; i < size; i++) put(params, i, at(params, i) - lr * at(grad, i));
+  const lv = f32x4.splat(lr);
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(params + o, f32x4.sub(v128.load(params + o), f32x4.mul(lv, v128.load(grad + o))));
+  }
+  for (; i < size; i++) put(params, i, at(params, i) - lr * at(grad, i));
 }
