@@ -3,7 +3,7 @@
 // src/reference/addressing.ts. Memory is (N, M) row-major; weightings are (N).
 
 import { add, at, hsum, ptr, put } from "./access";
-import { exp4 } from "./activations";
+import { exp4, log4 } from "./activations";
 
 /** The cosine's guard: K(u, v) = u·v / max(‖u‖‖v‖, ε) (eq. 6). */
 const COSINE_EPSILON: f32 = 1e-8;
@@ -200,8 +200,14 @@ export function shift_backward(dwg: usize, ds: usize, dw_tilde: usize, wg: usize
   }
   for (; j < n; j++) add(dwg, j, unshifted(dw_tilde, s, n, range, j));
   for (let o = -range; o <= range; o++) {
-    let sum: f32 = 0;
-    for (let i = 0; i < n; i++) sum += at(dw_tilde, i) * at(wg, wrap(i - o, n));
+    // ds(o) = Σ_i dw̃(i)·wg(i − o mod N): the rows whose source does not wrap 4 at a time.
+    const lo = max(o, 0), hi = min(n, n + o);
+    let acc = f32x4.splat(0), i = lo;
+    for (; i + 4 <= hi; i += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(ptr(dw_tilde, i)), v128.load(ptr(wg, i - o))));
+    let sum = hsum(acc);
+    for (; i < hi; i++) sum += at(dw_tilde, i) * at(wg, i - o);
+    for (let w = 0; w < lo; w++) sum += at(dw_tilde, w) * at(wg, wrap(w - o, n));
+    for (let w = hi; w < n; w++) sum += at(dw_tilde, w) * at(wg, wrap(w - o, n));
     add(ds, o + range, sum);
   }
 }
@@ -216,27 +222,53 @@ export function shift_backward(dwg: usize, ds: usize, dw_tilde: usize, wg: usize
 
 /** w(i) = w̃(i)^γ / Σ_j w̃(j)^γ in log space relative to the largest, zeros below 1e-30 kept (eq. 9). */
 export function sharpen_forward(w: usize, w_tilde: usize, gamma: f32, n: i32): void {
-  let max_w: f32 = 0;
-  for (let i = 0; i < n; i++) max_w = Mathf.max(max_w, at(w_tilde, i));
+  const n4 = n & ~3;
+  let mv = f32x4.splat(0);
+  for (let i = 0; i < n4; i += 4) mv = f32x4.max(mv, v128.load(ptr(w_tilde, i)));
+  let max_w = Mathf.max(Mathf.max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), Mathf.max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+  for (let i = n4; i < n; i++) max_w = Mathf.max(max_w, at(w_tilde, i));
   const log_max = Mathf.log(max_w);
-  let sum: f32 = 0;
-  for (let i = 0; i < n; i++) {
+  const gv = f32x4.splat(gamma), lm = f32x4.splat(log_max), zero = f32x4.splat(SHARPEN_ZERO);
+  let sums = f32x4.splat(0);
+  for (let i = 0; i < n4; i += 4) {
+    const x = v128.load(ptr(w_tilde, i));
+    const v = v128.andnot(exp4(f32x4.mul(gv, f32x4.sub(log4(x), lm))), f32x4.lt(x, zero));
+    v128.store(ptr(w, i), v);
+    sums = f32x4.add(sums, v);
+  }
+  let sum = hsum(sums);
+  for (let i = n4; i < n; i++) {
     const x = at(w_tilde, i);
     const v: f32 = x < SHARPEN_ZERO ? 0 : Mathf.exp(gamma * (Mathf.log(x) - log_max));
     put(w, i, v);
     sum += v;
   }
-  for (let i = 0; i < n; i++) put(w, i, at(w, i) / sum);
+  const inv = f32x4.splat(1 / sum);
+  for (let i = 0; i < n4; i += 4) v128.store(ptr(w, i), f32x4.mul(v128.load(ptr(w, i)), inv));
+  for (let i = n4; i < n; i++) put(w, i, at(w, i) / sum);
 }
 
 /** Sharpening's backward: dw_tilde and dgamma (1) added to. */
 export function sharpen_backward(dw_tilde: usize, dgamma: usize, dw: usize, w: usize, w_tilde: usize, gamma: f32, n: i32): void {
-  let w_dot_dw: f32 = 0;
-  for (let i = 0; i < n; i++) w_dot_dw += at(w, i) * at(dw, i);
-  let grad_gamma: f32 = 0;
-  for (let i = 0; i < n; i++) {
+  const n4 = n & ~3;
+  let dots = f32x4.splat(0);
+  for (let i = 0; i < n4; i += 4) dots = f32x4.add(dots, f32x4.mul(v128.load(ptr(w, i)), v128.load(ptr(dw, i))));
+  let w_dot_dw = hsum(dots);
+  for (let i = n4; i < n; i++) w_dot_dw += at(w, i) * at(dw, i);
+  const wd = f32x4.splat(w_dot_dw), gv = f32x4.splat(gamma), zero = f32x4.splat(SHARPEN_ZERO);
+  let grads = f32x4.splat(0);
+  for (let i = 0; i < n4; i += 4) {
+    // w(i) = 0 where w̃(i) < 1e-30, and so is every term of its gradient
+    const x = v128.load(ptr(w_tilde, i)), dead = f32x4.lt(x, zero);
+    const dp = f32x4.mul(v128.load(ptr(w, i)), f32x4.sub(v128.load(ptr(dw, i)), wd));
+    grads = f32x4.add(grads, v128.andnot(f32x4.mul(dp, log4(x)), dead));
+    const at_i = ptr(dw_tilde, i);
+    v128.store(at_i, f32x4.add(v128.load(at_i), v128.andnot(f32x4.div(f32x4.mul(gv, dp), x), dead)));
+  }
+  let grad_gamma = hsum(grads);
+  for (let i = n4; i < n; i++) {
     const x = at(w_tilde, i);
-    if (x < SHARPEN_ZERO) continue; // w(i) = 0 here and so is every term of its gradient
+    if (x < SHARPEN_ZERO) continue;
     const dp = at(w, i) * (at(dw, i) - w_dot_dw);
     grad_gamma += dp * Mathf.log(x);
     add(dw_tilde, i, gamma * dp / x);
