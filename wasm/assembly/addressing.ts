@@ -107,9 +107,24 @@ export function content_address_backward(
   const k_norm = Mathf.sqrt(dot(k, k, m));
   let w_dot_dw: f32 = 0;
   for (let i = 0; i < n; i++) w_dot_dw += at(wc, i) * at(dwc, i);
-  let grad_beta: f32 = 0;
+  const n4 = n & ~3, kn = f32x4.splat(k_norm), wd = f32x4.splat(w_dot_dw), eps = f32x4.splat(COSINE_EPSILON);
+  const bv = f32x4.splat(beta), inv_k2 = f32x4.splat(1 / (k_norm * k_norm));
+  let betas = f32x4.splat(0);
+  for (let i = 0; i < n4; i += 4) {
+    // Four rows' coefficients at once: dz (the softmax's backward), the guard, 1/D, K/‖k‖², K/‖mem(i)‖².
+    const dz = f32x4.mul(v128.load(ptr(wc, i)), f32x4.sub(v128.load(ptr(dwc, i)), wd));
+    const similarity = v128.load(ptr(sim, i)), row_norm = v128.load(ptr(norms, i));
+    const denominator = f32x4.mul(kn, row_norm), guarded = f32x4.gt(denominator, eps);
+    betas = f32x4.add(betas, f32x4.mul(dz, similarity));
+    const ds = f32x4.mul(bv, dz);
+    const inv_d = v128.bitselect(f32x4.div(f32x4.splat(1), denominator), f32x4.splat(1 / COSINE_EPSILON), guarded);
+    const k_scale = v128.and(f32x4.mul(similarity, inv_k2), guarded);
+    const row_scale = v128.and(f32x4.div(similarity, f32x4.mul(row_norm, row_norm)), guarded);
+    content_rows_backward(dk, dmem, k, mem, i, m, ds, inv_d, k_scale, row_scale);
+  }
+  let grad_beta = hsum(betas);
   const m4 = m & ~3;
-  for (let i = 0; i < n; i++) {
+  for (let i = n4; i < n; i++) {
     const row = ptr(mem, i * m), drow = ptr(dmem, i * m);
     const dz = at(wc, i) * (at(dwc, i) - w_dot_dw); // softmax backward
     const row_norm = at(norms, i), denominator = k_norm * row_norm, similarity = at(sim, i);
@@ -120,17 +135,7 @@ export function content_address_backward(
     const inv_d: f32 = guarded ? 1 / denominator : 1 / COSINE_EPSILON;
     const k_scale: f32 = guarded ? similarity / (k_norm * k_norm) : 0;
     const row_scale: f32 = guarded ? similarity / (row_norm * row_norm) : 0;
-    const dsv = f32x4.splat(ds), dv = f32x4.splat(inv_d), ksv = f32x4.splat(k_scale), rsv = f32x4.splat(row_scale);
-    for (let j = 0; j < m4; j += 4) {
-      const kv = v128.load(ptr(k, j)), rv = v128.load(ptr(row, j));
-      const dkp = ptr(dk, j), drp = ptr(drow, j);
-      v128.store(dkp, f32x4.add(v128.load(dkp), f32x4.mul(dsv, f32x4.sub(f32x4.mul(rv, dv), f32x4.mul(ksv, kv)))));
-      v128.store(drp, f32x4.add(v128.load(drp), f32x4.mul(dsv, f32x4.sub(f32x4.mul(kv, dv), f32x4.mul(rsv, rv)))));
-    }
-    for (let j = m4; j < m; j++) {
-      add(dk, j, ds * (at(row, j) * inv_d - k_scale * at(k, j)));
-      add(drow, j, ds * (at(k, j) * inv_d - row_scale * at(row, j)));
-    }
+    content_row_backward(dk, drow, k, row, m, m4, ds, inv_d, k_scale, row_scale);
   }
   add(dbeta, 0, grad_beta);
 }
@@ -159,6 +164,32 @@ export function interpolate_backward(
     grad_gate += d * (at(wc, i) - at(w_prev, i));
   }
   add(dg, 0, grad_gate);
+}
+
+/** Rows i … i + 3's share of content addressing's backward, their coefficients in the lanes of vectors. */
+// @ts-ignore: decorator
+@inline function content_rows_backward(dk: usize, dmem: usize, k: usize, mem: usize, i: i32, m: i32, ds: v128, inv_d: v128, k_scale: v128, row_scale: v128): void {
+  const m4 = m & ~3;
+  content_row_backward(dk, ptr(dmem, i * m), k, ptr(mem, i * m), m, m4, f32x4.extract_lane(ds, 0), f32x4.extract_lane(inv_d, 0), f32x4.extract_lane(k_scale, 0), f32x4.extract_lane(row_scale, 0));
+  content_row_backward(dk, ptr(dmem, (i + 1) * m), k, ptr(mem, (i + 1) * m), m, m4, f32x4.extract_lane(ds, 1), f32x4.extract_lane(inv_d, 1), f32x4.extract_lane(k_scale, 1), f32x4.extract_lane(row_scale, 1));
+  content_row_backward(dk, ptr(dmem, (i + 2) * m), k, ptr(mem, (i + 2) * m), m, m4, f32x4.extract_lane(ds, 2), f32x4.extract_lane(inv_d, 2), f32x4.extract_lane(k_scale, 2), f32x4.extract_lane(row_scale, 2));
+  content_row_backward(dk, ptr(dmem, (i + 3) * m), k, ptr(mem, (i + 3) * m), m, m4, f32x4.extract_lane(ds, 3), f32x4.extract_lane(inv_d, 3), f32x4.extract_lane(k_scale, 3), f32x4.extract_lane(row_scale, 3));
+}
+
+/** One row's dk += ds·(mem(i)/D − K·k/‖k‖²) and dmem(i) += ds·(k/D − K·mem(i)/‖mem(i)‖²). */
+// @ts-ignore: decorator
+@inline function content_row_backward(dk: usize, drow: usize, k: usize, row: usize, m: i32, m4: i32, ds: f32, inv_d: f32, k_scale: f32, row_scale: f32): void {
+  const dsv = f32x4.splat(ds), dv = f32x4.splat(inv_d), ksv = f32x4.splat(k_scale), rsv = f32x4.splat(row_scale);
+  for (let j = 0; j < m4; j += 4) {
+    const kv = v128.load(ptr(k, j)), rv = v128.load(ptr(row, j));
+    const dkp = ptr(dk, j), drp = ptr(drow, j);
+    v128.store(dkp, f32x4.add(v128.load(dkp), f32x4.mul(dsv, f32x4.sub(f32x4.mul(rv, dv), f32x4.mul(ksv, kv)))));
+    v128.store(drp, f32x4.add(v128.load(drp), f32x4.mul(dsv, f32x4.sub(f32x4.mul(kv, dv), f32x4.mul(rsv, rv)))));
+  }
+  for (let j = m4; j < m; j++) {
+    add(dk, j, ds * (at(row, j) * inv_d - k_scale * at(k, j)));
+    add(drow, j, ds * (at(k, j) * inv_d - row_scale * at(row, j)));
+  }
 }
 
 /** i mod n for any integer i (the rows are a ring). */

@@ -94,18 +94,22 @@ export function memory_write_backward(
   const m4 = m & ~3;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m4; j += 4) {
-      const cell = i * m + j, upstream = v128.load(ptr(dmem_out, cell)), old = v128.load(ptr(mem_in, cell));
-      const din = ptr(dmem_in, cell);
+      const cell = i * m + j, din = ptr(dmem_in, cell);
+      const upstream = v128.load(ptr(dmem_out, cell));
       v128.store(din, f32x4.add(v128.load(din), f32x4.mul(upstream, keep4(w, e, n, m, heads, i, j, heads))));
-      for (let h = 0; h < heads; h++) {
+    }
+    for (let h = 0; h < heads; h++) {
+      const wi = f32x4.splat(at(w, h * n + i));
+      let grad = f32x4.splat(0);
+      for (let j = 0; j < m4; j += 4) {
+        const cell = i * m + j, upstream = v128.load(ptr(dmem_out, cell)), old = v128.load(ptr(mem_in, cell));
         const d_keep = f32x4.neg(f32x4.mul(f32x4.mul(upstream, old), keep4(w, e, n, m, heads, i, j, h)));
-        const eh = v128.load(ptr(e, h * m + j)), ah = v128.load(ptr(a, h * m + j));
-        const wi = f32x4.splat(at(w, h * n + i));
-        add(dw, h * n + i, hsum(f32x4.add(f32x4.mul(d_keep, eh), f32x4.mul(upstream, ah))));
+        grad = f32x4.add(grad, f32x4.add(f32x4.mul(d_keep, v128.load(ptr(e, h * m + j))), f32x4.mul(upstream, v128.load(ptr(a, h * m + j)))));
         const dep = ptr(de, h * m + j), dap = ptr(da, h * m + j);
         v128.store(dep, f32x4.add(v128.load(dep), f32x4.mul(d_keep, wi)));
         v128.store(dap, f32x4.add(v128.load(dap), f32x4.mul(upstream, wi)));
       }
+      add(dw, h * n + i, hsum(grad));
     }
     for (let j = m4; j < m; j++) {
       const cell = i * m + j, upstream = at(dmem_out, cell);
