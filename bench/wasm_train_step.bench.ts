@@ -19,7 +19,12 @@ const cores = navigator.hardwareConcurrency ?? 1;
 
 for (const [B, threads] of [[1, 1], [32, 1], [32, cores]] as const) {
   const batch = copyBatch(B);
-  const init = runBackendInit({ config }, { seed: 1, batch: B, memorySeed: 3, optimizer: { name: "adam", options: {} } });
+  const init = runBackendInit({ config }, {
+    seed: 1,
+    batch: B,
+    memorySeed: 3,
+    optimizer: { name: "adam", options: {} },
+  });
   const backend = await createWasmBackend(init, { threads });
   backends.push(backend);
   await backend.trainStep(batch); // lays the tape out
