@@ -2,7 +2,7 @@
 // circular shift (eq. 8) and sharpening (eq. 9), each forward beside its backward; the float64 twins are in
 // src/reference/addressing.ts. Memory is (N, M) row-major; weightings are (N).
 
-import { add, at, hsum, ptr, put } from "./access";
+import { add, at, dot, hsum, ptr, put } from "./access";
 import { exp4, log4 } from "./activations";
 
 /** The cosine's guard: K(u, v) = u·v / max(‖u‖‖v‖, ε) (eq. 6). */
@@ -10,16 +10,6 @@ const COSINE_EPSILON: f32 = 1e-8;
 /** Sharpening keeps weights below this at exactly zero. */
 const SHARPEN_ZERO: f32 = 1e-30;
 
-/** Σ a·b over m floats (SIMD). */
-// @ts-ignore: decorator
-@inline function dot(a: usize, b: usize, m: i32): f32 {
-  let acc = f32x4.splat(0);
-  let j = 0;
-  for (; j + 4 <= m; j += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(ptr(a, j)), v128.load(ptr(b, j))));
-  let sum = hsum(acc);
-  for (; j < m; j++) sum += at(a, j) * at(b, j);
-  return sum;
-}
 
 /** Each memory row's norm ‖mem(i)‖, (N): computed once per step and shared by every head. */
 export function memory_row_norms(norms: usize, mem: usize, n: i32, m: i32): void {

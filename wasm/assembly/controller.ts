@@ -2,19 +2,9 @@
 // feed-forward units; the float64 twins are in src/reference/controller.ts. Buffers are float32 at byte
 // offsets; `batch` episodes lie one after another, each `cols` (inputs) or `rows` (outputs) wide.
 
-import { add, at, hsum, ptr, put } from "./access";
+import { add, at, dot, hsum, ptr, put } from "./access";
 import { sigmoid, sigmoid4, tanh, tanh4 } from "./activations";
 
-/** The dot product of n floats at a and b (SIMD, 4 at a time, then the tail). */
-// @ts-ignore: decorator
-@inline function dot(a: usize, b: usize, n: i32): f32 {
-  let acc = f32x4.splat(0);
-  let k = 0;
-  for (; k + 4 <= n; k += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(ptr(a, k)), v128.load(ptr(b, k))));
-  let sum = hsum(acc);
-  for (; k < n; k++) sum += at(a, k) * at(b, k);
-  return sum;
-}
 
 /** y[0..n) += g·x[0..n) (SIMD). */
 // @ts-ignore: decorator
