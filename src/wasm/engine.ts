@@ -351,10 +351,12 @@ export class NtmWasmEngine {
     k.zero(carried.dMem, B * z.N * z.M);
     for (let t = batch.steps - 1; t >= 0; t--) {
       this.#stepBackward(tape, batch, t, scale, carried);
-      [carried.dh, carried.dhPrev] = [carried.dhPrev, carried.dh];
-      [carried.dc, carried.dcPrev] = [carried.dcPrev, carried.dc];
-      [carried.dw, carried.dwPrev] = [carried.dwPrev, carried.dw];
-      [carried.dMem, carried.dMemPrev] = [carried.dMemPrev, carried.dMem];
+      // Swap each pair in place (a destructuring swap would allocate an array per time step).
+      const { dh, dc, dw, dMem } = carried;
+      carried.dh = carried.dhPrev, carried.dhPrev = dh;
+      carried.dc = carried.dcPrev, carried.dcPrev = dc;
+      carried.dw = carried.dwPrev, carried.dwPrev = dw;
+      carried.dMem = carried.dMemPrev, carried.dMemPrev = dMem;
     }
     this.#initialStateBackward(tape, B, carried);
     this.#weightGradients(tape, B * batch.steps);

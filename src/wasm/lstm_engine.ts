@@ -255,8 +255,8 @@ export class LstmWasmEngine {
         k.copy_rows(dhPrev[l]!, C, tape.dIn + 4 * IN, K, C, B);
         above = tape.dIn, aboveStride = K;
       }
-      [dh, dhPrev] = [dhPrev, dh];
-      [dc, dcPrev] = [dcPrev, dc];
+      const h = dh, c = dc; // swapped in place: a destructuring swap would allocate per time step
+      dh = dhPrev, dhPrev = h, dc = dcPrev, dcPrev = c;
     }
     for (let l = 0; l < L; l++) {
       k.add_rows(this.#g("init.hidden") + 4 * l * C, 0, dh[l]!, C, C, B);
