@@ -65,9 +65,14 @@ async function twoSteps(backend: TrainingBackend, batches: EpisodeBatch[]) {
   return { losses, params: await backend.parameters(), state: await backend.optimizerState() };
 }
 
+/** Two batches, each with an episode shorter than the batch (so the steps the engine skips are exercised). */
 const batchesOf = (count: number) => {
   const rng = new Rng(11);
-  return [0, 1].map(() => task.generate(rng, count, { minLen: 1, maxLen: 4 }));
+  const batches = [0, 1].map(() => task.generate(rng, count, { minLen: 1, maxLen: 4 }));
+  for (const batch of batches) {
+    if (!batch.lengths.some((length) => length < batch.steps)) throw new Error("no episode is padded");
+  }
+  return batches;
 };
 
 for (

@@ -243,14 +243,20 @@ export class NtmWasmEngine {
     // 2. The head parameters.
     const raw = tape.raw + 4 * t * B * z.P, act = tape.act + 4 * t * B * z.P;
     k.linear_forward(raw, this.#p("heads.weight"), this.#p("heads.bias"), top, z.P, z.C, B);
+    // 2–4. Per episode that still runs at t: the heads' parameters, addressing, reading and writing. An
+    // episode past its length skips them (its loss and gradients there are zero); its reads are set to
+    // zero so the controller's batched rows stay finite.
     for (let e = 0; e < B; e++) {
+      if (t >= batch.lengths[e]!) {
+        k.zero(tape.reads + 4 * ((t + 1) * B + e) * z.RM, z.RM);
+        continue;
+      }
       for (let h = 0; h < z.H; h++) {
         const o = 4 * (e * z.P + this.#headOffset(h));
         k.head_params_forward(act + o, raw + o, z.M, z.S, h >= z.R);
       }
+      this.#memoryForward(tape, B, t, e);
     }
-    // 3–4. Addressing, then reading and writing, episode by episode.
-    for (let e = 0; e < B; e++) this.#memoryForward(tape, B, t, e);
     // 5. The output and its loss.
     const outIn = tape.outIn + 4 * t * B * (z.C + z.RM), width = z.C + z.RM;
     k.copy_rows(outIn, width, top, z.C, z.C, B);
@@ -405,12 +411,14 @@ export class NtmWasmEngine {
     k.zero(c.dMemPrev, B * z.N * z.M);
     k.zero(tape.dact, B * z.P);
     k.zero(c.dwPrev, B * z.H * z.N);
-    for (let e = 0; e < B; e++) this.#memoryBackward(tape, B, t, e, c);
+    // Episodes past their length at t skip steps 4–2 (every gradient there is zero: their mask is).
+    for (let e = 0; e < B; e++) if (t < batch.lengths[e]!) this.#memoryBackward(tape, B, t, e, c);
     // 2. The head parameters.
     const draw = tape.draw + 4 * t * B * z.P;
     k.zero(draw, B * z.P);
     const raw = tape.raw + 4 * t * B * z.P, act = tape.act + 4 * t * B * z.P;
     for (let e = 0; e < B; e++) {
+      if (t >= batch.lengths[e]!) continue;
       for (let h = 0; h < z.H; h++) {
         const o = 4 * (e * z.P + this.#headOffset(h));
         k.head_params_backward(draw + o, tape.dact + o, act + o, raw + o, z.M, z.S, h >= z.R);
