@@ -162,13 +162,44 @@ export async function launchChromium(executable: string): Promise<BrowserPage> {
     },
     async close(): Promise<void> {
       socket.close();
-      try {
-        child.kill();
-      } catch {
-        // already gone
+      // Browser.close lets Chromium stop its renderer and GPU processes itself; killing the browser process
+      // alone orphans them, and one of them now and then died printing a heap error on the shared stderr.
+      const closed = await closeBrowser(browserUrl!, child.status);
+      if (!closed) {
+        try {
+          child.kill();
+        } catch {
+          // already gone
+        }
       }
       await child.status;
       await Deno.remove(profile, { recursive: true }).catch(() => {});
     },
   };
+}
+
+/**
+ * Asks Chromium to close over its browser-level DevTools socket and waits up to 10 s for it to exit.
+ *
+ * @param browserUrl The browser's `ws://…/devtools/browser/…` address.
+ * @param exited Resolves when the process has exited.
+ * @returns Whether it exited in time.
+ */
+async function closeBrowser(browserUrl: string, exited: Promise<Deno.CommandStatus>): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const socket = new WebSocket(browserUrl);
+    await new Promise((resolve, reject) => {
+      socket.onopen = resolve;
+      socket.onerror = () => reject(new Error("no browser socket"));
+    });
+    socket.onerror = () => {};
+    socket.send(JSON.stringify({ id: 1, method: "Browser.close" }));
+    const timeout = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), 10_000));
+    return await Promise.race([exited.then(() => true), timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
 }
