@@ -13,36 +13,36 @@ import type { OptimizerState } from "../optim/optimizer.ts";
 import { Arena } from "./arena.ts";
 import { type EngineRegions, layEngines, type WasmOptimizer, WasmParameters } from "./parameters.ts";
 import type { Ptr, WasmInstance, WasmKernels } from "./kernels.ts";
+import type { Tape } from "./tape.ts";
 
-/** One batch's tape: per layer its inputs, gates, states and pre-activation gradients; the outputs. */
-interface LstmTape {
-  readonly batch: number;
-  readonly steps: number;
-  /** (B, T, X), (B, T, Y), (B, T). */
-  readonly input: Ptr;
-  readonly target: Ptr;
-  readonly mask: Ptr;
-  /** Per layer: (T, B, K_l) [in_l; h_prev], (T, B, 4C) gates, (T + 1, B, C) cell and hidden, (T, B, 4C) ∂a. */
-  readonly layerInput: Ptr[];
-  readonly gates: Ptr[];
-  readonly cell: Ptr[];
-  readonly hidden: Ptr[];
-  readonly dpreact: Ptr[];
-  /** Per layer (B, C) ×2 each: h's and c's gradients from step t + 1, and to step t − 1. */
-  readonly dhNext: Ptr[];
-  readonly dcNext: Ptr[];
-  readonly dhPrev: Ptr[];
-  readonly dcPrev: Ptr[];
-  /** (T, B, Y) outputs, their logits and the logits' gradients. */
-  readonly y: Ptr;
-  readonly dlogits: Ptr;
-  readonly logits: Ptr;
-  /** (B, C) the h gradient of a layer; (B, max K) its input gradient; (B, 4C) pre-activations. */
-  readonly dh: Ptr;
-  readonly dIn: Ptr;
-  readonly preact: Ptr;
-  readonly end: number;
-}
+/**
+ * One batch's tape: the NTM tape's buffers without the memory's (same shapes and meanings; the LSTM layers are
+ * the NTM controller's, and its input is the episode's alone).
+ */
+type LstmTape = Pick<
+  Tape,
+  | "batch"
+  | "steps"
+  | "input"
+  | "target"
+  | "mask"
+  | "layerInput"
+  | "gates"
+  | "cell"
+  | "hidden"
+  | "dpreact"
+  | "dhNext"
+  | "dcNext"
+  | "dhPrev"
+  | "dcPrev"
+  | "y"
+  | "dlogits"
+  | "logits"
+  | "dh"
+  | "dIn"
+  | "preact"
+  | "end"
+>;
 
 /** The LSTM baseline's forward, backward and update over one linear memory. */
 export class LstmWasmEngine {
