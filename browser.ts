@@ -34,6 +34,8 @@ export * from "./src/train/backend.ts";
 export * from "./src/train/loop.ts";
 export * from "./src/train/webgpu_backend.ts";
 export * from "./src/train/wasm_backend.ts";
+export type { WasmAssets } from "./src/wasm/kernels.ts";
+export * from "./src/train/typed_programs.ts";
 export * from "./src/train/create_backend.ts";
 export * from "./src/train/evaluate.ts";
 export * from "./src/train/run_setup.ts";

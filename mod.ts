@@ -42,6 +42,8 @@ export type { ProgramExampleRow } from "./src/train/program_examples.ts";
 export * from "./src/gpu/device.ts";
 export * from "./src/train/webgpu_backend.ts";
 export * from "./src/train/wasm_backend.ts";
+export type { WasmAssets } from "./src/wasm/kernels.ts";
+export * from "./src/train/typed_programs.ts";
 export * from "./src/io/checkpoint.ts";
 export * from "./src/io/safetensors.ts";
 export * from "./src/io/atomic_write.ts";

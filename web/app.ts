@@ -1,11 +1,13 @@
 /// <reference lib="dom" />
 /**
- * The demo page: trains an NTM live on the visitor's GPU through the package's browser entry, drawing the
- * learning curve and an episode (inputs, targets, outputs, heads' vectors and weightings) at every report,
- * and loads a shipped model from `models/` to probe it at a length (and repeat count) of the visitor's
- * choosing. A query starts it without clicks, e.g. `?task=copy&preset=quick&steps=50&seed=1&autostart=1`
- * (also `report`, `eval`) or `?model=copy&length=120&episodes=16&probeSeed=2&probe=1` (also `repeats`).
- * What it measured is kept in `window.ntmDemo` for the browser test.
+ * The demo page: trains an NTM live in the visitor's browser through the package's browser entry, on a
+ * hardware WebGPU adapter or else on the WebAssembly SIMD engine (`web/engine.ts`; a picker forces either),
+ * drawing the learning curve and an episode (inputs, targets, outputs, heads' vectors and weightings) at
+ * every report; loads a shipped model from `models/` to probe it at a length (and repeat count) of the
+ * visitor's choosing; and answers a typed program with the shipped addition model (`web/program_panel.ts`).
+ * A query starts it without clicks, e.g. `?task=copy&preset=quick&steps=50&seed=1&autostart=1` (also
+ * `report`, `eval`, `backend`), `?model=copy&length=120&episodes=16&probeSeed=2&probe=1` (also `repeats`) or
+ * `?program=print(27%2B58)&execute=1`. What it measured is kept in `window.ntmDemo` for the browser tests.
  *
  * @module
  */
@@ -18,7 +20,6 @@ import {
   episodeFigureSvg,
   evaluateCheckpoint,
   forwardEpisode,
-  type GpuContext,
   learningCurveSvg,
   type LoadedCheckpoint,
   type MetricsRecord,
@@ -29,14 +30,16 @@ import {
   PRESET_NAMES,
   presetByName,
   type PresetName,
+  ProgramRefusedError,
   repeatCopyTask,
-  requestGpuContext,
   Rng,
   type Task,
   taskByName,
   type TrainingReport,
   trainingTask,
 } from "../browser.ts";
+import { decideEngine, type Engine, ENGINE_CHOICES, type EngineChoice } from "./engine.ts";
+import { answerTypedProgram } from "./program_panel.ts";
 
 /** One report of the live run, as the test reads it. */
 interface PageReport {
@@ -49,16 +52,41 @@ interface PageReport {
   trainSeqPerSecond: number;
 }
 
-/** What the page measured, for the browser test. */
+/** A typed program's answers, as the browser test reads them. */
+interface PageProgram {
+  program: string;
+  answer: string;
+  generated: string;
+  generated_correct: boolean;
+  teacher_forced: string;
+}
+
+/** What the page measured, for the browser tests. */
 interface DemoState {
-  adapter: string | null;
+  /** The engine the last run, probe or program ran on, and why (the badge's text). */
+  engine: string | null;
+  /** Whether the page is cross-origin isolated (shared memory for the engine's threads). */
+  isolated: boolean;
   reports: PageReport[];
   done: boolean;
   probe: Record<string, number | string> | null;
+  /** Typed programs answered, newest last. */
+  programs: PageProgram[];
+  /** Typed programs refused, one line each, newest last. */
+  refusals: string[];
   errors: string[];
 }
 
-const state: DemoState = { adapter: null, reports: [], done: false, probe: null, errors: [] };
+const state: DemoState = {
+  engine: null,
+  isolated: globalThis.crossOriginIsolated === true,
+  reports: [],
+  done: false,
+  probe: null,
+  programs: [],
+  refusals: [],
+  errors: [],
+};
 (globalThis as unknown as { ntmDemo: DemoState }).ntmDemo = state;
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -97,18 +125,14 @@ function integer(id: string, min: number): number {
   return value;
 }
 
-let context: GpuContext | undefined;
-/** The WebGPU device, requested once; the adapter badge says which. */
-async function gpu(): Promise<GpuContext> {
-  if (context) return context;
-  context = await requestGpuContext();
-  const info = context.adapterInfo;
-  const name = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(" · ");
-  state.adapter = name;
+/** Decides the engine the picker asks for at a batch size, and shows it on the badge. */
+async function engineFor(batch: number): Promise<Engine> {
+  const engine = await decideEngine(select("backend").value as EngineChoice, batch);
+  state.engine = engine.label;
   const badge = $("adapter");
-  badge.textContent = `WebGPU: ${name}${context.isSoftware ? " (software, on the CPU)" : ""}`;
+  badge.textContent = engine.label;
   badge.className = "badge ok";
-  return context;
+  return engine;
 }
 
 /** Draws one episode of a model through the float64 reference, as `deno task viz` does. */
@@ -141,7 +165,11 @@ async function train(): Promise<void> {
   $<HTMLButtonElement>("start").disabled = true;
   $<HTMLButtonElement>("stop").disabled = false;
   status(`Compiling the kernels for ${taskName} (${presetName})…`);
-  const run = await createLiveRun({ task, preset, steps, seed, reportEvery, evalEpisodes }, await gpu());
+  const engine = await engineFor(preset.batch);
+  const run = await createLiveRun(
+    { task, preset, steps, seed, reportEvery, evalEpisodes },
+    { backend: engine.backend, ...engine.options },
+  );
   const records: MetricsRecord[] = [];
   let hookSeconds = 0;
   const onReport = async (report: TrainingReport) => {
@@ -228,7 +256,7 @@ async function loadModel(name: string): Promise<LoadedCheckpoint> {
   return await checkpointFromBuffers({ config, model }, `models/${name}`);
 }
 
-/** Evaluates a shipped model at one length as `deno task eval --backend webgpu` does, and draws an episode. */
+/** Evaluates a shipped model at one length as `deno task eval` does on the engine, and draws an episode. */
 async function probe(): Promise<void> {
   const name = select("model").value;
   const length = integer("length", 1), episodes = integer("episodes", 1), seed = integer("probeSeed", 0);
@@ -240,7 +268,8 @@ async function probe(): Promise<void> {
   const task = trainingTask(training);
   const source = repeats === undefined ? task : repeatCopyTask({ repeats });
   status(`Evaluating models/${name} at ${task.lengthMeaning} ${length} (${episodes} episodes)…`);
-  const backend = await checkpointBackend(checkpoint, "webgpu", () => {}, { context: await gpu() });
+  const engine = await engineFor(episodes);
+  const backend = await checkpointBackend(checkpoint, engine.backend, () => {}, engine.options);
   let row0;
   try {
     const options = {
@@ -300,71 +329,125 @@ function describePreset(): void {
     `lr ${preset.learningRate}, batch ${preset.batch}, lengths ${preset.range.minLen}..${preset.range.maxLen}`;
 }
 
-async function main(): Promise<void> {
-  for (const name of PAPER_TASK_NAMES) select("task").add(new Option(name, name));
-  for (const name of PRESET_NAMES) select("preset").add(new Option(name, name));
-  const fields: [string, string][] = [
-    ["task", "task"],
-    ["preset", "preset"],
-    ["steps", "steps"],
-    ["seed", "seed"],
-    ["report", "report"],
-    ["eval", "eval"],
-    ["length", "length"],
-    ["repeats", "repeats"],
-    ["episodes", "episodes"],
-    ["probeSeed", "probeSeed"],
+/** Answers the typed program with the picked program model; a refusal is shown, not thrown. */
+async function runProgram(): Promise<void> {
+  const name = select("programModel").value;
+  const text = input("programText").value;
+  const engine = await engineFor(1);
+  status(`Loading models/${name}…`);
+  const checkpoint = await loadModel(name);
+  let answered;
+  try {
+    answered = await answerTypedProgram(checkpoint, text, engine);
+  } catch (error) {
+    if (!(error instanceof ProgramRefusedError)) throw error;
+    state.refusals.push(error.message);
+    $("programResult").textContent = `refused: ${error.message}`;
+    $("programResult").className = "note refused";
+    status(`models/${name} cannot read that program: ${error.message}`, "error");
+    return;
+  }
+  const { row, figure } = answered;
+  state.programs.push({
+    program: row.program,
+    answer: row.answer,
+    generated: row.generated,
+    generated_correct: row.generated_correct,
+    teacher_forced: row.teacher_forced,
+  });
+  const right = [...row.teacher_forced].filter((c, k) => c === (row.answer + ".")[k]).length;
+  $("programResult").className = "note";
+  $("programResult").textContent =
+    `python ${row.answer} · model ${row.generated || "(nothing)"} (${
+      row.generated_correct ? "right" : "wrong"
+    }) · teacher-forced ${row.teacher_forced} (${right}/${row.answer.length + 1} characters right)` +
+    (row.note ? ` · ${row.note}` : "");
+  $("episode").innerHTML = inline(figure);
+  status(
+    `models/${name}: ${row.program.replaceAll("\n", "; ")} → ${row.generated || "(nothing)"} ` +
+      `(python: ${row.answer}; ${row.generated_correct ? "right" : "wrong"})`,
+    "done",
+  );
+}
+
+/** Fills the form from the query (`?task=copy&steps=50…`) and checks the choices it names. */
+function readQuery(): void {
+  const fields = [
+    "task",
+    "preset",
+    "backend",
+    "steps",
+    "seed",
+    "report",
+    "eval",
+    "length",
+    "repeats",
+    "episodes",
+    "probeSeed",
+    "model",
+    "programModel",
   ];
-  for (const [param, id] of fields) {
-    const value = query.get(param);
+  for (const id of fields) {
+    const value = query.get(id);
     if (value !== null) ($(id) as HTMLInputElement | HTMLSelectElement).value = value;
   }
-  if (!(PAPER_TASK_NAMES as readonly string[]).includes(select("task").value)) {
-    throw new RangeError(`task must be one of ${PAPER_TASK_NAMES.join(", ")}, got "${query.get("task")}"`);
-  }
-  if (!(PRESET_NAMES as readonly string[]).includes(select("preset").value)) {
-    throw new RangeError(`preset must be one of ${PRESET_NAMES.join(", ")}, got "${query.get("preset")}"`);
-  }
-  describePreset();
-  select("task").onchange = select("preset").onchange = describePreset;
-  $("start").onclick = () => train().catch(fail);
-  $("stop").onclick = () => stopRequested = true;
-  $("probe").onclick = () => probe().catch(fail);
+  if (query.get("program") !== null) input("programText").value = query.get("program")!;
+  const check = (id: string, allowed: readonly string[]) => {
+    if (!allowed.includes(select(id).value)) {
+      throw new RangeError(`${id} must be one of ${allowed.join(", ")}, got "${query.get(id)}"`);
+    }
+  };
+  check("task", PAPER_TASK_NAMES);
+  check("preset", PRESET_NAMES);
+  check("backend", ENGINE_CHOICES);
+}
 
-  // The probe evaluates by length (and repeat count): the five paper tasks' models, not the program task's.
-  const models =
-    (await (await fetch("models/index.json")).json() as { name: string; task: string; step: number }[])
-      .filter((m) => (PAPER_TASK_NAMES as readonly string[]).includes(m.task));
-  for (const m of models) {
+/** Lists the shipped models: the paper tasks' for the probe, the program task's for the program panel. */
+async function listModels(): Promise<void> {
+  const models = await (await fetch("models/index.json")).json() as {
+    name: string;
+    task: string;
+    step: number;
+  }[];
+  const paper = models.filter((m) => (PAPER_TASK_NAMES as readonly string[]).includes(m.task));
+  for (const m of paper) {
     select("model").add(new Option(`${m.name} (step ${m.step.toLocaleString()})`, m.name));
   }
+  for (const m of models.filter((m) => m.task === "program")) {
+    select("programModel").add(new Option(`${m.name} (step ${m.step.toLocaleString()})`, m.name));
+  }
   const syncModel = () => {
-    const task = models.find((m) => m.name === select("model").value)?.task;
+    const task = paper.find((m) => m.name === select("model").value)?.task;
     input("repeats").disabled = task !== "repeat-copy";
     $("lengthLabel").textContent = task
       ? trainingTask({ task: task as PaperTaskName }).lengthMeaning
       : "Length";
   };
-  if (query.get("model") !== null) select("model").value = query.get("model")!;
   syncModel();
   select("model").onchange = syncModel;
+}
 
-  if (!(globalThis.navigator as Navigator | undefined)?.gpu) {
-    const banner = $("nogpu");
-    banner.hidden = false;
-    banner.textContent =
-      "This browser offers no WebGPU (navigator.gpu is missing), so nothing can train here. " +
-      "Use a recent Chrome, Edge or Safari, or Firefox with WebGPU enabled; on Linux Chrome may need " +
-      "--enable-unsafe-webgpu.";
-    $("adapter").textContent = "WebGPU: not available";
-    $("adapter").className = "badge bad";
-    for (const id of ["start", "probe"]) $<HTMLButtonElement>(id).disabled = true;
-    status("WebGPU is not available in this browser.", "error");
-    return;
-  }
-  await gpu();
+async function main(): Promise<void> {
+  for (const name of PAPER_TASK_NAMES) select("task").add(new Option(name, name));
+  for (const name of PRESET_NAMES) select("preset").add(new Option(name, name));
+  for (const name of ENGINE_CHOICES) select("backend").add(new Option(name, name));
+  await listModels();
+  readQuery();
+  describePreset();
+  select("task").onchange = select("preset").onchange = describePreset;
+  $("start").onclick = () => train().catch(fail);
+  $("stop").onclick = () => stopRequested = true;
+  $("probe").onclick = () => probe().catch(fail);
+  $("runProgram").onclick = () => runProgram().catch(fail);
+  const showEngine = () =>
+    engineFor(
+      presetByName(select("preset").value as PresetName, select("task").value as PaperTaskName).batch,
+    );
+  select("backend").onchange = () => showEngine().catch(fail);
+  await showEngine();
   if (query.get("autostart") === "1") await train();
   if (query.get("probe") === "1") await probe();
+  if (query.get("execute") === "1") await runProgram();
 }
 
 addEventListener("error", (event) => fail(event.error ?? event.message));

@@ -1,14 +1,20 @@
 /**
  * `deno task demo [--port P] [--hostname H]`: bundles the demo page's script (`web/app.ts` and the package's
- * browser entry, WGSL included) with `deno bundle --platform browser` into `web/dist/app.js` (git-ignored),
- * then serves the page, its bundle and the shipped models of `models/` with Deno's own server.
+ * browser entry, WGSL included) and the WebAssembly engine's Worker (`src/wasm/worker.ts`) with
+ * `deno bundle --platform browser` into `web/dist/` (git-ignored), then serves the page, its bundles, the
+ * engine's kernels and the shipped models of `models/` with Deno's own server.
  *
- * | path                     | what                                                            |
- * |--------------------------|-----------------------------------------------------------------|
- * | `/`                      | `web/index.html`                                                |
- * | `/style.css`, `/app.js`  | the page's style sheet and the bundle                           |
- * | `/models/index.json`     | the shipped models: `[{ name, task, step }]`                    |
- * | `/models/NAME/FILE`      | `config.json`, `model.safetensors` or `metrics.jsonl` of a model |
+ * | path                                   | what                                                             |
+ * |----------------------------------------|------------------------------------------------------------------|
+ * | `/`                                    | `web/index.html`                                                 |
+ * | `/style.css`, `/app.js`, `/worker.js`  | the page's style sheet, its bundle and the Worker's bundle       |
+ * | `/wasm/ntm.wasm`, `/wasm/ntm_threads.wasm` | the WebAssembly kernels (one thread; threads over shared memory) |
+ * | `/models/index.json`                   | the shipped models: `[{ name, task, step }]`                     |
+ * | `/models/NAME/FILE`                    | `config.json`, `model.safetensors` or `metrics.jsonl` of a model |
+ *
+ * Every response carries `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy:
+ * require-corp`, which make the page cross-origin isolated: only then may it share memory with Workers, so
+ * only then does the WebAssembly engine run on more than one thread.
  *
  * @module
  */
@@ -26,6 +32,15 @@ const STATIC: Readonly<Record<string, [string, string]>> = {
   "/index.html": ["index.html", "text/html; charset=utf-8"],
   "/style.css": ["style.css", "text/css; charset=utf-8"],
   "/app.js": ["dist/app.js", "text/javascript; charset=utf-8"],
+  "/worker.js": ["dist/worker.js", "text/javascript; charset=utf-8"],
+  "/wasm/ntm.wasm": ["../wasm/ntm.wasm", "application/wasm"],
+  "/wasm/ntm_threads.wasm": ["../wasm/ntm_threads.wasm", "application/wasm"],
+};
+/** The headers that make the page cross-origin isolated (shared memory for the engine's threads). */
+const ISOLATION: Readonly<Record<string, string>> = {
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-embedder-policy": "require-corp",
+  "cross-origin-resource-policy": "same-origin",
 };
 
 /** A running demo server. */
@@ -37,23 +52,29 @@ export interface DemoServer {
 }
 
 /**
- * Bundles the page's script into `web/dist/app.js` with `deno bundle --platform browser`.
+ * Bundles the page's script into `web/dist/app.js` and the WebAssembly engine's Worker into
+ * `web/dist/worker.js` with `deno bundle --platform browser`.
  *
- * @returns The bundle's path.
+ * @returns The bundles' paths.
  * @throws {Error} with the bundler's output when bundling fails.
  */
-export async function bundleDemo(): Promise<string> {
-  const out = join(WEB, "dist", "app.js");
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--quiet", "--platform", "browser", "--minify", "-o", out, join(WEB, "app.ts")],
-    stdout: "null",
-    stderr: "piped",
-    env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
-  }).output();
-  if (code !== 0) {
-    throw new Error(`Cannot bundle the demo page: ${new TextDecoder().decode(stderr).trim()}`);
-  }
-  return out;
+export async function bundleDemo(): Promise<string[]> {
+  const entries: [string, string][] = [
+    [join(WEB, "app.ts"), join(WEB, "dist", "app.js")],
+    [join(ROOT, "src", "wasm", "worker.ts"), join(WEB, "dist", "worker.js")],
+  ];
+  return await Promise.all(entries.map(async ([entry, out]) => {
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["bundle", "--quiet", "--platform", "browser", "--minify", "-o", out, entry],
+      stdout: "null",
+      stderr: "piped",
+      env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+    }).output();
+    if (code !== 0) {
+      throw new Error(`Cannot bundle ${entry}: ${new TextDecoder().decode(stderr).trim()}`);
+    }
+    return out;
+  }));
 }
 
 /** The shipped models: those directories of `models/` with a `config.json` and a `model.safetensors`. */
@@ -86,12 +107,20 @@ function requestPath(request: Request): string | null {
 }
 
 /**
- * Answers one request as the module doc's table says: 404 for an unknown path, 400 for a malformed one.
+ * Answers one request as the module doc's table says, with the isolation headers: 404 for an unknown path,
+ * 400 for a malformed one.
  *
  * @param request The request.
  * @returns The response.
  */
 export async function handleDemoRequest(request: Request): Promise<Response> {
+  const response = await answer(request);
+  for (const [name, value] of Object.entries(ISOLATION)) response.headers.set(name, value);
+  return response;
+}
+
+/** The response to a request, before the isolation headers. */
+async function answer(request: Request): Promise<Response> {
   const path = requestPath(request);
   if (path === null) {
     return new Response(`bad request: malformed percent-encoding in ${new URL(request.url).pathname}\n`, {

@@ -19,28 +19,19 @@
  * @module
  */
 
-import { encodeProgramText, PROGRAM_OPERATIONS, programCharacters } from "../../tasks/program.ts";
-import { runProgramSource } from "../../tasks/program_interpreter.ts";
-import { MAX_LENGTH } from "../../tasks/task.ts";
 import { CheckpointError, loadCheckpoint } from "../io/checkpoint.ts";
 import { WebGpuUnavailableError } from "../gpu/device.ts";
 import { BACKEND_CHOICES } from "../train/create_backend.ts";
 import { asUsage, choiceFlag, type FlagSpec, stringFlag, UsageError } from "./args.ts";
 import { BACKEND_FLAG, type CheckpointCommand, checkpointCommand } from "./common_flags.ts";
 import { checkBackendChoice, checkpointBackend } from "../train/create_backend.ts";
-import { answerPrograms, type ProgramExampleRow } from "../train/program_examples.ts";
+import { type ExecutedProgram, executePrograms, typedPrograms } from "../train/typed_programs.ts";
 import { runCommand } from "./run_command.ts";
 
 /** The flags of `deno task execute`. */
 export const EXECUTE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "backend": BACKEND_FLAG,
 };
-
-/** One executed program: the model's answers beside the true one. */
-export interface ExecutedProgram extends ProgramExampleRow {
-  /** A note when a number is longer than the model's training target (empty otherwise). */
-  readonly note: string;
-}
 
 /**
  * Runs `deno task execute`.
@@ -77,54 +68,15 @@ export const executeCommand: CheckpointCommand<ExecutedProgram[]> = checkpointCo
         `${dir} holds a ${checkpoint.training.task} model; deno task execute runs program-task models only`,
       );
     }
-    const operations = program.operations ?? PROGRAM_OPERATIONS;
-    const seen = programCharacters(operations);
-    const examples = positionals.map((text, i) => {
-      const source = text.replaceAll("\\n", "\n");
-      const what = positionals.length > 1 ? `program ${i + 1}` : "the program";
-      try {
-        encodeProgramText(source);
-      } catch (error) {
-        throw new UsageError(
-          `${what}: ${(error as Error).message.replace(/^Cannot encode program text: /, "")}`,
-        );
-      }
-      for (const c of source) {
-        if (!seen.includes(c)) {
-          throw new UsageError(
-            `${what}: character ${JSON.stringify(c)} never appears in the programs ${dir} trained on ` +
-              `(operations ${operations.join(",")}: ${JSON.stringify(seen)})`,
-          );
-        }
-      }
-      let answer: string;
-      try {
-        answer = runProgramSource(source);
-      } catch (error) {
-        throw new UsageError(`${what} is not a program of the task's language: ${(error as Error).message}`);
-      }
-      const steps = source.length + answer.length + 1;
-      if (steps > MAX_LENGTH) {
-        throw new UsageError(
-          `${what} makes an episode of ${steps} steps (program, answer and end symbol); the limit is ${MAX_LENGTH}`,
-        );
-      }
-      const longest = Math.max(0, ...(source.match(/\d+/g) ?? []).map((n) => n.length));
-      const note = longest > program.target.length
-        ? `a number has ${longest} digits; the model trained on up to ${program.target.length}`
-        : "";
-      return { program: source, answer, note };
-    });
+    const examples = asUsage(() => typedPrograms(positionals, program, dir));
     asUsage(() => checkBackendChoice(checkpoint.modelKind ?? "ntm", backendChoice, dir));
     const backend = await checkpointBackend(checkpoint, backendChoice, notice);
-    let rows: ProgramExampleRow[];
+    let executed: ExecutedProgram[];
     try {
-      const longestAnswer = Math.max(...examples.map((e) => e.answer.length));
-      rows = await answerPrograms(backend, examples, Math.max(24, 2 * longestAnswer));
+      executed = await executePrograms(backend, examples);
     } finally {
       backend.destroy();
     }
-    const executed = rows.map((row, i) => ({ ...row, note: examples[i]!.note }));
     write(formatExecuted(executed) + "\n");
     return executed;
   },

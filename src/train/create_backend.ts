@@ -20,7 +20,8 @@ import {
 import { timeTrainingSteps } from "./backend_probe.ts";
 import { createCpuBackend } from "./cpu_backend.ts";
 import { createLstmBackend } from "./lstm_backend.ts";
-import { createWasmBackend } from "./wasm_backend.ts";
+import { createWasmBackend, type WasmBackendOptions } from "./wasm_backend.ts";
+import type { WasmAssets } from "../wasm/kernels.ts";
 import { checkpointBackendInit } from "./run_setup.ts";
 
 /** What `--backend` accepts: a backend, or `auto` (WebGPU where an adapter exists, else the CPU). */
@@ -38,6 +39,8 @@ export interface BackendOptions {
    * one episode).
    */
   readonly threads?: number;
+  /** Where the `wasm` backend's kernels and Worker script are, for a bundled page (default: the package's). */
+  readonly wasmAssets?: WasmAssets;
   /**
    * A batch of the run's own episodes (B of them). When `auto` finds only a software WebGPU adapter, it
    * times training steps of this batch on throwaway copies of both backends and trains on the faster one
@@ -81,7 +84,7 @@ export function checkBackendChoice(kind: ModelKind, choice: BackendChoice, subje
  * @param choice `auto`, `wasm`, `webgpu` or `cpu`.
  * @param init The model, parameters and optimiser.
  * @param notice Where to print a one-line notice (which engine `auto` took and why).
- * @param options The probe batch for `auto`, a WebGPU device to use.
+ * @param options The probe batch for `auto`, a WebGPU device to use, the `wasm` backend's threads and files.
  * @returns The backend.
  * @throws {WebGpuUnavailableError} when `webgpu` is asked for and no adapter is available.
  * @throws {RangeError} when `webgpu` is asked for the LSTM baseline.
@@ -104,17 +107,19 @@ export async function createBackend(
   notice: (line: string) => void = console.error,
   options: BackendOptions = {},
 ): Promise<TrainingBackend> {
+  const wasmOnly = options.wasmAssets ? { assets: options.wasmAssets } : {};
   if (init.kind === "lstm") {
     checkBackendChoice("lstm", choice, "this model");
     if (choice === "cpu") return createLstmBackend(init);
     if (choice === "auto") {
       notice("notice: the plain LSTM baseline runs on the CPU; using wasm (float32 WebAssembly SIMD)");
     }
-    return await createWasmBackend(init);
+    return await createWasmBackend(init, wasmOnly);
   }
   if (choice === "cpu") return createCpuBackend(init);
   const threads = options.threads ?? defaultWasmThreads(init.batch);
-  if (choice === "wasm") return await createWasmBackend(init, { threads });
+  const wasm = { threads, ...wasmOnly };
+  if (choice === "wasm") return await createWasmBackend(init, wasm);
   let context = options.context;
   try {
     context ??= await requestGpuContext();
@@ -127,7 +132,7 @@ export async function createBackend(
   if (choice === "webgpu" || (context && !context.isSoftware)) {
     return await createWebGpuBackend(init, context);
   }
-  return await fastestEngine(init, context, notice, options.probe, threads);
+  return await fastestEngine(init, context, notice, options.probe, wasm);
 }
 
 /**
@@ -166,11 +171,11 @@ async function fastestEngine(
   context: GpuContext | undefined,
   notice: (line: string) => void,
   probe: EpisodeBatch | undefined,
-  threads: number,
+  wasm: WasmBackendOptions,
 ): Promise<TrainingBackend> {
   const create = (name: BackendName, from: BackendInit<"ntm">) =>
     name === "wasm"
-      ? createWasmBackend(from, { threads })
+      ? createWasmBackend(from, wasm)
       : name === "cpu"
       ? Promise.resolve(createCpuBackend(from))
       : createWebGpuBackend(from, context!);
@@ -225,9 +230,9 @@ async function fastestEngine(
  * and optimiser state (a shipped model gets a fresh optimiser; these uses apply no update).
  *
  * @param checkpoint The loaded checkpoint.
- * @param choice `auto`, `webgpu` or `cpu`.
+ * @param choice `auto`, `wasm`, `webgpu` or `cpu`.
  * @param notice Where the backend's notices go (which adapter, a fallback to the CPU).
- * @param options The WebGPU device to use.
+ * @param options The WebGPU device, the `wasm` backend's threads and where its files are.
  * @returns The backend (call `destroy()` when done).
  * @throws {RangeError} when `choice` is `webgpu` and the checkpoint holds the plain LSTM baseline.
  *
@@ -245,7 +250,7 @@ export async function checkpointBackend(
   checkpoint: LoadedCheckpoint,
   choice: BackendChoice,
   notice: (line: string) => void = console.error,
-  options: Pick<BackendOptions, "context"> = {},
+  options: Pick<BackendOptions, "context" | "threads" | "wasmAssets"> = {},
 ): Promise<TrainingBackend> {
   checkBackendChoice(checkpoint.modelKind ?? "ntm", choice, checkpoint.dir);
   return await createBackend(choice, checkpointBackendInit(checkpoint), notice, options);

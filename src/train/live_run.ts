@@ -1,9 +1,9 @@
 /**
- * A live training run on WebGPU, as the web demo runs it on a visitor's GPU: the model of a task preset,
- * initialised and trained exactly as `deno task train --backend webgpu` would with the same preset, seed,
- * steps, report interval and held-out episodes (data stream `seed`, held-out batch `seed + 1`, memory stream
- * `seed + 2`). Between reports the page can read the parameters back and draw an episode; a test runs the
- * same run under Deno's WebGPU and compares the reports.
+ * A live training run, as the web demo runs it in a visitor's browser: the model of a task preset,
+ * initialised and trained exactly as `deno task train --backend B` would with the same preset, seed, steps,
+ * report interval and held-out episodes (data stream `seed`, held-out batch `seed + 1`, memory stream
+ * `seed + 2`), on WebGPU or on the WebAssembly SIMD engine. Between reports the page can read the parameters
+ * back and draw an episode; the browser tests run the same run under Deno and compare the reports.
  *
  * @module
  */
@@ -14,11 +14,10 @@ import type { NtmConfig } from "../model/config.ts";
 import type { ParameterLayout } from "../model/layout.ts";
 import { MAX_SEED, Rng } from "../model/random.ts";
 import { createOptimizer } from "../optim/optimizer.ts";
-import type { GpuContext } from "../gpu/device.ts";
 import type { TrainingBackend } from "./backend.ts";
+import { type BackendChoice, type BackendOptions, createBackend } from "./create_backend.ts";
 import { presetNtmConfig, runBackendInit, runSeeds } from "./run_setup.ts";
 import { type TrainingHooks, type TrainingResult, trainLoop } from "./loop.ts";
-import { createWebGpuBackend } from "./webgpu_backend.ts";
 
 /** What a live run trains: a task, a preset's model and recipe, and the run's length and seed. */
 export interface LiveRunSpec {
@@ -36,13 +35,21 @@ export interface LiveRunSpec {
   readonly evalEpisodes: number;
 }
 
+/** Where a live run trains: a backend choice, as `--backend` takes it, and that backend's options. */
+export interface LiveRunOptions extends Pick<BackendOptions, "context" | "threads" | "wasmAssets"> {
+  /** `auto` (default: a hardware WebGPU adapter, else the WebAssembly engine), `webgpu`, `wasm` or `cpu`. */
+  readonly backend?: BackendChoice;
+  /** Where `auto` says which engine it took and why (default: dropped). */
+  readonly notice?: (line: string) => void;
+}
+
 /** A live run, ready to train. */
 export interface LiveRun {
   /** The model's configuration. */
   readonly config: NtmConfig;
   /** Its parameter layout. */
   readonly layout: ParameterLayout;
-  /** The WebGPU backend that trains it. */
+  /** The backend that trains it (its `device` names the adapter or the threads). */
   readonly backend: TrainingBackend;
   /** The held-out batch's seed. */
   readonly evalSeed: number;
@@ -58,21 +65,31 @@ export interface LiveRun {
 }
 
 /**
- * Builds a live run's model and its WebGPU backend.
+ * Builds a live run's model and its backend.
  *
  * @param spec The task, preset, steps, seed and reports.
- * @param context A WebGPU device to train on (default: request one).
+ * @param options The backend (default `auto`), a WebGPU device to train on, the WebAssembly engine's threads
+ *   and files.
  * @returns The run.
  * @throws {RangeError} when the steps, seed, report interval or held-out episodes are out of range.
- * @throws {WebGpuUnavailableError} when there is no WebGPU adapter.
+ * @throws {WebGpuUnavailableError} when `webgpu` is asked for and there is no WebGPU adapter.
  *
  * @example
- * ```ts ignore
- * const run = await createLiveRun({ task: copyTask(), preset: quickPreset("copy"), steps: 50, seed: 1, reportEvery: 10, evalEpisodes: 16 });
- * await run.train({ onReport: (r) => console.log(r.step, r.trainCostBits) });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { quickPreset, taskByName } from "../../tasks/presets.ts";
+ * const preset = { ...quickPreset("copy"), model: { ...quickPreset("copy").model, memoryN: 16 } };
+ * const run = await createLiveRun(
+ *   { task: taskByName("copy"), preset, steps: 4, seed: 1, reportEvery: 2, evalEpisodes: 4 },
+ *   { backend: "wasm" },
+ * );
+ * const steps: number[] = [];
+ * await run.train({ onReport: (r) => void steps.push(r.step) });
+ * run.backend.destroy();
+ * assert.deepEqual(steps, [2, 4]);
  * ```
  */
-export async function createLiveRun(spec: LiveRunSpec, context?: GpuContext): Promise<LiveRun> {
+export async function createLiveRun(spec: LiveRunSpec, options: LiveRunOptions = {}): Promise<LiveRun> {
   const { task, preset } = spec;
   const check = (name: string, value: number, min: number, max: number) => {
     if (!Number.isInteger(value) || value < min || value > max) {
@@ -97,7 +114,8 @@ export async function createLiveRun(spec: LiveRunSpec, context?: GpuContext): Pr
     },
   });
   const layout = init.layout;
-  const backend = await createWebGpuBackend(init, context);
+  const { backend: choice = "auto", notice = () => {}, ...backendOptions } = options;
+  const backend = await createBackend(choice, init, notice, backendOptions);
   let started = false;
   return {
     config,

@@ -9,7 +9,7 @@ import type { EpisodeBatch } from "../model/episode.ts";
 import { episodeMemories } from "../model/initial_memory.ts";
 import { Rng } from "../model/random.ts";
 import { NtmWasmEngine } from "../wasm/engine.ts";
-import { compileWasmKernels, WasmInstance } from "../wasm/kernels.ts";
+import { compileWasmKernels, type WasmAssets, WasmInstance } from "../wasm/kernels.ts";
 import { LstmWasmEngine } from "../wasm/lstm_engine.ts";
 import { type BatchRun, NtmWasmThreads } from "../wasm/threads.ts";
 import {
@@ -28,6 +28,8 @@ export interface WasmBackendOptions {
    * running its share of a batch's episodes. A batch of one episode runs on one thread.
    */
   readonly threads?: number;
+  /** Where the kernels and the Worker's script are, for a bundled page (default: this package's files). */
+  readonly assets?: WasmAssets;
 }
 
 /** The device line of the `wasm` backend on some threads. */
@@ -63,11 +65,12 @@ export async function createWasmBackend(
 ): Promise<TrainingBackend> {
   const { layout, optimizer, memorySeed } = init;
   const threads = init.kind === "lstm" ? 1 : Math.max(1, Math.floor(options.threads ?? 1));
+  const assets = options.assets ?? {};
   const engines = init.kind === "lstm"
-    ? await lstmSingleThread(init)
+    ? await lstmSingleThread(init, assets)
     : threads > 1
-    ? await NtmWasmThreads.create(init.config, layout, init.params, optimizer, threads)
-    : await singleThread(init);
+    ? await NtmWasmThreads.create(init.config, layout, init.params, optimizer, threads, assets)
+    : await singleThread(init, assets);
   const engine = engines.engine;
   const memoryInit = init.kind === "ntm" ? init.config.memoryInit : "learned";
   const outputKind = init.config.outputKind;
@@ -139,8 +142,8 @@ interface Engines {
 }
 
 /** The LSTM baseline's engine on the calling thread. */
-async function lstmSingleThread(init: BackendInit<"lstm">): Promise<Engines> {
-  const wasm = new WasmInstance(await compileWasmKernels(), 1 << 20);
+async function lstmSingleThread(init: BackendInit<"lstm">, assets: WasmAssets): Promise<Engines> {
+  const wasm = new WasmInstance(await compileWasmKernels(assets.kernels), 1 << 20);
   const engine = new LstmWasmEngine(wasm, init.config, init.layout, init.params, init.optimizer);
   return {
     engine,
@@ -154,8 +157,8 @@ async function lstmSingleThread(init: BackendInit<"lstm">): Promise<Engines> {
 }
 
 /** One engine on the calling thread, with the threaded engine's run interface. */
-async function singleThread(init: BackendInit<"ntm">): Promise<Engines> {
-  const wasm = new WasmInstance(await compileWasmKernels(), 1 << 20);
+async function singleThread(init: BackendInit<"ntm">, assets: WasmAssets): Promise<Engines> {
+  const wasm = new WasmInstance(await compileWasmKernels(assets.kernels), 1 << 20);
   const engine = NtmWasmEngine.create(wasm, init.config, init.layout, init.params, init.optimizer);
   return {
     engine,

@@ -155,6 +155,22 @@ export interface WasmKernels {
 /** Where the module comes from: its bytes, or a URL to fetch (default: `wasm/ntm.wasm` of this package). */
 export type WasmSource = BufferSource | URL;
 
+/**
+ * Where the engine's files are, for a page that bundles the package (a bundle moves `import.meta.url`, so
+ * the defaults, next to this module, no longer point at them). Each defaults to this package's own file.
+ */
+export interface WasmAssets {
+  /** The single-threaded kernels (default `wasm/ntm.wasm`). */
+  readonly kernels?: URL;
+  /** The shared-memory kernels the threads run (default `wasm/ntm_threads.wasm`). */
+  readonly threadedKernels?: URL;
+  /**
+   * A Worker's module script (default `src/wasm/worker.ts`; a page passes its bundle of that file, which the
+   * package exports as `@ntm/ntm/wasm-worker`).
+   */
+  readonly worker?: URL;
+}
+
 /** The largest shared memory the threaded module declares, in 64 KiB pages (2 GiB). */
 export const SHARED_MEMORY_PAGES = 32768;
 

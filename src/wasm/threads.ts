@@ -14,7 +14,7 @@ import type { ParameterLayout } from "../model/layout.ts";
 import type { OptimizerState } from "../optim/optimizer.ts";
 import { NtmWasmEngine } from "./engine.ts";
 import { layEngines, type WasmOptimizer } from "./parameters.ts";
-import { compileWasmKernels, WasmInstance } from "./kernels.ts";
+import { compileWasmKernels, type WasmAssets, WasmInstance } from "./kernels.ts";
 import { layTape, tapeSizes } from "./tape.ts";
 import type { WorkerDone, WorkerFailed, WorkerInit, WorkerRun } from "./worker.ts";
 
@@ -66,6 +66,7 @@ export class NtmWasmThreads {
    * @param params (P) the starting parameters (rounded to float32).
    * @param optimizer The optimiser and its state.
    * @param threads How many threads (≥ 2).
+   * @param assets Where the shared-memory kernels and the Worker's script are (default: this package's).
    * @returns The engine.
    */
   static async create(
@@ -74,8 +75,10 @@ export class NtmWasmThreads {
     params: Float64Array,
     optimizer: WasmOptimizer,
     threads: number,
+    assets: WasmAssets = {},
   ): Promise<NtmWasmThreads> {
-    const module = await compileWasmKernels(undefined, true);
+    const module = await compileWasmKernels(assets.threadedKernels, true);
+    const script = assets.worker ?? new URL("./worker.ts", import.meta.url);
     const wasm = new WasmInstance(module, 1 << 20, undefined, true);
     const { regions, end } = layEngines(wasm, layout.size, optimizer.name, threads);
     const engine = new NtmWasmEngine(wasm, config, layout, regions[0]!, optimizer);
@@ -84,7 +87,7 @@ export class NtmWasmThreads {
     const helpers: Helper[] = [];
     try {
       for (let i = 1; i < threads; i++) {
-        const worker = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
+        const worker = new Worker(script.href, { type: "module" });
         const helper: Helper = { worker, pending: [] };
         worker.onmessage = (event) => helper.pending.shift()?.(event.data);
         worker.onerror = (event) => {

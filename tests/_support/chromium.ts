@@ -5,7 +5,8 @@
  *
  * The flags that give a WebGPU adapter (SwiftShader) in headless Chromium 156 on a machine without a GPU:
  * `--headless=new --no-sandbox --enable-unsafe-webgpu --disable-gpu-sandbox`, the rest keep it quiet and
- * offline.
+ * offline. `--disable-webgpu` in its place gives a browser without WebGPU (`navigator.gpu` missing), as
+ * Firefox and Safari users without it have.
  *
  * @module
  */
@@ -58,12 +59,19 @@ export interface BrowserPage {
  * Launches headless Chromium and opens a blank page.
  *
  * @param executable Chromium's path.
+ * @param options `webgpu: false` launches it without WebGPU.
  * @returns The page.
  */
-export async function launchChromium(executable: string): Promise<BrowserPage> {
+export async function launchChromium(
+  executable: string,
+  options: { webgpu?: boolean } = {},
+): Promise<BrowserPage> {
   const profile = await Deno.makeTempDir({ prefix: "ntm-chromium-" });
+  const flags = options.webgpu === false
+    ? [...CHROMIUM_FLAGS.filter((f) => f !== "--enable-unsafe-webgpu"), "--disable-webgpu"]
+    : CHROMIUM_FLAGS;
   const child = new Deno.Command(executable, {
-    args: [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, "--remote-debugging-port=0", "about:blank"],
+    args: [...flags, `--user-data-dir=${profile}`, "--remote-debugging-port=0", "about:blank"],
     stdout: "null",
     stderr: "piped",
   }).spawn();
