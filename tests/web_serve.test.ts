@@ -1,6 +1,6 @@
 /**
- * The demo server's answers without a browser: the shipped models' index, a model file, 404 for an unknown
- * path and 400 (no stack trace) for a malformed percent-encoding.
+ * The demo server's answers without a browser: the shipped models' index, a model file, the kernels, the
+ * isolation headers, 404 for an unknown path and 400 (no stack trace) for a malformed percent-encoding.
  */
 
 import { strict as assert } from "node:assert";
@@ -24,4 +24,18 @@ Deno.test("handleDemoRequest() lists the shipped models and serves their files, 
   const missing = await at("/models/copy/secret.txt");
   assert.equal(missing.status, 404);
   await missing.body?.cancel();
+});
+
+Deno.test("handleDemoRequest() isolates the page (COOP/COEP) and serves the WebAssembly kernels", async () => {
+  for (const path of ["/", "/wasm/ntm.wasm", "/wasm/ntm_threads.wasm", "/nothing-here"]) {
+    const response = await at(path);
+    await response.body?.cancel();
+    assert.equal(response.headers.get("cross-origin-opener-policy"), "same-origin", path);
+    assert.equal(response.headers.get("cross-origin-embedder-policy"), "require-corp", path);
+  }
+  const wasm = await at("/wasm/ntm_threads.wasm");
+  assert.equal(wasm.status, 200);
+  assert.equal(wasm.headers.get("content-type"), "application/wasm");
+  const bytes = new Uint8Array(await wasm.arrayBuffer());
+  assert.deepEqual([...bytes.subarray(0, 4)], [0, 0x61, 0x73, 0x6d], "a WebAssembly module");
 });
