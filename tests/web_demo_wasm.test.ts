@@ -7,7 +7,9 @@
  *     with the same threads within float32 tolerance;
  * (b) answers typed programs with the shipped addition model exactly as `deno task execute --backend wasm`
  *     does (one right, one wrong), and refuses a character the model never saw with the command's own line;
- * (c) logs no console error.
+ * (c) served without the isolation headers, runs the batch-16 run on one thread, says why, and matches Deno's
+ *     one-thread run;
+ * (d) logs no console error.
  * Without Chromium the test is skipped, unless `NTM_REQUIRE_BROWSER=1` (as `.ci/run` sets it).
  */
 import { quietMesa } from "../src/cli/quiet_mesa.ts";
@@ -73,6 +75,28 @@ async function execute(programs: string[]) {
   }
 }
 
+/** (c) the batch-16 run on a server without the isolation headers: one thread, said, and Deno's figures. */
+async function notIsolated(chromium: string): Promise<void> {
+  const server = await startDemoServer({ port: 0, isolate: false });
+  const page = await launchChromium(chromium, { webgpu: false });
+  try {
+    const run = RUNS[1];
+    const query = new URLSearchParams(Object.entries(run).map(([k, v]) => [k, `${v}`]));
+    await page.goto(`${server.url}?${query}&autostart=1`);
+    const trained = await waitForPage(page, (s) => s.done, `training ${run.task} without isolation`);
+    assert.equal(trained.isolated, false);
+    assert.match(
+      trained.engine ?? "",
+      /^WebAssembly SIMD \(float32\), 1 thread \(the page is not cross-origin isolated/,
+    );
+    assertSameReports(trained.reports, await denoRun(run, 1), run.eval);
+    assert.deepEqual(page.errors, [], "no console error");
+  } finally {
+    await page.close();
+    await server.shutdown();
+  }
+}
+
 Deno.test({
   name: "without WebGPU the demo page trains on the WebAssembly engine and runs programs as Deno does",
   ignore: chromium === null && !required,
@@ -92,7 +116,7 @@ Deno.test({
         await page.goto(`${server.url}?${query}&autostart=1`);
         const trained = await waitForPage(page, (s) => s.done, `training ${run.task}`);
         assert.ok(trained.isolated, "the demo server's headers make the page cross-origin isolated");
-        const threads = Number(trained.engine?.match(/^WebAssembly SIMD, (\d+) threads? \(float32\)/)?.[1]);
+        const threads = Number(trained.engine?.match(/^WebAssembly SIMD \(float32\), (\d+) threads?/)?.[1]);
         assert.ok(threads >= 1, `the page names the WebAssembly engine: ${trained.engine}`);
         const batch = presetByName(run.preset, run.task).batch;
         assert.equal(threads, Math.min(navigator.hardwareConcurrency, batch), `${run.task}: threads`);
@@ -127,5 +151,6 @@ Deno.test({
       await page.close();
       await server.shutdown();
     }
+    await notIsolated(chromium);
   },
 });

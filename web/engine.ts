@@ -48,12 +48,15 @@ export function gpu(): Promise<GpuContext> {
   return context;
 }
 
-/** The adapter's name as the badge shows it. */
-export function adapterLabel(c: GpuContext): string {
+/** The adapter's name: vendor, architecture, device, description, those it gives. */
+function adapterName(c: GpuContext): string {
   const info = c.adapterInfo;
-  const name = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(" · ");
-  return `${name || c.adapterName}${c.isSoftware ? " (software, on the CPU)" : ""}`;
+  return [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(" · ") ||
+    c.adapterName;
 }
+
+/** The adapter as the badge shows it. */
+const adapterLabel = (c: GpuContext) => `${adapterName(c)}${c.isSoftware ? " (software, on the CPU)" : ""}`;
 
 /** Whether this page may share memory with Workers (the engine's threads need it). */
 export const isolated = (): boolean =>
@@ -81,18 +84,18 @@ export async function decideEngine(choice: EngineChoice, batch: number): Promise
       if (c && !c.isSoftware) {
         return { backend: "webgpu", options: { context: c }, label: `WebGPU: ${adapterLabel(c)}` };
       }
-      why = c ? `the only WebGPU adapter is a software one (${adapterLabel(c)})` : "WebGPU found no adapter";
+      why = c ? `the only WebGPU adapter is a software one, ${adapterName(c)}` : "WebGPU found no adapter";
     }
   }
   const threads = isolated() ? defaultWasmThreads(batch) : 1;
-  const single = !isolated()
-    ? "; one thread: the page is not cross-origin isolated, so it cannot share memory with Workers"
+  const limit = !isolated()
+    ? " (the page is not cross-origin isolated, so no memory shared with Workers)"
     : threads < navigator.hardwareConcurrency
-    ? ` (at most one thread per episode: B = ${batch})`
+    ? ` (one per episode of a step: B = ${batch})`
     : "";
   return {
     backend: "wasm",
     options: { threads, wasmAssets: WASM_ASSETS },
-    label: `WebAssembly SIMD, ${threads} thread${threads === 1 ? "" : "s"} (float32): ${why}${single}`,
+    label: `WebAssembly SIMD (float32), ${threads} thread${threads === 1 ? "" : "s"}${limit}: ${why}`,
   };
 }

@@ -146,14 +146,23 @@ async function answer(request: Request): Promise<Response> {
   return new Response(`not found: ${path}\n`, { status: 404 });
 }
 
+/** Answers a request as {@linkcode handleDemoRequest} does, without the isolation headers. */
+async function withoutIsolation(request: Request): Promise<Response> {
+  const response = await handleDemoRequest(request);
+  for (const name of Object.keys(ISOLATION)) response.headers.delete(name);
+  return response;
+}
+
 /**
  * Bundles the page and serves it.
  *
- * @param options The port (0: any free port) and the host name to listen on.
+ * @param options The port (0: any free port), the host name to listen on, and `isolate: false` to leave out
+ *   the isolation headers (the page then runs the WebAssembly engine on one thread, as on a host that does
+ *   not send them).
  * @returns The server.
  */
 export async function startDemoServer(
-  options: { port?: number; hostname?: string } = {},
+  options: { port?: number; hostname?: string; isolate?: boolean } = {},
 ): Promise<DemoServer> {
   await bundleDemo();
   const hostname = options.hostname ?? "127.0.0.1";
@@ -161,7 +170,7 @@ export async function startDemoServer(
   const listening = new Promise<number>((resolve) => ready = resolve);
   const server = Deno.serve(
     { port: options.port ?? 8000, hostname, onListen: ({ port }) => ready(port) },
-    handleDemoRequest,
+    options.isolate === false ? withoutIsolation : handleDemoRequest,
   );
   const port = await listening;
   return { url: `http://${hostname}:${port}/`, shutdown: () => server.shutdown() };
