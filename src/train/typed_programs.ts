@@ -27,6 +27,7 @@ export interface TypedProgram extends ProgramExample {
 
 /** A typed program the model cannot read: the message is one line, naming the program and why. */
 export class ProgramRefusedError extends RangeError {
+  /** The error's name. */
   override name = "ProgramRefusedError";
 }
 
