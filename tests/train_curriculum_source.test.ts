@@ -43,6 +43,9 @@ function scriptedBackend(accuracy: (batch: ProgramBatch) => number) {
     predict: () => Promise.reject(new Error("not used")),
     parameters: () => Promise.resolve(new Float64Array(1)),
     optimizerState: () => Promise.reject(new Error("not used")),
+    setLearningRate: () => {
+      throw new Error("not used");
+    },
     memoryRngState: () => [1, 2, 3, 4],
     destroy: () => {},
   };

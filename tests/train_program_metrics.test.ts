@@ -107,6 +107,9 @@ function stubBackend(
     parameters: unused,
     optimizerState: unused,
     memoryRngState: () => [1, 2, 3, 4],
+    setLearningRate: () => {
+      throw new Error("not used");
+    },
     destroy: () => {},
   };
 }

@@ -96,6 +96,13 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   },
   "optimizer": presetFlag("adam, rmsprop (Graves' centred RMSProp) or sgd (global-norm clipped)"),
   "lr": presetFlag("learning rate (may change on --resume)"),
+  "lr-schedule": {
+    type: "string",
+    help:
+      "constant, plateau:factor=F,patience=P[,threshold=E][,min=M] (×F after P reports without a held-out " +
+      "cost below best·(1−E)) or decay:factor=F,every=N[,min=M] (×F every N steps); may change on --resume",
+    defaultFrom: "constant, or the checkpoint's on --resume",
+  },
   "batch": presetFlag("B: episodes per step"),
   "steps": presetFlag("train until this many steps in all (a resumed run counts from the start)"),
   "seed": { type: "string", help: "seeds initialisation and data", default: "1" },

@@ -26,6 +26,7 @@ import {
 } from "../io/checkpoint.ts";
 import { METRICS_LOG_FILE } from "../io/metrics_log.ts";
 import { DEFAULT_NTM_CONFIG, type NtmConfig, ntmConfig } from "../model/config.ts";
+import { type LrScheduleSpec, parseLrSchedule } from "../optim/lr_schedule.ts";
 import { DEFAULT_INIT, INIT_WEIGHTINGS, type InitOptions } from "../model/init.ts";
 import { parameterLayout } from "../model/layout.ts";
 import { MAX_SEED, Rng } from "../model/random.ts";
@@ -184,6 +185,9 @@ async function planResume(flags: PlanFlags, resumeDir: string): Promise<RunPlan>
       steps: int("steps", training.steps),
       reportEvery: reportEvery ?? training.reportEvery,
       stopAtBitErrors: stopAt === undefined ? training.stopAtBitErrors : stopAtBitErrors ?? null,
+      ...(str("lr-schedule") === undefined
+        ? training.lrSchedule && { lrSchedule: training.lrSchedule }
+        : lrScheduleOption(str("lr-schedule"))),
       optimizer: { name: training.optimizer.name, options: { ...training.optimizer.options, learningRate } },
     },
     presetName: training.preset,
@@ -343,6 +347,7 @@ async function planFresh(line: CommandLine, flags: PlanFlags): Promise<RunPlan> 
       stopAtBitErrors: flags.stopAtBitErrors ?? null,
       ...((init.headsGain !== DEFAULT_INIT.headsGain || init.weighting !== DEFAULT_INIT.weighting) &&
         { init }),
+      ...lrScheduleOption(str("lr-schedule")),
       optimizer: {
         name: optimizerName,
         options: createOptimizer(optimizerName, 1, { learningRate }).options,
@@ -354,6 +359,12 @@ async function planFresh(line: CommandLine, flags: PlanFlags): Promise<RunPlan> 
     noEval: flags.noEval,
     resume: undefined,
   };
+}
+
+/** `--lr-schedule`, checked: the run's `lrSchedule` option (absent for a constant rate). */
+function lrScheduleOption(text: string | undefined): { lrSchedule?: LrScheduleSpec } {
+  const spec = asUsage(() => parseLrSchedule(text ?? "constant"));
+  return spec.kind === "constant" ? {} : { lrSchedule: spec };
 }
 
 /** Refuses the program task's flags on the paper tasks, and the paper tasks' on the program task. */

@@ -41,6 +41,7 @@ import { defaultEvalLengths, evaluateCheckpoint } from "../train/evaluate.ts";
 import { type FrequencyBaseline, frequencyBaseline } from "../train/metrics.ts";
 import { type TrainingReport, type TrainingResult, trainLoop } from "../train/loop.ts";
 import { runBackendInit } from "../train/run_setup.ts";
+import { formatLrSchedule, LrSchedule } from "../optim/lr_schedule.ts";
 import { UsageError } from "./args.ts";
 import { EVAL_FILE, formatEvalTable } from "./eval.ts";
 import { trainingTask } from "../../tasks/presets.ts";
@@ -136,6 +137,7 @@ function withStepHook(
     parameters: () => backend.parameters(),
     optimizerState: () => backend.optimizerState(),
     memoryRngState: () => backend.memoryRngState(),
+    setLearningRate: (learningRate) => backend.setLearningRate(learningRate),
     destroy: () => backend.destroy(),
   };
 }
@@ -232,6 +234,8 @@ interface RunStart {
   /** Softmax tasks: the held-out batch's frequency baseline. */
   readonly baseline: FrequencyBaseline | null;
   readonly metricsPath: string;
+  /** The learning-rate schedule (restored after a resume), when the run has one. */
+  readonly lrSchedule: LrSchedule | undefined;
 }
 
 /** The task, the data stream (restored on resume), the batch source and the held-out baseline. */
@@ -262,6 +266,11 @@ function startRun(plan: RunPlan): RunStart {
     source,
     baseline,
     metricsPath: join(plan.outDir, METRICS_LOG_FILE),
+    lrSchedule: training.lrSchedule && new LrSchedule(
+      training.lrSchedule,
+      training.optimizer.options.learningRate!,
+      resume?.progress.lrSchedule ?? resume?.progress.step ?? 0,
+    ),
   };
 }
 
@@ -321,7 +330,9 @@ function runHeader(plan: RunPlan, start: RunStart, backend: TrainingBackend): st
   const lines = [
     `${resume ? `Resuming ${resume.dir} at step ${start.startStep}:` : "Training"} ${training.task} ` +
     `(${plan.presetName} preset) on ${backend.device}: ${what}, ${training.optimizer.name} lr ` +
-    `${training.optimizer.options.learningRate}, batch ${training.batch}, ${data}, up to ${training.steps} steps`,
+    `${training.optimizer.options.learningRate}${
+      training.lrSchedule ? ` (${formatLrSchedule(training.lrSchedule)})` : ""
+    }, batch ${training.batch}, ${data}, up to ${training.steps} steps`,
   ];
   if (start.baseline) {
     lines.push(
@@ -364,9 +375,10 @@ function runSaver(plan: RunPlan, start: RunStart, backend: TrainingBackend): Run
       const [params, optimizer] = await Promise.all([backend.parameters(), backend.optimizerState()]);
       const accuracy = (key: "characterAccuracy" | "answerAccuracy") =>
         report ? report[key] ?? null : resume?.progress[key] ?? null;
+      const schedule = start.lrSchedule;
       const checkpoint = {
         ...model,
-        training,
+        training: schedule ? withLearningRate(training, schedule.learningRate) : training,
         progress: {
           step,
           sequences: step * training.batch,
@@ -380,6 +392,7 @@ function runSaver(plan: RunPlan, start: RunStart, backend: TrainingBackend): Run
             answerAccuracy: accuracy("answerAccuracy"),
           }),
           ...(start.curriculum && { curriculum: start.curriculum.state() }),
+          ...(schedule && { lrSchedule: schedule.state }),
         },
         params,
         optimizer,
@@ -389,6 +402,12 @@ function runSaver(plan: RunPlan, start: RunStart, backend: TrainingBackend): Run
       last = checkpointInMemory(checkpoint, outDir);
     },
   };
+}
+
+/** The run's options with the optimiser's learning rate as a schedule has set it. */
+function withLearningRate(training: TrainingOptions, learningRate: number): TrainingOptions {
+  const { optimizer } = training;
+  return { ...training, optimizer: { ...optimizer, options: { ...optimizer.options, learningRate } } };
 }
 
 /** A report's line of `metrics.jsonl`. */
@@ -408,6 +427,7 @@ function metricsRecord(
     ...(report.characterAccuracy !== undefined && { char_accuracy: report.characterAccuracy }),
     ...(report.answerAccuracy !== undefined && { answer_accuracy: report.answerAccuracy }),
     ...report.source?.fields,
+    ...(report.learningRate !== undefined && { lr: report.learningRate }),
   };
 }
 
@@ -429,6 +449,7 @@ async function runLocked(plan: RunPlan, io: TrainIo, stop: StopListener): Promis
     for (const line of runHeader(plan, start, backend)) progress.message(line);
     const saver = runSaver(plan, start, backend);
     let lastReport: TrainingReport | undefined;
+    let rate = training.optimizer.options.learningRate;
     stop.onFirst((signal) =>
       progress.message(
         `${signal}: stopping after this step and saving a checkpoint (send ${signal} again to exit at once)`,
@@ -456,6 +477,7 @@ async function runLocked(plan: RunPlan, io: TrainIo, stop: StopListener): Promis
           evalSeed: training.evalSeed,
           source: start.source,
           ...(training.stopAtBitErrors !== null && { stopAtBitErrors: training.stopAtBitErrors }),
+          ...(start.lrSchedule && { lrSchedule: start.lrSchedule }),
         },
         start.dataRng,
         start.startStep,
@@ -467,6 +489,14 @@ async function runLocked(plan: RunPlan, io: TrainIo, stop: StopListener): Promis
             await saver.save(report, report.step, seconds);
             await appendMetricsRecord(start.metricsPath, metricsRecord(report, seconds));
             progress.report(report);
+            if (report.learningRate !== undefined && report.learningRate !== rate) {
+              progress.message(
+                `step ${report.step}: learning rate ${rate} → ${report.learningRate} (${
+                  formatLrSchedule(training.lrSchedule!)
+                })`,
+              );
+              rate = report.learningRate;
+            }
           },
         },
       );

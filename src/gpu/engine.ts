@@ -370,6 +370,17 @@ export class NtmGpuEngine {
     return dispatches + record(pass, schedule.output, 0);
   }
 
+  /**
+   * Replaces the optimiser's hyper-parameters (a learning-rate schedule's decay): they are constants of the
+   * update kernel, so the schedules bound with the old ones are dropped and rebuilt at the next step.
+   *
+   * @param options The new hyper-parameters.
+   */
+  setOptimizerOptions(options: OptimizerOptions): void {
+    this.#optimizerOptions = options;
+    this.#schedules.clear();
+  }
+
   /** (Re)allocates every buffer with a time axis for T steps, and drops the schedules bound to the old ones. */
   #allocate(T: number): void {
     for (const buffer of this.#buffers.values()) buffer.destroy();

@@ -18,6 +18,7 @@ import { taskByName } from "../../tasks/presets.ts";
 import { MAX_BATCH, MAX_LENGTH, TASK_NAMES } from "../../tasks/task.ts";
 import { MAX_PARAMETERS, type NtmConfig, ntmConfig } from "../model/config.ts";
 import { type LstmConfig, lstmConfig } from "../model/lstm_config.ts";
+import { checkLrScheduleSpec, type LrScheduleSpec, type LrScheduleState } from "../optim/lr_schedule.ts";
 import { INIT_WEIGHTINGS, type InitOptions, type InitWeighting } from "../model/init.ts";
 import { MAX_SEED, type RngState } from "../model/random.ts";
 import { OPTIMIZER_NAMES } from "../optim/optimizer.ts";
@@ -280,6 +281,7 @@ function parseTraining(t: Record<string, unknown>, fail: Fail): TrainingOptions 
     evalEpisodes: int("evalEpisodes", 1, MAX_BATCH),
     stopAtBitErrors: stopAt as number | null,
     ...(t.init !== undefined && { init: initOptionsAt(t.init, initChoice, fail) }),
+    ...(t.lrSchedule !== undefined && { lrSchedule: lrScheduleAt(t.lrSchedule, fail) }),
     optimizer: { name: choiceAt(optimizer, "name", "training.optimizer", OPTIMIZER_NAMES, fail), options },
   };
 }
@@ -367,6 +369,30 @@ function parseProgress(
     ...("characterAccuracy" in p && { characterAccuracy: metric("characterAccuracy") }),
     ...("answerAccuracy" in p && { answerAccuracy: metric("answerAccuracy") }),
     ...(program !== undefined && { curriculum: parseCurriculumState(p.curriculum, program, fail) }),
+    ...(p.lrSchedule !== undefined && { lrSchedule: lrScheduleStateAt(p.lrSchedule, fail) }),
+  };
+}
+
+/** `training.lrSchedule`, checked. */
+function lrScheduleAt(value: unknown, fail: Fail): LrScheduleSpec {
+  try {
+    return checkLrScheduleSpec(value);
+  } catch (error) {
+    return fail(`training.lrSchedule: ${(error as Error).message}`);
+  }
+}
+
+/** `progress.lrSchedule`: the last report's step, the best cost (or null) and the count since. */
+function lrScheduleStateAt(value: unknown, fail: Fail): LrScheduleState {
+  const state = objectAt(value, "progress.lrSchedule", fail);
+  const best = state.best;
+  if (best !== null && (typeof best !== "number" || !Number.isFinite(best))) {
+    fail(`progress.lrSchedule.best must be a finite number or null, got ${JSON.stringify(best)}`);
+  }
+  return {
+    step: integerAt(state, "step", "progress.lrSchedule", fail, 0),
+    best: best as number | null,
+    since: integerAt(state, "since", "progress.lrSchedule", fail, 0),
   };
 }
 

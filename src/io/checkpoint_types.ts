@@ -16,6 +16,7 @@ import type { InitOptions } from "../model/init.ts";
 import { type ParameterLayout, parameterLayout } from "../model/layout.ts";
 import type { RngState } from "../model/random.ts";
 import type { OptimizerName, OptimizerState } from "../optim/optimizer.ts";
+import type { LrScheduleSpec, LrScheduleState } from "../optim/lr_schedule.ts";
 
 /** The name written in every checkpoint file's `format` field. */
 export const CHECKPOINT_FORMAT = "ntm-checkpoint";
@@ -69,7 +70,12 @@ export interface TrainingOptions {
   readonly stopAtBitErrors: number | null;
   /** How the parameters were initialised, when not the default ({@linkcode DEFAULT_INIT}). */
   readonly init?: InitOptions;
-  /** The optimiser's name and every hyper-parameter in use (defaults filled in). */
+  /** The learning-rate schedule, when not constant (`--lr-schedule`). */
+  readonly lrSchedule?: LrScheduleSpec;
+  /**
+   * The optimiser's name and every hyper-parameter in use (defaults filled in); with a schedule, the
+   * `learningRate` in use at the checkpoint.
+   */
   readonly optimizer: {
     readonly name: OptimizerName;
     readonly options: Readonly<Record<string, number>>;
@@ -98,6 +104,8 @@ export interface TrainingProgress {
   readonly answerAccuracy?: number | null;
   /** The program task: the curriculum's state after the report at `step`. */
   readonly curriculum?: CurriculumState;
+  /** With a learning-rate schedule: what it remembered after the report at `step`. */
+  readonly lrSchedule?: LrScheduleState;
 }
 
 /** What every checkpoint holds, whatever the model. */

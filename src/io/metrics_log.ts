@@ -58,15 +58,18 @@ export interface MetricsRecord {
   readonly stage_nesting?: number;
   /** Program task: per-character accuracy on a validation batch of the current stage, in [0, 1]. */
   readonly stage_char_accuracy?: number;
+  /** With a learning-rate schedule: the rate from the next step on (`--lr-schedule`). */
+  readonly lr?: number;
 }
 
-/** The program task's optional fields of a {@linkcode MetricsRecord}, kept by the parser when numeric. */
-const PROGRAM_FIELDS = [
+/** The optional fields of a {@linkcode MetricsRecord} (the program task's, the rate), kept when numeric. */
+const OPTIONAL_FIELDS = [
   "char_accuracy",
   "answer_accuracy",
   "stage_length",
   "stage_nesting",
   "stage_char_accuracy",
+  "lr",
 ] as const;
 
 /**
@@ -170,7 +173,7 @@ export function parseMetricsLog(text: string, source = "the metrics log"): Metri
       cost_bits: record.cost_bits as number,
       bit_errors: record.bit_errors as number,
       seq_per_s: num("seq_per_s") ?? NaN,
-      ...Object.fromEntries(PROGRAM_FIELDS.flatMap((key) => num(key) === null ? [] : [[key, num(key)]])),
+      ...Object.fromEntries(OPTIONAL_FIELDS.flatMap((key) => num(key) === null ? [] : [[key, num(key)]])),
     });
   }
   return records;

@@ -20,3 +20,4 @@ export * from "./clip.ts";
 export * from "./optimizer.ts";
 export * from "./rmsprop.ts";
 export * from "./sgd.ts";
+export * from "./lr_schedule.ts";

@@ -53,6 +53,14 @@ export interface Optimizer {
   /** Every hyper-parameter in use (defaults filled in), e.g. `learningRate`, `clip`. */
   readonly options: Readonly<Record<string, number>>;
   /**
+   * Changes the learning rate from the next step on (a learning-rate schedule's decay); the other options
+   * and the state stay as they are.
+   *
+   * @param learningRate The new rate, finite and > 0.
+   * @throws {RangeError} for any other value.
+   */
+  setLearningRate(learningRate: number): void;
+  /**
    * The live state: the optimiser's own arrays, updated by every {@linkcode Optimizer.step}. Copy them
    * before a save that could overlap the next step.
    */
@@ -247,16 +255,25 @@ const KINDS: Readonly<Record<OptimizerName, OptimizerKind>> = {
 class SlotOptimizer implements Optimizer {
   readonly name: OptimizerName;
   readonly size: number;
-  readonly options: Readonly<Record<string, number>>;
   readonly state: OptimizerState;
   readonly #kind: OptimizerKind;
+  #options: Readonly<Record<string, number>>;
 
   constructor(kind: OptimizerKind, size: number, options: Record<string, number>, state: OptimizerState) {
     this.#kind = kind;
     this.name = state.name;
     this.size = size;
-    this.options = Object.freeze(options);
+    this.#options = Object.freeze(options);
     this.state = state;
+  }
+
+  get options(): Readonly<Record<string, number>> {
+    return this.#options;
+  }
+
+  setLearningRate(learningRate: number): void {
+    const where = `Cannot set the ${this.#kind.title} optimiser's learning rate`;
+    this.#options = Object.freeze(resolveOptions(where, this.#kind, { ...this.#options, learningRate }));
   }
 
   step(params: Float64Array, grad: Float64Array): number {

@@ -125,6 +125,13 @@ export interface TrainingBackend {
    * @returns The state.
    */
   memoryRngState(): RngState;
+  /**
+   * Changes the optimiser's learning rate from the next step on (what a learning-rate schedule calls).
+   *
+   * @param learningRate The new rate, finite and > 0.
+   * @throws {RangeError} for any other value.
+   */
+  setLearningRate(learningRate: number): void;
   /** Frees what the backend holds (GPU buffers). */
   destroy(): void;
 }

@@ -96,6 +96,7 @@ export function createCpuBackend(init: BackendInit<"ntm">): TrainingBackend {
       return Promise.resolve({ name, step, slots: structuredClone(slots) });
     },
     memoryRngState: () => memoryRng.getState(),
+    setLearningRate: (learningRate: number) => optimizer.setLearningRate(learningRate),
     destroy(): void {},
   };
 }

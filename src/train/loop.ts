@@ -14,6 +14,7 @@ import type { Rng } from "../model/random.ts";
 import type { TrainingBackend } from "./backend.ts";
 import { type BatchSource, type SourceReport, taskBatchSource } from "./batch_source.ts";
 import { type Evaluation, softmaxEvaluation } from "./metrics.ts";
+import type { LrSchedule } from "../optim/lr_schedule.ts";
 
 export { type BatchSource, type SourceReport, taskBatchSource } from "./batch_source.ts";
 
@@ -40,6 +41,8 @@ export interface TrainingSchedule {
    * still gives the output kind, and so the metrics.
    */
   readonly source?: BatchSource;
+  /** The learning-rate schedule, applied after each report's evaluation (default: none, a constant rate). */
+  readonly lrSchedule?: LrSchedule;
 }
 
 /** One progress report. */
@@ -69,6 +72,8 @@ export interface TrainingReport {
   readonly answerAccuracy?: number;
   /** What the batch source added (e.g. the curriculum's stage), if anything. */
   readonly source?: SourceReport;
+  /** With a learning-rate schedule: the rate from the next step on (this report may have decayed it). */
+  readonly learningRate?: number;
 }
 
 /** How a training run ended. */
@@ -160,6 +165,7 @@ export async function trainLoop(
       gradNorm,
       ...metrics(evaluation),
       ...(extra !== undefined && { source: extra }),
+      ...scheduleRate(schedule.lrSchedule, backend, step, evaluation.costBits),
     };
     await hooks.onReport?.(last);
     if (schedule.stopAtBitErrors !== undefined && evaluation.bitErrors < schedule.stopAtBitErrors) {
@@ -179,6 +185,19 @@ export async function trainLoop(
     };
   }
   return { last, stoppedEarly: false };
+}
+
+/** Applies a report to the learning-rate schedule, and a changed rate to the backend; the rate, for the report. */
+function scheduleRate(
+  lrSchedule: LrSchedule | undefined,
+  backend: TrainingBackend,
+  step: number,
+  costBits: number,
+): { learningRate?: number } {
+  if (!lrSchedule) return {};
+  const changed = lrSchedule.afterReport(step, costBits);
+  if (changed !== undefined) backend.setLearningRate(changed);
+  return { learningRate: lrSchedule.learningRate };
 }
 
 /** How often the loop lets the event loop run (signal handlers), in milliseconds. */

@@ -91,6 +91,7 @@ export function createLstmBackend(init: BackendInit<"lstm">): TrainingBackend {
       return Promise.resolve({ name, step, slots: structuredClone(slots) });
     },
     memoryRngState: (): RngState => memoryRng.getState(),
+    setLearningRate: (learningRate: number) => optimizer.setLearningRate(learningRate),
     destroy(): void {},
   };
 }

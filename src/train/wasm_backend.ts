@@ -126,6 +126,8 @@ export async function createWasmBackend(
     parameters: () => Promise.resolve(engine.parameters()),
     optimizerState: () => Promise.resolve(engine.optimizerState()),
     memoryRngState: () => memoryRng.getState(),
+    // The engines read the optimiser's options at every update.
+    setLearningRate: (learningRate: number) => optimizer.setLearningRate(learningRate),
     destroy: () => engines.destroy(),
   };
 }

@@ -143,6 +143,10 @@ export async function createWebGpuBackend(
     parameters: () => engine.readParameters(),
     optimizerState: (): Promise<OptimizerState> => engine.readOptimizerState(),
     memoryRngState: () => memoryRng.getState(),
+    setLearningRate(learningRate: number): void {
+      optimizer.setLearningRate(learningRate); // checks it
+      engine.setOptimizerOptions({ ...optimizer.options });
+    },
     destroy(): void {
       engine.destroy();
     },
