@@ -1,8 +1,8 @@
 /**
  * `deno task curves`: draws the held-out learning curves of several runs in one figure, as the paper's
  * figures compare the NTM with a plain LSTM: held-out cost and bit errors per sequence against training
- * sequences (log y axes), one line per run, with optional horizontal reference lines (the Bayesian optimum of
- * the N-grams task, say).
+ * sequences (log y axes; `--log-x` makes the sequences' axis logarithmic too), one line per run, with
+ * optional horizontal reference lines (the Bayesian optimum of the N-grams task, say).
  *
  * ```sh
  * deno task curves --title "Repeat copy" --out docs/results/repeat_copy_curves.svg \
@@ -28,6 +28,7 @@ export const CURVES_FLAGS: Readonly<Record<string, FlagSpec>> = {
     help: 'a horizontal line on the cost chart, NAME=BITS (e.g. "Bayes optimum=131.6")',
     defaultFrom: "none",
   },
+  "log-x": { type: "boolean", help: "a logarithmic axis of training sequences (for a budget projection)" },
   "help": { type: "boolean", help: "show this help" },
 };
 
@@ -47,6 +48,7 @@ const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b
  * @param runs The runs, each a line.
  * @param title The title.
  * @param reference An optional horizontal line on the cost chart.
+ * @param logX A logarithmic axis of training sequences.
  * @returns The SVG document.
  *
  * @example
@@ -63,9 +65,11 @@ export function compareCurvesSvg(
   runs: readonly CurveRun[],
   title: string,
   reference?: { readonly name: string; readonly bits: number },
+  logX = false,
 ): string {
   const width = 480, height = 300;
   const last = Math.max(1, ...runs.map((r) => r.records.at(-1)?.sequences ?? 0));
+  const first = Math.min(last, ...runs.map((r) => r.records[0]?.sequences ?? last));
   const line = (i: number, pick: (r: MetricsRecord) => number): ChartSeries => ({
     name: runs[i]!.name,
     colour: COLOURS[i % COLOURS.length]!,
@@ -77,10 +81,10 @@ export function compareCurvesSvg(
       name: reference.name,
       colour: "#555",
       dashed: true,
-      points: [[0, reference.bits], [last, reference.bits]],
+      points: [[logX ? first : 0, reference.bits], [last, reference.bits]],
     });
   }
-  const common = { y: 30, width, height, xLabel: "training sequences", logY: true };
+  const common = { y: 30, width, height, xLabel: "training sequences", logY: true, logX };
   const cost = lineChartSvg(costSeries, {
     ...common,
     x: 0,
@@ -143,7 +147,7 @@ export async function curvesCommand(
   }
   await writeFileAtomic(
     out,
-    compareCurvesSvg(runs, values.title as string, reference),
+    compareCurvesSvg(runs, values.title as string, reference, values["log-x"] === true),
   );
   write(`Wrote ${out}\n`);
   return out;

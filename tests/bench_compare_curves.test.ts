@@ -57,3 +57,20 @@ Deno.test("curvesCommand() reads NAME=DIR runs' metrics logs and names bad argum
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("compareCurvesSvg(…, logX) spaces training sequences by their logarithm, ticked at powers of ten", () => {
+  const runs = [{
+    name: "NTM",
+    records: [record(1_000, 50, 20), record(10_000, 5, 1), record(100_000, 1, 0.1)],
+  }];
+  const svg = compareCurvesSvg(runs, "Priority sort", undefined, true);
+  const points = svg.match(/<polyline[^>]*points="([^"]+)"/)![1]!.split(" ").map((p) =>
+    Number(p.split(",")[0])
+  );
+  assert.equal(points.length, 3);
+  // A decade is the same width on the page: 1k → 10k as 10k → 100k.
+  assert.ok(Math.abs((points[1]! - points[0]!) - (points[2]! - points[1]!)) < 0.05, points.join());
+  for (const tick of ["1000", "10k", "100k"]) assert.ok(svg.includes(`>${tick}<`), `tick ${tick}`);
+  const linear = compareCurvesSvg(runs, "Priority sort").match(/<polyline[^>]*points="([^"]+)"/)![1]!;
+  assert.notEqual(linear, svg.match(/<polyline[^>]*points="([^"]+)"/)![1]!);
+});

@@ -1,5 +1,5 @@
 /**
- * Line charts in SVG with a linear x axis and a linear or logarithmic y axis, for learning curves.
+ * Line charts in SVG with linear or logarithmic axes, for learning curves.
  *
  * @module
  */
@@ -41,6 +41,8 @@ export interface LineChartOptions {
    * below the smallest positive value.
    */
   readonly logY?: boolean;
+  /** A logarithmic x axis (values ≤ 0 drawn at its floor, as for `logY`). */
+  readonly logX?: boolean;
 }
 
 /**
@@ -116,31 +118,9 @@ export function lineChartSvg(series: readonly ChartSeries[], options: LineChartO
     s.points.filter(([px, py]) => Number.isFinite(px) && Number.isFinite(py))
   );
   const xs = finite.map((p) => p[0]), ys = finite.map((p) => p[1]);
-  let x0 = xs.length ? least(xs) : 0, x1 = xs.length ? most(xs) : 1;
-  if (x1 <= x0) x1 = x0 + 1;
-  if (x0 > 0) x0 = 0;
-
-  let mapY: (v: number) => number;
-  let yTicks: number[];
-  if (options.logY) {
-    const positive = ys.filter((v) => v > 0);
-    const lo = 10 ** Math.floor(Math.log10(positive.length ? least(positive) : 0.01));
-    const floor = ys.some((v) => v <= 0) ? lo / 10 : lo;
-    const hi = 10 ** Math.ceil(Math.log10(Math.max(floor * 10, most(positive))));
-    const l0 = Math.log10(floor), l1 = Math.log10(hi);
-    mapY = (v) => bottom - ((Math.log10(Math.max(v, floor)) - l0) / (l1 - l0)) * (bottom - top);
-    yTicks = [];
-    const stride = Math.max(1, Math.ceil((l1 - l0) / 6));
-    for (let e = Math.round(l0); e <= Math.round(l1); e += stride) yTicks.push(10 ** e);
-  } else {
-    const y0 = Math.min(0, least(ys));
-    let y1 = ys.length ? most(ys) : 1;
-    if (y1 <= y0) y1 = y0 + 1;
-    yTicks = niceTicks(y0, y1, 5);
-    y1 = Math.max(y1, yTicks.at(-1)!);
-    mapY = (v) => bottom - ((v - y0) / (y1 - y0)) * (bottom - top);
-  }
-  const mapX = (v: number) => left + ((v - x0) / (x1 - x0)) * (right - left);
+  const xAxis = options.logX ? logAxis(xs, left, right) : linearAxis(xs, left, right, true);
+  const yAxis = options.logY ? logAxis(ys, bottom, top) : linearAxis(ys, bottom, top, false);
+  const mapX = xAxis.map, mapY = yAxis.map, yTicks = yAxis.ticks;
 
   const parts = [`<g class="line-chart">`];
   parts.push(svgText(x + width / 2, y + 16, options.title, { anchor: "middle", bold: true, size: 13 }));
@@ -153,7 +133,7 @@ export function lineChartSvg(series: readonly ChartSeries[], options: LineChartO
     parts.push(`<line x1="${fmt(left)}" y1="${fmt(py)}" x2="${fmt(right)}" y2="${fmt(py)}" stroke="#eee"/>`);
     parts.push(svgText(left - 4, py + 4, tickLabel(t), { anchor: "end", size: 10 }));
   }
-  for (const t of niceTicks(x0, x1, 5)) {
+  for (const t of xAxis.ticks) {
     const px = mapX(t);
     parts.push(
       `<line x1="${fmt(px)}" y1="${fmt(bottom)}" x2="${fmt(px)}" y2="${fmt(bottom + 4)}" stroke="#999"/>`,
@@ -191,6 +171,39 @@ export function lineChartSvg(series: readonly ChartSeries[], options: LineChartO
   });
   parts.push(`</g>`);
   return parts.join("\n");
+}
+
+/** An axis: where a value goes on the page, and its ticks. */
+interface Axis {
+  readonly map: (v: number) => number;
+  readonly ticks: number[];
+}
+
+/**
+ * A logarithmic axis from `from` to `to` (page coordinates) over the values: from a power of ten at or below
+ * the least positive value (one decade lower when some are ≤ 0, which are drawn there) to one at or above the
+ * largest, with ticks at powers of ten.
+ */
+function logAxis(values: readonly number[], from: number, to: number): Axis {
+  const positive = values.filter((v) => v > 0);
+  const lo = 10 ** Math.floor(Math.log10(positive.length ? least(positive) : 0.01));
+  const floor = values.some((v) => v <= 0) ? lo / 10 : lo;
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(floor * 10, most(positive))));
+  const l0 = Math.log10(floor), l1 = Math.log10(hi);
+  const ticks: number[] = [];
+  const stride = Math.max(1, Math.ceil((l1 - l0) / 6));
+  for (let e = Math.round(l0); e <= Math.round(l1); e += stride) ticks.push(10 ** e);
+  return { map: (v) => from + ((Math.log10(Math.max(v, floor)) - l0) / (l1 - l0)) * (to - from), ticks };
+}
+
+/** A linear axis over the values from 0 (or below), with "nice" ticks; the y axis reaches its top tick. */
+function linearAxis(values: readonly number[], from: number, to: number, isX: boolean): Axis {
+  const v0 = Math.min(0, values.length ? least(values) : 0);
+  let v1 = values.length ? most(values) : 1;
+  if (v1 <= v0) v1 = v0 + 1;
+  const ticks = niceTicks(v0, v1, 5);
+  if (!isX) v1 = Math.max(v1, ticks.at(-1)!);
+  return { map: (v) => from + ((v - v0) / (v1 - v0)) * (to - from), ticks };
 }
 
 /** The smallest of the values (∞ for none), without spreading them into `Math.min`. */
