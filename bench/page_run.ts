@@ -25,6 +25,12 @@ function parseArgs(args: string[]): { webgpu: boolean; screenshot?: string; quer
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
+    if (arg === "--help") {
+      console.log(
+        `deno task page-run [--no-webgpu] [--screenshot PATH] [QUERY] (default query: ${DEFAULT_QUERY})`,
+      );
+      Deno.exit(0);
+    }
     if (arg === "--no-webgpu") options.webgpu = false;
     else if (arg === "--screenshot" && args[i + 1]) options.screenshot = args[++i]!;
     else if (!arg.startsWith("--") && arg.includes("=")) options.query = arg.replace(/^\?/, "");

@@ -179,6 +179,12 @@ export async function startDemoServer(
 /** Reads `--port P` and `--hostname H`; one line and exit code 2 on anything else. */
 function parseArgs(args: string[]): { port: number; hostname: string } {
   const options = { port: 8000, hostname: "127.0.0.1" };
+  if (args.includes("--help")) {
+    console.log(
+      "deno task demo [--port P] [--hostname H]: bundles the demo page and serves it (default 127.0.0.1:8000)",
+    );
+    Deno.exit(0);
+  }
   for (let i = 0; i < args.length; i += 2) {
     const [flag, value] = [args[i]!, args[i + 1]];
     if (flag === "--port" && value !== undefined && /^\d+$/.test(value) && Number(value) <= 65535) {

@@ -14,7 +14,8 @@ const NO_WAYLAND_SOCKET = "/nonexistent/ntm-no-wayland";
 
 /**
  * Sets `WAYLAND_DISPLAY` to an absent absolute socket when neither `XDG_RUNTIME_DIR` nor `WAYLAND_DISPLAY` is
- * set. Call it before the first `navigator.gpu.requestAdapter()`.
+ * set. Call it before the first `navigator.gpu.requestAdapter()`. A process without access to those two
+ * variables (a command that never touches WebGPU, run without `--allow-env`) is left alone.
  *
  * @returns Whether the environment was changed.
  *
@@ -27,6 +28,9 @@ const NO_WAYLAND_SOCKET = "/nonexistent/ntm-no-wayland";
  * ```
  */
 export function quietMesa(): boolean {
+  const granted = (variable: string) =>
+    Deno.permissions.querySync({ name: "env", variable }).state === "granted";
+  if (!granted("XDG_RUNTIME_DIR") || !granted("WAYLAND_DISPLAY")) return false;
   if (Deno.env.get("XDG_RUNTIME_DIR") || Deno.env.get("WAYLAND_DISPLAY")) return false;
   Deno.env.set("WAYLAND_DISPLAY", NO_WAYLAND_SOCKET);
   return true;
