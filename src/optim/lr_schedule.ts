@@ -156,11 +156,14 @@ export function checkLrScheduleSpec(value: unknown): LrScheduleSpec {
 
 /** A schedule running: its rate, and what it remembers. */
 export class LrSchedule {
+  /** Its specification. */
   readonly spec: LrScheduleSpec;
   #rate: number;
   #state: LrScheduleState;
 
   /**
+   * Starts a schedule, or restores it from a checkpoint.
+   *
    * @param spec The specification.
    * @param learningRate The rate in use now.
    * @param state What it remembered at the checkpoint a run resumes from, or the start step of a fresh run.
