@@ -5,7 +5,8 @@
 # one thread at batch 1, every core above). Each configuration is one `deno task study` into runs/batch/TASK/.
 #
 #   bash bench/batch_study.sh copy 40000 1e-3 0.1                # task, sequences, lr0, threshold
-#   SKIP=lin bash bench/batch_study.sh associative-recall 100000 1e-3 1 -- --controller-type feedforward
+#   SKIP=lin bash bench/batch_study.sh associative-recall 100000 1e-3 1 -- --controller-type feedforward \
+#     --controller 100 --read-heads 1 --write-heads 1
 #
 # SKIP=lin leaves out RMSProp at lr0·B (which failed on copy at every batch above 1).
 set -euo pipefail

@@ -252,6 +252,7 @@ export const FAST_TASKS: Readonly<
  * task's learning rate, steps and report interval from {@linkcode FAST_TASKS}.
  *
  * @param task One of the five paper tasks.
+ * @param controllerType Whose row of the paper's tables: Table 1 (`lstm`, default) or Table 2 (`feedforward`).
  * @returns The preset.
  *
  * @example
@@ -262,8 +263,8 @@ export const FAST_TASKS: Readonly<
  * assert(preset.model.memoryN === 128 && preset.batch === 1);
  * ```
  */
-export function fastPreset(task: PaperTaskName): TaskPreset {
-  return { ...paperPreset(task), ...FAST_RECIPE, ...FAST_TASKS[task] };
+export function fastPreset(task: PaperTaskName, controllerType: "lstm" | "feedforward" = "lstm"): TaskPreset {
+  return { ...paperPreset(task, controllerType), ...FAST_RECIPE, ...FAST_TASKS[task] };
 }
 
 /**
@@ -283,6 +284,7 @@ export const QUICK_COPY_STEPS = 8_000;
  * controller and memory (C = 64, N = 32, M = 8), Adam at lr 1e-3, batch 16, 20,000 steps.
  *
  * @param task One of the five paper tasks.
+ * @param controllerType Whose row of the paper's tables: Table 1 (`lstm`, default) or Table 2 (`feedforward`).
  * @returns The preset.
  *
  * @example
@@ -293,8 +295,11 @@ export const QUICK_COPY_STEPS = 8_000;
  * assert(quickPreset("repeat-copy").optimizer === "adam" && quickPreset("repeat-copy").model.memoryN === 32);
  * ```
  */
-export function quickPreset(task: PaperTaskName): TaskPreset {
-  const paper = paperPreset(task);
+export function quickPreset(
+  task: PaperTaskName,
+  controllerType: "lstm" | "feedforward" = "lstm",
+): TaskPreset {
+  const paper = paperPreset(task, controllerType);
   if (task === "copy") return { ...paper, ...QUICK_COPY, steps: QUICK_COPY_STEPS };
   return {
     ...paper,
@@ -311,6 +316,7 @@ export function quickPreset(task: PaperTaskName): TaskPreset {
  *
  * @param name `quick`, `fast` or `paper`.
  * @param task One of the five paper tasks.
+ * @param controllerType Whose row of the paper's tables: Table 1 (`lstm`, default) or Table 2 (`feedforward`).
  * @returns The preset.
  *
  * @example
@@ -320,8 +326,16 @@ export function quickPreset(task: PaperTaskName): TaskPreset {
  * assert(presetByName("paper", "copy").optimizer === "rmsprop");
  * ```
  */
-export function presetByName(name: PresetName, task: PaperTaskName): TaskPreset {
-  return name === "paper" ? paperPreset(task) : name === "fast" ? fastPreset(task) : quickPreset(task);
+export function presetByName(
+  name: PresetName,
+  task: PaperTaskName,
+  controllerType: "lstm" | "feedforward" = "lstm",
+): TaskPreset {
+  return name === "paper"
+    ? paperPreset(task, controllerType)
+    : name === "fast"
+    ? fastPreset(task, controllerType)
+    : quickPreset(task, controllerType);
 }
 
 /** The program task's preset: a {@linkcode TaskPreset} with a default curriculum and target difficulty. */

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
-import { ntmConfig } from "../src/model/config.ts";
+import { type NtmConfig, ntmConfig } from "../src/model/config.ts";
 import { Rng } from "../src/model/random.ts";
-import { paperPreset, taskByName } from "../tasks/presets.ts";
+import { paperPreset, presetByName, taskByName } from "../tasks/presets.ts";
+import { trainCommand } from "../src/cli/train.ts";
+import { loadCheckpoint } from "../src/io/checkpoint.ts";
 import { PAPER_TASK_NAMES, type PaperTaskName } from "../tasks/task.ts";
 
 /** Graves et al. 2014, Tables 1 and 2: heads, controller units × layers, learning rate. */
@@ -109,4 +111,32 @@ Deno.test("taskByName() rejects unknown names, the program task and bad options"
     message: /options must be an object, got 8/,
   });
   assert.throws(() => taskByName("copy", { bits: 0 }), { name: "RangeError", message: /bits/ });
+});
+
+Deno.test("a feed-forward controller takes Table 2's row in every preset, and deno task train follows it", async () => {
+  for (const name of ["paper", "fast", "quick"] as const) {
+    const ff = presetByName(name, "associative-recall", "feedforward").model;
+    assert.equal(ff.controllerType, "feedforward");
+    assert.equal(ff.readHeads, 4, `${name}: Table 2's recall model has 4 read heads`);
+    assert.equal(presetByName(name, "associative-recall").model.readHeads, 1, `${name}: Table 1's has 1`);
+  }
+  assert.equal(presetByName("paper", "priority-sort", "feedforward").model.controllerSize, 512);
+  const dir = await Deno.makeTempDir({ prefix: "ntm-ff-preset-" });
+  try {
+    const flags = "--task associative-recall --preset paper --controller-type feedforward --steps 1 " +
+      "--report-every 1 --eval-episodes 2 --backend cpu --no-eval";
+    await trainCommand([...flags.split(" "), "--out", dir], {
+      write: () => {},
+      error: () => {},
+      live: false,
+    });
+    const { config } = await loadCheckpoint(dir) as { config: NtmConfig };
+    assert.deepEqual([config.controllerType, config.controllerSize, config.readHeads], [
+      "feedforward",
+      256,
+      4,
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -67,7 +67,9 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = {
     } (add with nesting 1: the paper's addition task, print(a+b))`,
     defaultFrom: "all six",
   },
-  "controller-type": presetFlag("lstm or feedforward"),
+  "controller-type": presetFlag(
+    "lstm or feedforward (with --preset paper or fast, feedforward takes the heads and units of Table 2)",
+  ),
   "controller": {
     type: "string",
     help: "C: units per controller layer (--model lstm: units per LSTM layer)",

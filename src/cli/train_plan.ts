@@ -296,7 +296,14 @@ async function planFresh(line: CommandLine, flags: PlanFlags): Promise<RunPlan> 
   const taskName = choiceFlag(value("task"), "task", TASK_NAMES);
   const presetName = choiceFlag(value("preset"), "preset", PRESET_NAMES);
   checkTaskFlags(str, taskName, presetName);
-  const preset = taskName === "program" ? programPreset() : presetByName(presetName, taskName);
+  // A feed-forward controller takes its row of the paper's Table 2 (its heads and units), as the paper did.
+  const type = str("controller-type");
+  const controllerType = type === undefined
+    ? "lstm"
+    : choiceFlag(type, "controller-type", ["lstm", "feedforward"] as const);
+  const preset = taskName === "program"
+    ? programPreset()
+    : presetByName(presetName, taskName, controllerType);
   const programValues = programFlags((name) => stringFlag(line, name));
   const programOptions = taskName === "program"
     ? {
