@@ -39,6 +39,7 @@ export * from "./src/train/create_backend.ts";
 export * from "./src/train/evaluate.ts";
 export * from "./src/train/run_setup.ts";
 export type { ProgramExampleRow } from "./src/train/program_examples.ts";
+export type { ProgramExample } from "./tasks/program.ts";
 export * from "./src/gpu/device.ts";
 export * from "./src/train/webgpu_backend.ts";
 export * from "./src/train/wasm_backend.ts";
