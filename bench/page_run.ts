@@ -10,9 +10,8 @@
  * @module
  */
 
-import { findChromium, launchChromium } from "../tests/_support/chromium.ts";
-import { type PageState, waitForPage } from "../tests/_support/demo_page.ts";
-import { startDemoServer } from "../web/serve.ts";
+import { findChromium } from "../tests/_support/chromium.ts";
+import { type PageState, waitForPage, withDemoPage } from "../tests/_support/demo_page.ts";
 import { quietMesa } from "../src/cli/quiet_mesa.ts";
 
 const DEFAULT_QUERY = "task=copy&preset=quick&steps=2000&seed=1";
@@ -52,27 +51,27 @@ if (import.meta.main) {
     console.error("error: Chromium is missing: apt-get install chromium, or set CHROMIUM");
     Deno.exit(1);
   }
-  const server = await startDemoServer({ port: 0 });
-  const page = await launchChromium(chromium, { webgpu: options.webgpu });
   try {
-    await page.goto(`${server.url}?${options.query}&autostart=1`);
-    const state: PageState = await waitForPage(page, (s) => s.done, "training");
-    console.log(
-      `Chromium ${options.webgpu ? "with" : "without"} WebGPU; the page trains on: ${state.engine}`,
-    );
-    console.log("step   seq/s   training cost   held-out cost   bit errors");
-    for (const r of state.reports) {
+    await withDemoPage(chromium, { webgpu: options.webgpu }, async (page, url) => {
+      await page.goto(`${url}?${options.query}&autostart=1`);
+      const state: PageState = await waitForPage(page, (s) => s.done, "training");
       console.log(
-        `${String(r.step).padStart(5)} ${r.trainSeqPerSecond.toFixed(0).padStart(7)} ` +
-          `${r.trainCostBits.toFixed(3).padStart(15)} ${r.costBits.toFixed(3).padStart(15)} ` +
-          `${r.bitErrors.toFixed(3).padStart(12)}`,
+        `Chromium ${options.webgpu ? "with" : "without"} WebGPU; the page trains on: ${state.engine}`,
       );
-    }
-    if (options.screenshot) await Deno.writeFile(options.screenshot, await page.screenshot());
-    if (page.errors.length > 0) console.error(`console errors: ${page.errors.join("; ")}`);
-    console.log(JSON.stringify({ engine: state.engine, query: options.query, ...state.reports.at(-1) }));
-  } finally {
-    await page.close();
-    await server.shutdown();
+      console.log("step   seq/s   training cost   held-out cost   bit errors");
+      for (const r of state.reports) {
+        console.log(
+          `${String(r.step).padStart(5)} ${r.trainSeqPerSecond.toFixed(0).padStart(7)} ` +
+            `${r.trainCostBits.toFixed(3).padStart(15)} ${r.costBits.toFixed(3).padStart(15)} ` +
+            `${r.bitErrors.toFixed(3).padStart(12)}`,
+        );
+      }
+      if (options.screenshot) await Deno.writeFile(options.screenshot, await page.screenshot());
+      if (page.errors.length > 0) console.error(`console errors: ${page.errors.join("; ")}`);
+      console.log(JSON.stringify({ engine: state.engine, query: options.query, ...state.reports.at(-1) }));
+    });
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    Deno.exit(1);
   }
 }

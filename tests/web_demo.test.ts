@@ -12,61 +12,37 @@ import { quietMesa } from "../src/cli/quiet_mesa.ts";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startDemoServer } from "../web/serve.ts";
-import { findChromium, launchChromium } from "./_support/chromium.ts";
 import {
   assertClose,
   assertSameReports,
+  browserTest,
+  denoLiveRunReports,
   encodeBase64,
-  type PageState,
+  pageQuery,
+  type PageRun,
   waitForPage,
+  withDemoPage,
 } from "./_support/demo_page.ts";
-import { createLiveRun } from "../src/train/live_run.ts";
 import { requestGpuContext } from "../src/gpu/device.ts";
-import { taskByName } from "../tasks/presets.ts";
-import { presetByName } from "../tasks/presets.ts";
 import { evaluateCheckpoint } from "../src/train/evaluate.ts";
 import { loadCheckpoint } from "../src/io/checkpoint.ts";
-import type { TrainingReport } from "../src/train/loop.ts";
 
 // Mesa's Vulkan driver would print a stray Wayland error line in a plain shell.
 quietMesa();
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const chromium = findChromium();
-const required = Deno.env.get("NTM_REQUIRE_BROWSER") === "1";
 
 /** The short run both engines train: the quick copy preset (the paper's copy model, batch 1). */
-const RUN = {
-  task: "copy",
-  preset: "quick",
-  steps: 30,
-  seed: 1,
-  report: 10,
-  eval: 8,
-  backend: "webgpu",
-} as const;
+const RUN: PageRun = { task: "copy", preset: "quick", steps: 30, seed: 1, report: 10, eval: 8 };
 /** The probe of a shipped model. */
 const PROBE = { model: "copy", length: 20, episodes: 8, probeSeed: 2, backend: "webgpu" } as const;
 
-Deno.test({
-  name: "the demo page trains, evaluates and draws in headless Chromium as Deno's WebGPU engine does",
-  ignore: chromium === null && !required,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    if (chromium === null) {
-      throw new Error(
-        "Chromium is missing (NTM_REQUIRE_BROWSER=1): apt-get install chromium, or set CHROMIUM",
-      );
-    }
-    const server = await startDemoServer({ port: 0 });
-    const page = await launchChromium(chromium);
-    try {
-      const wait = (done: (s: PageState) => boolean, what: string) => waitForPage(page, done, what);
-      const query = new URLSearchParams(Object.entries(RUN).map(([k, v]) => [k, `${v}`]));
-      await page.goto(`${server.url}?${query}&autostart=1`);
-      const trained = await wait((s) => s.done, "training");
+browserTest(
+  "the demo page trains, evaluates and draws in headless Chromium as Deno's WebGPU engine does",
+  (chromium) =>
+    withDemoPage(chromium, {}, async (page, url) => {
+      await page.goto(`${url}?${pageQuery({ ...RUN, backend: "webgpu" })}&autostart=1`);
+      const trained = await waitForPage(page, (s) => s.done, "training");
       const status = await page.evaluate<string>("document.getElementById('status').textContent");
       assert.match(status, new RegExp(`step ${RUN.steps}\\b`));
       assert.match(status, /cost \d+\.\d+ bits/);
@@ -102,31 +78,14 @@ Deno.test({
 
       // (a) the same run on Deno's WebGPU.
       const context = await requestGpuContext();
-      const run = await createLiveRun(
-        {
-          task: taskByName(RUN.task),
-          preset: presetByName(RUN.preset, RUN.task),
-          steps: RUN.steps,
-          seed: RUN.seed,
-          reportEvery: RUN.report,
-          evalEpisodes: RUN.eval,
-        },
-        { backend: "webgpu", context },
-      );
-      const reports: TrainingReport[] = [];
-      try {
-        await run.train({ onReport: (r) => void reports.push(r) });
-      } finally {
-        run.backend.destroy();
-        context.device.destroy();
-      }
+      const reports = await denoLiveRunReports(RUN, { backend: "webgpu", context })
+        .finally(() => context.device.destroy());
       assert.match(trained.engine ?? "", /^WebGPU: .*\(picked\)$/);
       assertSameReports(trained.reports, reports, RUN.eval);
 
       // (b) a shipped model's evaluation.
-      const probeQuery = new URLSearchParams(Object.entries(PROBE).map(([k, v]) => [k, `${v}`]));
-      await page.goto(`${server.url}?${probeQuery}&probe=1`);
-      const probed = await wait((s) => s.probe !== null, "the probe");
+      await page.goto(`${url}?${pageQuery(PROBE)}&probe=1`);
+      const probed = await waitForPage(page, (s) => s.probe !== null, "the probe");
       const evaluation = await evaluateCheckpoint(await loadCheckpoint(join(ROOT, "models", PROBE.model)), {
         lengths: [PROBE.length],
         episodes: PROBE.episodes,
@@ -137,9 +96,5 @@ Deno.test({
       assertClose(probed.probe!.cost_bits, evaluation.rows[0]!.cost_bits, "models/copy: cost");
       assertClose(probed.probe!.bit_errors, evaluation.rows[0]!.bit_errors, "models/copy: bit errors");
       assert.deepEqual(page.errors, [], "no console error");
-    } finally {
-      await page.close();
-      await server.shutdown();
-    }
-  },
-});
+    }),
+);

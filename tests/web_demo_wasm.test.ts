@@ -16,49 +16,32 @@ import { quietMesa } from "../src/cli/quiet_mesa.ts";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startDemoServer } from "../web/serve.ts";
-import { findChromium, launchChromium } from "./_support/chromium.ts";
-import { assertSameReports, waitForPage } from "./_support/demo_page.ts";
-import { createLiveRun } from "../src/train/live_run.ts";
-import { presetByName, taskByName } from "../tasks/presets.ts";
-import type { TrainingReport } from "../src/train/loop.ts";
+import {
+  assertSameReports,
+  browserTest,
+  denoLiveRunReports,
+  pageQuery,
+  type PageRun,
+  waitForPage,
+  withDemoPage,
+} from "./_support/demo_page.ts";
+import { presetByName } from "../tasks/presets.ts";
 import { executeCommand } from "../src/cli/execute.ts";
 import { UsageError } from "../src/cli/args.ts";
 
 quietMesa();
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const chromium = findChromium();
-const required = Deno.env.get("NTM_REQUIRE_BROWSER") === "1";
 
 /** The runs the page trains: one episode per step (one thread), and sixteen (every core). */
-const RUNS = [
+const RUNS: readonly PageRun[] = [
   { task: "copy", preset: "quick", steps: 30, seed: 1, report: 10, eval: 8 },
   { task: "repeat-copy", preset: "quick", steps: 20, seed: 3, report: 10, eval: 8 },
-] as const;
+];
 /** Typed programs: the first answered right by the shipped model, the second wrong (models/README.md). */
 const PROGRAMS = ["print(27+58)", "print(398345+42598)"];
 /** A program with a character the addition model never saw. */
 const REFUSED = "print(2*3)";
-
-/** The same live run in Deno on the WebAssembly engine, on the page's thread count. */
-async function denoRun(run: (typeof RUNS)[number], threads: number): Promise<TrainingReport[]> {
-  const live = await createLiveRun({
-    task: taskByName(run.task),
-    preset: presetByName(run.preset, run.task),
-    steps: run.steps,
-    seed: run.seed,
-    reportEvery: run.report,
-    evalEpisodes: run.eval,
-  }, { backend: "wasm", threads });
-  const reports: TrainingReport[] = [];
-  try {
-    await live.train({ onReport: (r) => void reports.push(r) });
-  } finally {
-    live.backend.destroy();
-  }
-  return reports;
-}
 
 /** `deno task execute --backend wasm`'s message for a program, or its rows. */
 async function execute(programs: string[]) {
@@ -76,54 +59,45 @@ async function execute(programs: string[]) {
 }
 
 /** (c) the batch-16 run on a server without the isolation headers: one thread, said, and Deno's figures. */
-async function notIsolated(chromium: string): Promise<void> {
-  const server = await startDemoServer({ port: 0, isolate: false });
-  const page = await launchChromium(chromium, { webgpu: false });
-  try {
-    const run = RUNS[1];
-    const query = new URLSearchParams(Object.entries(run).map(([k, v]) => [k, `${v}`]));
-    await page.goto(`${server.url}?${query}&autostart=1`);
+function notIsolated(chromium: string): Promise<void> {
+  return withDemoPage(chromium, { webgpu: false, isolate: false }, async (page, url) => {
+    const run = RUNS[1]!;
+    await page.goto(`${url}?${pageQuery(run)}&autostart=1`);
     const trained = await waitForPage(page, (s) => s.done, `training ${run.task} without isolation`);
     assert.equal(trained.isolated, false);
     assert.match(
       trained.engine ?? "",
       /^WebAssembly SIMD \(float32\), 1 thread \(the page is not cross-origin isolated/,
     );
-    assertSameReports(trained.reports, await denoRun(run, 1), run.eval);
+    assertSameReports(
+      trained.reports,
+      await denoLiveRunReports(run, { backend: "wasm", threads: 1 }),
+      run.eval,
+    );
     assert.deepEqual(page.errors, [], "no console error");
-  } finally {
-    await page.close();
-    await server.shutdown();
-  }
+  });
 }
 
-Deno.test({
-  name: "without WebGPU the demo page trains on the WebAssembly engine and runs programs as Deno does",
-  ignore: chromium === null && !required,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    if (chromium === null) {
-      throw new Error(
-        "Chromium is missing (NTM_REQUIRE_BROWSER=1): apt-get install chromium, or set CHROMIUM",
-      );
-    }
-    const server = await startDemoServer({ port: 0 });
-    const page = await launchChromium(chromium, { webgpu: false });
-    try {
+browserTest(
+  "without WebGPU the demo page trains on the WebAssembly engine and runs programs as Deno does",
+  async (chromium) => {
+    await withDemoPage(chromium, { webgpu: false }, async (page, url) => {
       for (const run of RUNS) {
-        const query = new URLSearchParams(Object.entries(run).map(([k, v]) => [k, `${v}`]));
-        await page.goto(`${server.url}?${query}&autostart=1`);
+        await page.goto(`${url}?${pageQuery(run)}&autostart=1`);
         const trained = await waitForPage(page, (s) => s.done, `training ${run.task}`);
         assert.ok(trained.isolated, "the demo server's headers make the page cross-origin isolated");
         const threads = Number(trained.engine?.match(/^WebAssembly SIMD \(float32\), (\d+) threads?/)?.[1]);
         assert.ok(threads >= 1, `the page names the WebAssembly engine: ${trained.engine}`);
         const batch = presetByName(run.preset, run.task).batch;
         assert.equal(threads, Math.min(navigator.hardwareConcurrency, batch), `${run.task}: threads`);
-        assertSameReports(trained.reports, await denoRun(run, threads), run.eval);
+        assertSameReports(
+          trained.reports,
+          await denoLiveRunReports(run, { backend: "wasm", threads }),
+          run.eval,
+        );
       }
 
-      await page.goto(`${server.url}?program=${encodeURIComponent(PROGRAMS[0]!)}&execute=1`);
+      await page.goto(`${url}?program=${encodeURIComponent(PROGRAMS[0]!)}&execute=1`);
       await waitForPage(page, (s) => s.programs.length === 1, "the first program");
       for (const text of [PROGRAMS[1]!, REFUSED]) {
         await page.evaluate(
@@ -131,7 +105,11 @@ Deno.test({
            document.getElementById("runProgram").click(); true`,
         );
       }
-      const ran = await waitForPage(page, (s) => s.refusals.length === 1, "the typed programs");
+      const ran = await waitForPage(
+        page,
+        (s) => s.programs.length === 2 && s.refusals.length === 1,
+        "the typed programs",
+      );
       const rows = await execute(PROGRAMS);
       assert.ok(Array.isArray(rows), `deno task execute ran: ${rows}`);
       assert.deepEqual(
@@ -147,10 +125,7 @@ Deno.test({
       assert.deepEqual(ran.programs.map((p) => p.generated_correct), [true, false]);
       assert.deepEqual(ran.refusals, [await execute([REFUSED])]);
       assert.deepEqual(page.errors, [], "no console error");
-    } finally {
-      await page.close();
-      await server.shutdown();
-    }
+    });
     await notIsolated(chromium);
   },
-});
+);

@@ -6,7 +6,13 @@
  */
 
 import assert from "node:assert/strict";
-import type { BrowserPage } from "./chromium.ts";
+import { type BrowserPage, findChromium, launchChromium } from "./chromium.ts";
+import { startDemoServer } from "../../web/serve.ts";
+import { createLiveRun, type LiveRunOptions } from "../../src/train/live_run.ts";
+import type { TrainingReport } from "../../src/train/loop.ts";
+import { presetByName, taskByName } from "../../tasks/presets.ts";
+import type { PaperTaskName } from "../../tasks/task.ts";
+import type { PresetName } from "../../tasks/presets.ts";
 
 /** The page's state, as `web/app.ts` keeps it. */
 export interface PageState {
@@ -111,4 +117,102 @@ export function encodeBase64(bytes: Uint8Array): string {
     text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   }
   return btoa(text);
+}
+
+/** A live run as the page's query names it. */
+export interface PageRun {
+  readonly task: PaperTaskName;
+  readonly preset: PresetName;
+  readonly steps: number;
+  readonly seed: number;
+  readonly report: number;
+  readonly eval: number;
+}
+
+/**
+ * A query string from named values (`task=copy&steps=30…`).
+ *
+ * @param values The fields.
+ * @returns The query, without the `?`.
+ */
+export function pageQuery(values: PageRun | Readonly<Record<string, string | number>>): string {
+  return new URLSearchParams(Object.entries(values).map(([k, v]) => [k, `${v}`])).toString();
+}
+
+/**
+ * The reports of the page's live run trained in Deno instead, on a backend of its choosing.
+ *
+ * @param run The run, as the page's query names it.
+ * @param options The backend and its options.
+ * @returns Every report.
+ */
+export async function denoLiveRunReports(run: PageRun, options: LiveRunOptions): Promise<TrainingReport[]> {
+  const live = await createLiveRun({
+    task: taskByName(run.task),
+    preset: presetByName(run.preset, run.task),
+    steps: run.steps,
+    seed: run.seed,
+    reportEvery: run.report,
+    evalEpisodes: run.eval,
+  }, options);
+  const reports: TrainingReport[] = [];
+  try {
+    await live.train({ onReport: (r) => void reports.push(r) });
+  } finally {
+    live.backend.destroy();
+  }
+  return reports;
+}
+
+/** Where Chromium is (`null`: skip the browser tests, unless `NTM_REQUIRE_BROWSER=1` makes them fail). */
+const chromium = findChromium();
+
+/**
+ * A test in headless Chromium, skipped where Chromium is missing unless `NTM_REQUIRE_BROWSER=1` (as `.ci/run`
+ * sets it, after installing Chromium), where it fails instead.
+ *
+ * @param name The test's name.
+ * @param body The test, given Chromium's path.
+ */
+export function browserTest(name: string, body: (chromium: string) => Promise<void>): void {
+  Deno.test({
+    name,
+    ignore: chromium === null && Deno.env.get("NTM_REQUIRE_BROWSER") !== "1",
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn() {
+      if (chromium === null) {
+        throw new Error(
+          "Chromium is missing (NTM_REQUIRE_BROWSER=1): apt-get install chromium, or set CHROMIUM",
+        );
+      }
+      return body(chromium);
+    },
+  });
+}
+
+/**
+ * Serves the demo page (`deno task demo`'s server, on a free port) and opens a Chromium page, for `body`;
+ * closes both after.
+ *
+ * @param chromium Chromium's path.
+ * @param options `webgpu: false` launches Chromium without WebGPU; `isolate: false` serves without COOP/COEP.
+ * @param body What to do with the page and the server's URL.
+ */
+export async function withDemoPage(
+  chromium: string,
+  options: { webgpu?: boolean; isolate?: boolean },
+  body: (page: BrowserPage, url: string) => Promise<void>,
+): Promise<void> {
+  const server = await startDemoServer({ port: 0, ...(options.isolate === false && { isolate: false }) });
+  try {
+    const page = await launchChromium(chromium, options.webgpu === false ? { webgpu: false } : {});
+    try {
+      await body(page, server.url);
+    } finally {
+      await page.close();
+    }
+  } finally {
+    await server.shutdown();
+  }
 }
