@@ -87,7 +87,7 @@ export async function decideEngine(choice: EngineChoice, batch: number): Promise
       why = c ? `the only WebGPU adapter is a software one, ${adapterName(c)}` : "WebGPU found no adapter";
     }
   }
-  const threads = isolated() ? defaultWasmThreads(batch) : 1;
+  const threads = defaultWasmThreads(batch);
   const limit = !isolated()
     ? " (the page is not cross-origin isolated, so no memory shared with Workers)"
     : threads < navigator.hardwareConcurrency

@@ -137,7 +137,8 @@ export async function createBackend(
 
 /**
  * The `wasm` backend's threads when none are asked for: every core the runtime reports
- * (`navigator.hardwareConcurrency`), but no more than a batch has episodes (a batch of one runs on one).
+ * (`navigator.hardwareConcurrency`), but no more than a batch has episodes (a batch of one runs on one), and
+ * one where memory cannot be shared (a web page that is not cross-origin isolated).
  *
  * @param batch B.
  * @returns The thread count, ≥ 1.
@@ -150,6 +151,8 @@ export async function createBackend(
  * ```
  */
 export function defaultWasmThreads(batch: number): number {
+  // The threads share one memory: a page that is not cross-origin isolated has no SharedArrayBuffer.
+  if (typeof SharedArrayBuffer === "undefined") return 1;
   const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 1;
   return Math.max(1, Math.min(cores, batch));
 }
